@@ -1,0 +1,7 @@
+//! The C ABI: thin `extern "C"` shims, one file per public header. A shim checks pointers
+//! (NULL gets libevent's answer), turns raw pointers into typed ones and calls the core.
+//! Panics cannot cross into C: the libraries are built with `panic = "abort"`.
+
+pub mod event;
+pub mod event_compat;
+

@@ -1,0 +1,902 @@
+//! `struct event_base`: the registry of added events (per-fd and per-signal lists, the timer
+//! heap), the active queues, and the operations that move events between them. The loop
+//! itself is in `dispatch.rs`.
+//!
+//! Every operation here takes events as raw pointers: the memory belongs to the program and
+//! the program's callbacks call straight back in, so no Rust borrow of an event is held across
+//! anything that could reach a callback.
+
+use super::clock::{self, MonotonicClock};
+use super::config::*;
+use super::debug;
+use super::event::*;
+use super::io_map::EventMap;
+use super::log;
+use super::mem;
+use super::signal::{self, SigState};
+use super::timer_heap::TimerHeap;
+use crate::backend::{self, Backend};
+use libc::{c_int, c_short, c_void, timeval};
+use std::collections::HashSet;
+use std::ptr;
+
+pub const EVENT_MAX_PRIORITIES: i32 = 256;
+
+// Common timeouts are timevals whose tv_usec carries a marker and an index in its high bits;
+// programs pass them back to event_add unchanged.
+pub const COMMON_TIMEOUT_MICROSECONDS_MASK: i64 = 0x000f_ffff;
+const COMMON_TIMEOUT_IDX_MASK: i64 = 0x0ff0_0000;
+const COMMON_TIMEOUT_IDX_SHIFT: i64 = 20;
+const COMMON_TIMEOUT_MASK: i64 = 0xf000_0000;
+const COMMON_TIMEOUT_MAGIC: i64 = 0x5000_0000;
+const MAX_COMMON_TIMEOUTS: usize = 256;
+/// How often the wall-clock/monotonic offset is refreshed (seconds).
+const CLOCK_SYNC_INTERVAL: i64 = 5;
+
+/// A FIFO of callbacks linked through their own `evcb_active_next` fields. `active_prev`
+/// holds the previous element (not libevent's pointer-to-pointer: programs never read it, and
+/// this way the queue heads may move in memory).
+#[derive(Clone, Copy)]
+pub struct CbQueue {
+    pub head: *mut EventCallback,
+    pub tail: *mut EventCallback,
+}
+
+impl CbQueue {
+    pub const EMPTY: CbQueue = CbQueue { head: ptr::null_mut(), tail: ptr::null_mut() };
+
+    pub fn is_empty(&self) -> bool {
+        self.head.is_null()
+    }
+
+    /// SAFETY: `cb` is live and in no queue.
+    pub unsafe fn push_back(&mut self, cb: *mut EventCallback) {
+        unsafe {
+            (*cb).active_next = ptr::null_mut();
+            (*cb).active_prev = self.tail as *mut *mut EventCallback;
+            if self.tail.is_null() {
+                self.head = cb;
+            } else {
+                (*self.tail).active_next = cb;
+            }
+        }
+        self.tail = cb;
+    }
+
+    /// SAFETY: `cb` is live and in this queue.
+    pub unsafe fn remove(&mut self, cb: *mut EventCallback) {
+        unsafe {
+            let next = (*cb).active_next;
+            let prev = (*cb).active_prev as *mut EventCallback;
+            if prev.is_null() {
+                self.head = next;
+            } else {
+                (*prev).active_next = next;
+            }
+            if next.is_null() {
+                self.tail = prev;
+            } else {
+                (*next).active_prev = prev as *mut *mut EventCallback;
+            }
+            (*cb).active_next = ptr::null_mut();
+            (*cb).active_prev = ptr::null_mut();
+        }
+    }
+}
+
+/// What event_base_once allocates: the event first, so the event pointer is the allocation.
+#[repr(C)]
+pub struct OnceEvent {
+    pub ev: Event,
+    pub cb: Option<EventCallbackFn>,
+    pub arg: *mut c_void,
+}
+
+pub struct EventBase {
+    pub backend: Box<dyn Backend>,
+    pub method: &'static str,
+    pub flags: i32,
+    changelist: bool,
+    pub io: EventMap,
+    pub sigmap: EventMap,
+    pub sig: SigState,
+    pub timers: TimerHeap,
+    pub active: Vec<CbQueue>,
+    pub active_later: CbQueue,
+
+    /// Memberships (inserted, timeout, active) of non-internal events, as libevent counts.
+    pub event_count: usize,
+    pub event_count_max: usize,
+    /// Callbacks in the active queues, internal ones included.
+    pub event_count_active: usize,
+    pub event_count_active_max: usize,
+    pub virtual_count: usize,
+    pub virtual_count_max: usize,
+
+    pub running_loop: bool,
+    pub got_term: bool,
+    pub got_break: bool,
+    pub event_continue: bool,
+    pub running_priority: i32,
+    pub current_event: *mut EventCallback,
+
+    pub clock: MonotonicClock,
+    /// Cached monotonic "now" while a loop iteration runs callbacks.
+    pub tv_cache: Option<timeval>,
+    /// wall clock - monotonic clock.
+    pub tv_clock_diff: timeval,
+    last_clock_sync: i64,
+
+    pub common_timeouts: Vec<Box<timeval>>,
+    pub max_dispatch_time: Option<timeval>,
+    pub max_dispatch_callbacks: i32,
+    pub limit_callbacks_after_prio: i32,
+
+    pub once_events: HashSet<usize>,
+    /// Scratch buffers reused by every dispatch.
+    pub ready: Vec<(c_int, c_short)>,
+    pub scratch: Vec<*mut Event>,
+    pub thread: crate::thread::BaseThreading,
+}
+
+impl EventBase {
+    pub fn new(cfg: &EventConfig) -> Option<*mut EventBase> {
+        debug::USED.store(true, std::sync::atomic::Ordering::Relaxed);
+        let precise = cfg.flags & EVENT_BASE_FLAG_PRECISE_TIMER != 0 || cfg.env_flag("EVENT_PRECISE_TIMER");
+        let changelist = cfg.flags & EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST != 0 || cfg.env_flag("EVENT_EPOLL_USE_CHANGELIST");
+        let mut chosen: Option<Box<dyn Backend>> = None;
+        for name in backend::METHODS {
+            if cfg.method_disabled(name) {
+                continue;
+            }
+            if backend::features_of(name) & cfg.require_features != cfg.require_features {
+                continue;
+            }
+            if let Some(b) = backend::create(name, changelist) {
+                chosen = Some(b);
+                break;
+            }
+        }
+        let Some(backend) = chosen else {
+            log::warn("event_base_new_with_config: no event mechanism available");
+            return None;
+        };
+        let method = backend.name();
+        if cfg.env_flag("EVENT_SHOW_METHOD") {
+            log::log(log::EVENT_LOG_MSG, &format!("libevent using: {}", method));
+        }
+        let base = mem::new_object(EventBase {
+            backend,
+            method,
+            flags: cfg.flags,
+            changelist,
+            io: EventMap::new(),
+            sigmap: EventMap::new(),
+            sig: SigState::new(),
+            timers: TimerHeap::new(),
+            active: vec![CbQueue::EMPTY; 1],
+            active_later: CbQueue::EMPTY,
+            event_count: 0,
+            event_count_max: 0,
+            event_count_active: 0,
+            event_count_active_max: 0,
+            virtual_count: 0,
+            virtual_count_max: 0,
+            running_loop: false,
+            got_term: false,
+            got_break: false,
+            event_continue: false,
+            running_priority: -1,
+            current_event: ptr::null_mut(),
+            clock: MonotonicClock::new(precise),
+            tv_cache: None,
+            tv_clock_diff: clock::ZERO,
+            last_clock_sync: i64::MIN,
+            common_timeouts: Vec::new(),
+            max_dispatch_time: cfg.max_dispatch_interval,
+            max_dispatch_callbacks: cfg.max_dispatch_callbacks,
+            limit_callbacks_after_prio: cfg.limit_callbacks_after_prio,
+            once_events: HashSet::new(),
+            ready: Vec::with_capacity(64),
+            scratch: Vec::new(),
+            thread: Default::default(),
+        })?;
+        // SAFETY: base was just made and is ours alone.
+        unsafe { (*base).sync_clock_diff(true) };
+        if cfg.flags & EVENT_BASE_FLAG_NOLOCK == 0 && crate::thread::enabled() && crate::thread::make_base_notifiable(base) < 0 {
+            // SAFETY: not yet handed out.
+            unsafe { mem::free_object(base) };
+            return None;
+        }
+        Some(base)
+    }
+
+    #[inline]
+    pub fn lock(&self) {
+        self.thread.lock();
+    }
+
+    #[inline]
+    pub fn unlock(&self) {
+        self.thread.unlock();
+    }
+
+    pub fn is_changelist(&self) -> bool {
+        self.changelist
+    }
+
+    pub fn features(&self) -> i32 {
+        self.backend.features()
+    }
+
+    pub fn npriorities(&self) -> i32 {
+        self.active.len() as i32
+    }
+
+    // ---- time ----
+
+    fn sync_clock_diff(&mut self, force: bool) {
+        let mono = self.clock.now();
+        if force || mono.tv_sec >= self.last_clock_sync.saturating_add(CLOCK_SYNC_INTERVAL) {
+            let wall = clock::wall_now();
+            self.tv_clock_diff = clock::sub(&wall, &mono);
+            self.last_clock_sync = mono.tv_sec;
+        }
+    }
+
+    /// Monotonic now: the cached value while callbacks run, else a fresh reading.
+    pub fn gettime(&mut self) -> timeval {
+        if let Some(tv) = self.tv_cache {
+            return tv;
+        }
+        let now = self.clock.now();
+        if now.tv_sec >= self.last_clock_sync.saturating_add(CLOCK_SYNC_INTERVAL) {
+            self.sync_clock_diff(true);
+        }
+        now
+    }
+
+    pub fn clear_time_cache(&mut self) {
+        self.tv_cache = None;
+    }
+
+    pub fn update_time_cache(&mut self) {
+        self.tv_cache = None;
+        if self.flags & EVENT_BASE_FLAG_NO_CACHE_TIME == 0 {
+            let now = self.gettime();
+            self.tv_cache = Some(now);
+        }
+    }
+
+    /// Wall-clock time as the loop sees it (cached while callbacks run).
+    pub fn gettimeofday_cached(&mut self) -> timeval {
+        match self.tv_cache {
+            Some(tv) => clock::add(&tv, &self.tv_clock_diff),
+            None => clock::wall_now(),
+        }
+    }
+
+    // ---- counting ----
+
+    #[inline]
+    fn incr_count(&mut self, flags: u16) {
+        if flags & EVLIST_INTERNAL == 0 {
+            self.event_count += 1;
+            self.event_count_max = self.event_count_max.max(self.event_count);
+        }
+    }
+
+    #[inline]
+    fn decr_count(&mut self, flags: u16) {
+        if flags & EVLIST_INTERNAL == 0 {
+            self.event_count -= 1;
+        }
+    }
+
+    pub fn have_events(&self) -> bool {
+        self.virtual_count > 0 || self.event_count > 0
+    }
+
+    // ---- active queues ----
+
+    /// SAFETY: cb is live.
+    pub unsafe fn queue_insert_active(&mut self, cb: *mut EventCallback) {
+        // SAFETY: per the function contract.
+        unsafe {
+            if (*cb).flags & EVLIST_ACTIVE != 0 {
+                return;
+            }
+            self.incr_count((*cb).flags);
+            (*cb).flags |= EVLIST_ACTIVE;
+            self.event_count_active += 1;
+            self.event_count_active_max = self.event_count_active_max.max(self.event_count_active);
+            let pri = ((*cb).pri as usize).min(self.active.len() - 1);
+            (*cb).pri = pri as u8;
+            self.active[pri].push_back(cb);
+        }
+    }
+
+    /// SAFETY: cb is live.
+    pub unsafe fn queue_insert_active_later(&mut self, cb: *mut EventCallback) {
+        // SAFETY: per the function contract.
+        unsafe {
+            if (*cb).flags & (EVLIST_ACTIVE_LATER | EVLIST_ACTIVE) != 0 {
+                return;
+            }
+            self.incr_count((*cb).flags);
+            (*cb).flags |= EVLIST_ACTIVE_LATER;
+            self.event_count_active += 1;
+            self.event_count_active_max = self.event_count_active_max.max(self.event_count_active);
+            self.active_later.push_back(cb);
+        }
+    }
+
+    /// SAFETY: cb is live.
+    pub unsafe fn queue_remove_active(&mut self, cb: *mut EventCallback) {
+        // SAFETY: per the function contract; the flag says which queue holds it.
+        unsafe {
+            if (*cb).flags & EVLIST_ACTIVE != 0 {
+                self.decr_count((*cb).flags);
+                (*cb).flags &= !EVLIST_ACTIVE;
+                self.event_count_active -= 1;
+                let pri = (*cb).pri as usize;
+                self.active[pri].remove(cb);
+            } else if (*cb).flags & EVLIST_ACTIVE_LATER != 0 {
+                self.decr_count((*cb).flags);
+                (*cb).flags &= !EVLIST_ACTIVE_LATER;
+                self.event_count_active -= 1;
+                self.active_later.remove(cb);
+            }
+        }
+    }
+
+    /// Move everything activated "for later" into the real queues (start of an iteration).
+    pub fn make_later_events_active(&mut self) {
+        while !self.active_later.is_empty() {
+            let cb = self.active_later.head;
+            // SAFETY: queued callbacks are live.
+            unsafe {
+                self.active_later.remove(cb);
+                (*cb).flags = ((*cb).flags & !EVLIST_ACTIVE_LATER) | EVLIST_ACTIVE;
+                let pri = ((*cb).pri as usize).min(self.active.len() - 1);
+                self.active[pri].push_back(cb);
+            }
+        }
+    }
+
+    /// Queue a bare callback (deferred callbacks and finalizers). Returns true if newly queued.
+    ///
+    /// SAFETY: cb is live until it runs or is cancelled.
+    pub unsafe fn callback_activate(&mut self, cb: *mut EventCallback) -> bool {
+        // SAFETY: per the function contract.
+        unsafe {
+            let flags = (*cb).flags;
+            if flags & EVLIST_FINALIZING != 0 {
+                return false;
+            }
+            match flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) {
+                EVLIST_ACTIVE => return false,
+                EVLIST_ACTIVE_LATER => {
+                    self.queue_remove_active(cb);
+                }
+                _ => {}
+            }
+            if ((*cb).pri as i32) < self.running_priority {
+                self.event_continue = true;
+            }
+            self.queue_insert_active(cb);
+            self.thread.notify_if_needed(self);
+            true
+        }
+    }
+
+    /// SAFETY: cb is live.
+    pub unsafe fn callback_cancel(&mut self, cb: *mut EventCallback) -> bool {
+        // SAFETY: per the function contract.
+        unsafe {
+            if (*cb).flags & EVLIST_INIT != 0 {
+                return self.del_nolock(as_event(cb), false) == 0;
+            }
+            if (*cb).flags & EVLIST_FINALIZING != 0 {
+                return false;
+            }
+            self.queue_remove_active(cb);
+        }
+        true
+    }
+
+    // ---- add / del / activate ----
+
+    /// event_add's core. `absolute`: tv is a deadline on our monotonic clock.
+    pub fn add_nolock(&mut self, ev: *mut Event, tv: Option<&timeval>, absolute: bool) -> c_int {
+        debug::assert_is_setup("event_add", ev);
+        // SAFETY: ev is a live event assigned to this base (checked by the caller).
+        unsafe {
+            let flags = (*ev).cb.flags;
+            if flags & EVLIST_FINALIZING != 0 {
+                return -1;
+            }
+            let events = (*ev).events;
+            let mut res: c_int = 0;
+            if events & (EV_READ | EV_WRITE | EV_CLOSED | EV_SIGNAL) != 0
+                && flags & (EVLIST_INSERTED | EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) == 0
+            {
+                res = self.map_insert(ev);
+                if res != -1 {
+                    self.incr_count((*ev).cb.flags);
+                    (*ev).cb.flags |= EVLIST_INSERTED;
+                }
+            }
+            if res != -1 {
+                if let Some(tv) = tv {
+                    self.schedule_timeout(ev, tv, absolute);
+                }
+            }
+            if res != -1 {
+                debug::note_added(ev, true);
+            }
+            res
+        }
+    }
+
+    /// Put `ev` on the timer heap at now + tv (or at tv when absolute).
+    ///
+    /// SAFETY: ev is live and assigned to this base.
+    unsafe fn schedule_timeout(&mut self, ev: *mut Event, tv: &timeval, absolute: bool) {
+        // SAFETY: per the function contract.
+        unsafe {
+            if (*ev).cb.closure == CLOSURE_EVENT_PERSIST && !absolute {
+                (*ev).u.io_timeout = *tv;
+            }
+            if (*ev).cb.flags & EVLIST_TIMEOUT != 0 {
+                self.timers.remove(ev);
+                self.decr_count((*ev).cb.flags);
+                (*ev).cb.flags &= !EVLIST_TIMEOUT;
+            }
+            // An event about to run because its timeout fired, re-added with a new timeout:
+            // it must not run for the old one.
+            if (*ev).cb.flags & EVLIST_ACTIVE != 0 && (*ev).res & EV_TIMEOUT != 0 {
+                if (*ev).events & EV_SIGNAL != 0 && (*ev).u.sig.ncalls != 0 && !(*ev).u.sig.pncalls.is_null() {
+                    *(*ev).u.sig.pncalls = 0;
+                }
+                self.queue_remove_active(as_callback(ev));
+            }
+            let deadline = if absolute {
+                *tv
+            } else {
+                let rel = self.decode_common_timeout(tv);
+                let now = self.gettime();
+                clock::add(&now, &clock::normalize(&rel))
+            };
+            (*ev).timeout = deadline;
+            if (*ev).heap_idx != -1 && (*ev).heap_idx as usize >= self.timers.len() {
+                (*ev).heap_idx = -1;
+            }
+            self.timers.push(ev);
+            self.incr_count((*ev).cb.flags);
+            (*ev).cb.flags |= EVLIST_TIMEOUT;
+            self.thread.notify_if_needed(self);
+        }
+    }
+
+    /// A common-timeout timeval stands for its plain duration.
+    pub fn decode_common_timeout(&self, tv: &timeval) -> timeval {
+        if tv.tv_usec & COMMON_TIMEOUT_MASK == COMMON_TIMEOUT_MAGIC {
+            let idx = ((tv.tv_usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT) as usize;
+            if idx < self.common_timeouts.len() {
+                return timeval { tv_sec: tv.tv_sec, tv_usec: tv.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK };
+            }
+        }
+        *tv
+    }
+
+    pub fn init_common_timeout(&mut self, duration: &timeval) -> Option<*const timeval> {
+        let d = if duration.tv_usec >= 1_000_000 { clock::normalize(duration) } else { *duration };
+        // Already a common timeout of ours, or one we made before: hand back the same one.
+        for ct in &self.common_timeouts {
+            if ct.tv_sec == d.tv_sec && (ct.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK) == (d.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK) {
+                return Some(&**ct as *const timeval);
+            }
+        }
+        if self.common_timeouts.len() >= MAX_COMMON_TIMEOUTS {
+            log::warn("event_base_init_common_timeout: Too many common timeouts already in use; we only support 256 per event_base");
+            return None;
+        }
+        let idx = self.common_timeouts.len() as i64;
+        let tv = Box::new(timeval {
+            tv_sec: d.tv_sec,
+            tv_usec: (d.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK) | COMMON_TIMEOUT_MAGIC | (idx << COMMON_TIMEOUT_IDX_SHIFT),
+        });
+        let p = &*tv as *const timeval;
+        self.common_timeouts.push(tv);
+        Some(p)
+    }
+
+    /// Link `ev` into the fd or signal map and tell the backend / signal layer.
+    ///
+    /// SAFETY: ev is live, assigned to this base and not inserted.
+    unsafe fn map_insert(&mut self, ev: *mut Event) -> c_int {
+        // SAFETY: per the function contract.
+        unsafe {
+            let fd = (*ev).fd;
+            if (*ev).events & EV_SIGNAL != 0 {
+                if fd < 0 || fd as usize >= signal::NSIG {
+                    log::warn(&format!("event_add: signal {} out of range", fd));
+                    return -1;
+                }
+                let first = self.sigmap.slot(fd).is_none_or(|s| s.head.is_null());
+                if first && signal::install(self, fd).is_err() {
+                    return -1;
+                }
+                self.sigmap.insert(fd, ev);
+                signal::set_owner(self);
+                return 0;
+            }
+            if fd < 0 {
+                super::log::warn(&format!("event_add: invalid fd {}", fd));
+                backend::set_errno(libc::EBADF);
+                return -1;
+            }
+            if debug::on() {
+                if let Some(s) = self.io.slot(fd) {
+                    let has_et = s.net > 0;
+                    let others = (s.nread + s.nwrite + s.nclose) > 0;
+                    if others && has_et != ((*ev).events & EV_ET != 0) {
+                        log::warn(&format!("Tried to mix edge-triggered and non-edge-triggered events on fd {}", fd));
+                        return -1;
+                    }
+                }
+            }
+            let (old, new) = self.io.insert(fd, ev);
+            if old != new && self.backend.change(fd, old, new).is_err() {
+                self.io.remove(fd, ev);
+                return -1;
+            }
+            self.thread.notify_if_needed(self);
+            0
+        }
+    }
+
+    /// SAFETY: ev is live and inserted in this base's maps.
+    unsafe fn map_remove(&mut self, ev: *mut Event) -> c_int {
+        // SAFETY: per the function contract.
+        unsafe {
+            let fd = (*ev).fd;
+            if (*ev).events & EV_SIGNAL != 0 {
+                self.sigmap.remove(fd, ev);
+                if self.sigmap.slot(fd).is_none_or(|s| s.head.is_null()) {
+                    signal::restore(self, fd);
+                }
+                return 0;
+            }
+            let (old, new) = self.io.remove(fd, ev);
+            if old != new && self.backend.change(fd, old, new).is_err() {
+                return -1;
+            }
+            self.thread.notify_if_needed(self);
+            0
+        }
+    }
+
+    /// event_del's core: take `ev` out of every list. `blocking`: wait for a callback running in
+    /// another thread (threading only).
+    pub fn del_nolock(&mut self, ev: *mut Event, even_if_finalizing: bool) -> c_int {
+        // SAFETY: ev is a live event assigned to this base (checked by the caller).
+        unsafe {
+            if (*ev).base.is_null() {
+                return -1;
+            }
+            if !even_if_finalizing && (*ev).cb.flags & EVLIST_FINALIZING != 0 {
+                return 0;
+            }
+            // A signal callback looping over ncalls must stop.
+            if (*ev).events & EV_SIGNAL != 0 && (*ev).u.sig.ncalls != 0 && !(*ev).u.sig.pncalls.is_null() {
+                *(*ev).u.sig.pncalls = 0;
+            }
+            if (*ev).cb.flags & EVLIST_TIMEOUT != 0 {
+                self.timers.remove(ev);
+                self.decr_count((*ev).cb.flags);
+                (*ev).cb.flags &= !EVLIST_TIMEOUT;
+            }
+            if (*ev).cb.flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) != 0 {
+                self.queue_remove_active(as_callback(ev));
+            }
+            let mut res = 0;
+            if (*ev).cb.flags & EVLIST_INSERTED != 0 {
+                self.decr_count((*ev).cb.flags);
+                (*ev).cb.flags &= !EVLIST_INSERTED;
+                res = self.map_remove(ev);
+            }
+            debug::note_added(ev, false);
+            res
+        }
+    }
+
+    /// event_active's core.
+    pub fn active_nolock(&mut self, ev: *mut Event, res: c_short, ncalls: c_short) {
+        // SAFETY: ev is a live event assigned to this base.
+        unsafe {
+            let flags = (*ev).cb.flags;
+            if flags & EVLIST_FINALIZING != 0 {
+                return;
+            }
+            match flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) {
+                EVLIST_ACTIVE => {
+                    (*ev).res |= res;
+                    return;
+                }
+                EVLIST_ACTIVE_LATER => {
+                    (*ev).res |= res;
+                }
+                _ => {
+                    (*ev).res = res;
+                }
+            }
+            if ((*ev).cb.pri as i32) < self.running_priority {
+                self.event_continue = true;
+            }
+            if (*ev).events & EV_SIGNAL != 0 {
+                (*ev).u.sig.ncalls = ncalls;
+                (*ev).u.sig.pncalls = ptr::null_mut();
+            }
+            let cb = as_callback(ev);
+            if (*cb).flags & EVLIST_ACTIVE_LATER != 0 {
+                self.queue_remove_active(cb);
+            }
+            self.queue_insert_active(cb);
+            self.thread.notify_if_needed(self);
+        }
+    }
+
+    /// Activate on the next iteration instead of this one (event_active_later_).
+    pub fn active_later_nolock(&mut self, ev: *mut Event, res: c_short) {
+        // SAFETY: ev is a live event assigned to this base.
+        unsafe {
+            if (*ev).cb.flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) != 0 {
+                (*ev).res |= res;
+                return;
+            }
+            (*ev).res = res;
+            self.queue_insert_active_later(as_callback(ev));
+            self.thread.notify_if_needed(self);
+        }
+    }
+
+    pub fn remove_timer_nolock(&mut self, ev: *mut Event) -> c_int {
+        debug::assert_is_setup("event_remove_timer", ev);
+        // SAFETY: ev is live and assigned to this base.
+        unsafe {
+            if (*ev).cb.flags & EVLIST_TIMEOUT != 0 {
+                self.timers.remove(ev);
+                self.decr_count((*ev).cb.flags);
+                (*ev).cb.flags &= !EVLIST_TIMEOUT;
+                (*ev).u.io_timeout = clock::ZERO;
+            }
+        }
+        0
+    }
+
+    pub fn active_by_fd_nolock(&mut self, fd: c_int, what: c_short) {
+        let mut evs = std::mem::take(&mut self.scratch);
+        self.io.events(fd, &mut evs);
+        let what = what & (EV_READ | EV_WRITE | EV_CLOSED | EV_ET);
+        for &ev in &evs {
+            // SAFETY: events in the map are live; a callback cannot run in between (no unlock).
+            let mine = unsafe { (*ev).events };
+            if mine & what & !EV_ET != 0 {
+                self.active_nolock(ev, mine & what, 1);
+            }
+        }
+        self.scratch = evs;
+    }
+
+    pub fn active_by_signal_nolock(&mut self, sig: c_int, ncalls: c_short) {
+        let mut evs = std::mem::take(&mut self.scratch);
+        self.sigmap.events(sig, &mut evs);
+        for &ev in &evs {
+            self.active_nolock(ev, EV_SIGNAL, ncalls);
+        }
+        self.scratch = evs;
+    }
+
+    pub fn priority_init(&mut self, n: i32) -> c_int {
+        if self.event_count_active > 0 || !(1..EVENT_MAX_PRIORITIES).contains(&n) {
+            return -1;
+        }
+        if n as usize == self.active.len() {
+            return 0;
+        }
+        self.active = vec![CbQueue::EMPTY; n as usize];
+        0
+    }
+
+    /// Rebuild kernel state after fork (event_reinit).
+    pub fn reinit(&mut self) -> c_int {
+        let mut res = 0;
+        // A fresh kernel object first: the inherited epoll set is shared with the parent, so
+        // the child must not touch it (not even to delete).
+        let fresh_backend = self.backend.need_reinit();
+        if fresh_backend {
+            let Some(fresh) = backend::create(self.method, self.changelist) else {
+                log::warn("event_reinit: could not reinitialize event mechanism");
+                return -1;
+            };
+            self.backend = fresh;
+        }
+        if signal::reinit(self).is_err() {
+            res = -1;
+        }
+        if fresh_backend {
+            let keys: Vec<(c_int, backend::Interest)> = self.io.keys().map(|(fd, s)| (fd, s.interest())).collect();
+            for (fd, interest) in keys {
+                if self.backend.change(fd, 0, interest).is_err() {
+                    res = -1;
+                }
+            }
+        }
+        let bp: *mut EventBase = self;
+        if crate::thread::reinit_base(bp) < 0 {
+            res = -1;
+        }
+        res
+    }
+
+    /// Every non-internal event that is added or active, for foreach / dump.
+    pub fn collect_events(&self) -> Vec<*mut Event> {
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut out = Vec::new();
+        let mut push = |ev: *mut Event, out: &mut Vec<*mut Event>| {
+            // SAFETY: every listed event is live.
+            let internal = unsafe { (*ev).cb.flags & EVLIST_INTERNAL != 0 };
+            if !internal && seen.insert(ev as usize) {
+                out.push(ev);
+            }
+        };
+        let mut tmp = Vec::new();
+        for (fd, _) in self.io.keys() {
+            self.io.events(fd, &mut tmp);
+            for &e in &tmp {
+                push(e, &mut out);
+            }
+        }
+        for (sig, _) in self.sigmap.keys() {
+            self.sigmap.events(sig, &mut tmp);
+            for &e in &tmp {
+                push(e, &mut out);
+            }
+        }
+        for e in self.timers.iter() {
+            push(e, &mut out);
+        }
+        for q in self.active.iter().chain(std::iter::once(&self.active_later)) {
+            let mut cb = q.head;
+            while !cb.is_null() {
+                // SAFETY: queued callbacks are live.
+                unsafe {
+                    if (*cb).flags & EVLIST_INIT != 0 {
+                        push(as_event(cb), &mut out);
+                    }
+                    cb = (*cb).active_next;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Initialise the fields of an event (event_assign without the checks and debug notes).
+///
+/// SAFETY: ev points to 128 writable bytes.
+pub unsafe fn assign_raw(
+    ev: *mut Event,
+    base: *mut EventBase,
+    fd: c_int,
+    events: c_short,
+    cb: Option<EventCallbackFn>,
+    arg: *mut c_void,
+) {
+    // SAFETY: per the function contract.
+    unsafe {
+        (*ev).base = base;
+        (*ev).cb.cb = CallbackUnion { event: cb };
+        (*ev).cb.arg = arg;
+        (*ev).fd = fd;
+        (*ev).events = events;
+        (*ev).res = 0;
+        (*ev).cb.flags = EVLIST_INIT;
+        (*ev).cb.active_next = ptr::null_mut();
+        (*ev).cb.active_prev = ptr::null_mut();
+        (*ev).io_next = ptr::null_mut();
+        (*ev).io_prev = ptr::null_mut();
+        if events & EV_SIGNAL != 0 {
+            (*ev).cb.closure = CLOSURE_EVENT_SIGNAL;
+            (*ev).u.sig = SignalPart { ncalls: 0, pncalls: ptr::null_mut() };
+        } else if events & EV_PERSIST != 0 {
+            (*ev).cb.closure = CLOSURE_EVENT_PERSIST;
+            (*ev).u.io_timeout = clock::ZERO;
+        } else {
+            (*ev).cb.closure = CLOSURE_EVENT;
+            (*ev).u.io_timeout = clock::ZERO;
+        }
+        (*ev).heap_idx = -1;
+        (*ev).heap_seq = 0;
+        (*ev).cb.pri = if base.is_null() { 0 } else { ((*base).active.len() / 2) as u8 };
+    }
+}
+
+/// Free a base. `run_finalizers`: finalize callbacks still queued run now (event_base_free);
+/// event_base_free_nofinalize drops them.
+///
+/// SAFETY: base came from EventBase::new and is not used afterwards.
+pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
+    // SAFETY: per the function contract.
+    let b = unsafe { &mut *base };
+    if b.running_loop {
+        log::warn("event_base_free: called while the loop is running; freeing anyway");
+    }
+    // Run or drop pending finalizers first: they may free memory the program owns.
+    if run_finalizers {
+        loop {
+            let mut found: *mut EventCallback = ptr::null_mut();
+            for q in b.active.iter().chain(std::iter::once(&b.active_later)) {
+                let mut cb = q.head;
+                while !cb.is_null() {
+                    // SAFETY: queued callbacks are live.
+                    unsafe {
+                        if (*cb).flags & EVLIST_FINALIZING != 0 {
+                            found = cb;
+                            break;
+                        }
+                        cb = (*cb).active_next;
+                    }
+                }
+                if !found.is_null() {
+                    break;
+                }
+            }
+            if found.is_null() {
+                break;
+            }
+            // SAFETY: found is a queued finalizing callback.
+            unsafe {
+                b.queue_remove_active(found);
+                super::dispatch::run_finalizer(b, found);
+            }
+        }
+    }
+    // Detach everything else without callbacks.
+    for ev in b.collect_events() {
+        b.del_nolock(ev, true);
+    }
+    for q in 0..b.active.len() {
+        while !b.active[q].is_empty() {
+            let cb = b.active[q].head;
+            // SAFETY: queued callbacks are live.
+            unsafe { b.queue_remove_active(cb) };
+        }
+    }
+    while !b.active_later.is_empty() {
+        let cb = b.active_later.head;
+        // SAFETY: queued callbacks are live.
+        unsafe { b.queue_remove_active(cb) };
+    }
+    for ev in b.timers.drain() {
+        // SAFETY: heap events are live.
+        unsafe { (*ev).cb.flags &= !EVLIST_TIMEOUT };
+    }
+    for p in std::mem::take(&mut b.once_events) {
+        mem::free(p as *mut c_void);
+    }
+    if b.sig.ev_added {
+        let ev: *mut Event = &mut *b.sig.ev;
+        b.del_nolock(ev, true);
+        b.sig.ev_added = false;
+    }
+    signal::teardown(b);
+    b.thread.teardown();
+    if crate::core::global::current_base() == base {
+        crate::core::global::set_current_base(ptr::null_mut());
+    }
+    // SAFETY: per the function contract, base came from EventBase::new.
+    unsafe { mem::free_object(base) };
+}

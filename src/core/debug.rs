@@ -1,0 +1,93 @@
+//! Debug mode (`event_enable_debug_mode`): remember every event we have seen assigned, so
+//! that using an event that was never assigned, was freed, or re-assigning one that is
+//! still added is reported and stopped instead of corrupting the base.
+
+use super::event::Event;
+use super::log;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+static ON: AtomicBool = AtomicBool::new(false);
+/// Set once any base or event exists: enabling debug mode after that is an error.
+pub static USED: AtomicBool = AtomicBool::new(false);
+static MAP: Mutex<Option<HashMap<usize, bool>>> = Mutex::new(None);
+
+#[inline]
+pub fn on() -> bool {
+    ON.load(Ordering::Relaxed)
+}
+
+pub fn enable() {
+    if ON.load(Ordering::Relaxed) {
+        log::fatal("event_enable_debug_mode was called twice!");
+    }
+    if USED.load(Ordering::Relaxed) {
+        log::fatal("event_enable_debug_mode must be called *before* creating any events or event_bases");
+    }
+    *MAP.lock().unwrap_or_else(|e| e.into_inner()) = Some(HashMap::new());
+    ON.store(true, Ordering::Relaxed);
+}
+
+fn with_map<R>(f: impl FnOnce(&mut HashMap<usize, bool>) -> R) -> Option<R> {
+    let mut g = MAP.lock().unwrap_or_else(|e| e.into_inner());
+    g.as_mut().map(f)
+}
+
+fn describe(ev: *const Event) -> String {
+    // SAFETY: debug reports read the fields of the pointer the program handed us; in debug
+    // mode that memory is the program's event (possibly never assigned, still readable).
+    unsafe { format!("{:p} (events: 0x{:x}, fd: {}, flags: 0x{:x})", ev, (*ev).events, (*ev).fd, (*ev).cb.flags) }
+}
+
+/// Called by every operation that needs an assigned event.
+pub fn assert_is_setup(func: &str, ev: *const Event) {
+    if !on() {
+        return;
+    }
+    if with_map(|m| m.contains_key(&(ev as usize))) == Some(false) {
+        log::fatal(&format!("{} called on a non-initialized event {}", func, describe(ev)));
+    }
+}
+
+/// Called by event_assign: assigning over an added event is fatal.
+pub fn assert_not_added(func: &str, ev: *const Event) {
+    if !on() {
+        return;
+    }
+    if with_map(|m| m.get(&(ev as usize)).copied()) == Some(Some(true)) {
+        log::fatal(&format!("{} called on an already added event {}", func, describe(ev)));
+    }
+}
+
+pub fn note_setup(ev: *const Event) {
+    if on() {
+        with_map(|m| {
+            m.insert(ev as usize, false);
+        });
+    }
+}
+
+pub fn note_teardown(ev: *const Event) {
+    if on() {
+        with_map(|m| {
+            m.remove(&(ev as usize));
+        });
+    }
+}
+
+pub fn note_added(ev: *const Event, added: bool) {
+    if on() {
+        let known = with_map(|m| match m.get_mut(&(ev as usize)) {
+            Some(v) => {
+                *v = added;
+                true
+            }
+            None => false,
+        });
+        if known == Some(false) {
+            let func = if added { "event_add" } else { "event_del" };
+            log::fatal(&format!("{} called on a non-initialized event {}", func, describe(ev)));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Which events watch which fd (and which signal): libevent's evmap. Each fd's events form an
+//! intrusive list through the events' own `ev_io_next` links, newest first, so activation
+//! visits them in libevent's order and costs no allocation.
+
+use super::event::{Event, EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
+use crate::backend::Interest;
+use std::ptr;
+
+#[derive(Clone, Copy)]
+pub struct IoSlot {
+    pub head: *mut Event,
+    pub nread: u32,
+    pub nwrite: u32,
+    pub nclose: u32,
+    pub net: u32,
+}
+
+impl IoSlot {
+    const EMPTY: IoSlot = IoSlot { head: ptr::null_mut(), nread: 0, nwrite: 0, nclose: 0, net: 0 };
+
+    /// What the backend should be watching for this fd.
+    pub fn interest(&self) -> Interest {
+        let mut i = 0;
+        if self.nread > 0 {
+            i |= EV_READ;
+        }
+        if self.nwrite > 0 {
+            i |= EV_WRITE;
+        }
+        if self.nclose > 0 {
+            i |= EV_CLOSED;
+        }
+        if self.net > 0 {
+            i |= EV_ET;
+        }
+        i
+    }
+}
+
+/// Per-key intrusive lists (key = fd or signal number).
+#[derive(Default)]
+pub struct EventMap {
+    slots: Vec<IoSlot>,
+}
+
+// SAFETY (all derefs below): the map holds only events that are added (EVLIST_INSERTED) to the
+// owning base; the core unlinks an event before the program may free or reassign it.
+impl EventMap {
+    pub fn new() -> Self {
+        EventMap { slots: Vec::new() }
+    }
+
+    pub fn slot(&self, key: i32) -> Option<&IoSlot> {
+        self.slots.get(key as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Link `ev` at the head of `key`'s list and count its interest. Returns (old, new) interest.
+    pub fn insert(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
+        let k = key as usize;
+        if k >= self.slots.len() {
+            self.slots.resize(k + 1, IoSlot::EMPTY);
+        }
+        let slot = &mut self.slots[k];
+        let old = slot.interest();
+        // SAFETY: ev is live and not currently linked (see note above).
+        unsafe {
+            let events = (*ev).events;
+            if events & EV_READ != 0 {
+                slot.nread += 1;
+            }
+            if events & EV_WRITE != 0 {
+                slot.nwrite += 1;
+            }
+            if events & EV_CLOSED != 0 {
+                slot.nclose += 1;
+            }
+            if events & EV_ET != 0 {
+                slot.net += 1;
+            }
+            (*ev).io_next = slot.head;
+            (*ev).io_prev = ptr::null_mut();
+            if !slot.head.is_null() {
+                (*slot.head).io_prev = &mut (*ev).io_next as *mut *mut Event;
+            }
+            // io_prev of the head points at nothing we own (the slot may move when the Vec
+            // grows); a null io_prev marks "I am the head".
+            slot.head = ev;
+        }
+        (old, slot.interest())
+    }
+
+    /// Unlink `ev` from `key`'s list. Returns (old, new) interest.
+    pub fn remove(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
+        let k = key as usize;
+        let Some(slot) = self.slots.get_mut(k) else { return (0, 0) };
+        let old = slot.interest();
+        // SAFETY: ev is live and linked in this slot's list.
+        unsafe {
+            let events = (*ev).events;
+            if events & EV_READ != 0 {
+                slot.nread = slot.nread.saturating_sub(1);
+            }
+            if events & EV_WRITE != 0 {
+                slot.nwrite = slot.nwrite.saturating_sub(1);
+            }
+            if events & EV_CLOSED != 0 {
+                slot.nclose = slot.nclose.saturating_sub(1);
+            }
+            if events & EV_ET != 0 {
+                slot.net = slot.net.saturating_sub(1);
+            }
+            let next = (*ev).io_next;
+            if (*ev).io_prev.is_null() {
+                slot.head = next;
+            } else {
+                *(*ev).io_prev = next;
+            }
+            if !next.is_null() {
+                (*next).io_prev = (*ev).io_prev;
+            }
+            (*ev).io_next = ptr::null_mut();
+            (*ev).io_prev = ptr::null_mut();
+        }
+        (old, slot.interest())
+    }
+
+    /// The events on `key`, newest first, collected so callers may change the list while
+    /// acting on them.
+    pub fn events(&self, key: i32, out: &mut Vec<*mut Event>) {
+        out.clear();
+        let Some(slot) = self.slots.get(key as usize) else { return };
+        let mut p = slot.head;
+        while !p.is_null() {
+            out.push(p);
+            // SAFETY: every linked event is live.
+            p = unsafe { (*p).io_next };
+        }
+    }
+
+    /// Every (key, slot) with events, for reinit and foreach.
+    pub fn keys(&self) -> impl Iterator<Item = (i32, &IoSlot)> + '_ {
+        self.slots.iter().enumerate().filter(|(_, s)| !s.head.is_null()).map(|(k, s)| (k as i32, s))
+    }
+}

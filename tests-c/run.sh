@@ -1,0 +1,71 @@
+#!/bin/sh
+# The C suite. Every tests-c/<area>/*.c case is built twice from the same source:
+#   ours   - against our headers (build/include) and libraries (build/lib)
+#   debian - against Debian's libevent-dev (/usr/include, -levent): proves the expectation
+# and run as:
+#   ours   on each backend (epoll; poll via EVENT_NOEPOLL; select via EVENT_NOEPOLL+NOPOLL)
+#   debian on each backend, on Debian's library
+#   debian-binary on our library through LD_LIBRARY_PATH (binary drop-in), default backend
+# A case may say `/* LIBS: -levent_pthreads */` for extra libraries, and `/* BACKENDS: epoll */`
+# to run on a subset. The last line is "N passed, M failed" over everything run.
+# Usage: tests-c/run.sh [filter-substring]
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=build/tests
+mkdir -p "$out/ours" "$out/debian"
+filter=${1:-}
+pass=0; fail=0; failed=""
+CFLAGS="-Wall -O1 -g"
+TIMEOUT=${TEST_TIMEOUT:-60}
+
+record() { # name status
+  if [ "$2" = 0 ]; then pass=$((pass+1)); else fail=$((fail+1)); failed="$failed
+  $1"; echo "FAIL $1"; fi
+}
+
+run_one() { # label env... -- binary
+  label=$1; shift
+  log="$out/$(echo "$label" | tr '/ =' '___').log"
+  env "$@" >"$log" 2>&1 </dev/null
+  st=$?
+  if [ $st -ne 0 ]; then sed -n '1,15p' "$log" | sed 's/^/    /'; fi
+  record "$label" $st
+}
+
+for src in tests-c/*/*.c; do
+  case "$src" in tests-c/probe/*|tests-c/shim/*|tests-c/bench/*) continue;; esac
+  [ -n "$filter" ] && case "$src" in *"$filter"*) ;; *) continue;; esac
+  area=$(basename "$(dirname "$src")"); name=$(basename "$src" .c); id="$area/$name"
+  libs=$(sed -n 's|.*/\* LIBS: \(.*\) \*/.*|\1|p' "$src" | head -n1)
+  backends=$(sed -n 's|.*/\* BACKENDS: \(.*\) \*/.*|\1|p' "$src" | head -n1)
+  [ -n "$backends" ] || backends="epoll poll select"
+  ours="$out/ours/${area}_$name"; deb="$out/debian/${area}_$name"
+  if ! ${CC:-cc} $CFLAGS -Ibuild/include "$src" -o "$ours" -Lbuild/lib -Wl,-rpath,"$top/build/lib" -levent $libs -lpthread 2>"$ours.cc.log"; then
+    sed -n '1,20p' "$ours.cc.log" | sed 's/^/    /'; record "$id [build ours]" 1; continue
+  fi
+  if ! ${CC:-cc} $CFLAGS "$src" -o "$deb" -levent $libs -lpthread 2>"$deb.cc.log"; then
+    sed -n '1,20p' "$deb.cc.log" | sed 's/^/    /'; record "$id [build debian]" 1; continue
+  fi
+  for be in $backends; do
+    case $be in
+      epoll) envs="";;
+      poll) envs="EVENT_NOEPOLL=1";;
+      select) envs="EVENT_NOEPOLL=1 EVENT_NOPOLL=1";;
+    esac
+    run_one "$id [ours $be]" $envs timeout $TIMEOUT "$ours"
+    run_one "$id [debian $be]" $envs timeout $TIMEOUT "$deb"
+  done
+  run_one "$id [debian-binary on ours]" LD_LIBRARY_PATH="$top/build/lib" timeout $TIMEOUT "$deb"
+done
+
+# Probes: identical layout/constants; every declared function exported; drop-in loading.
+for p in tests-c/probe/*.sh; do
+  [ -f "$p" ] || continue
+  [ -n "$filter" ] && case "$p" in *"$filter"*) ;; *) continue;; esac
+  run_one "probe/$(basename "$p" .sh)" sh "$p"
+done
+
+[ -n "$failed" ] && printf 'failed:%s\n' "$failed" | head -n 60
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
