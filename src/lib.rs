@@ -4,6 +4,8 @@
 //! loop), `thread`, and `capi`, the thin `extern "C"` layer that C programs call.
 
 pub mod backend;
+pub mod buffer;
 pub mod capi;
 pub mod core;
 pub mod thread;
+pub mod util;

@@ -2,6 +2,8 @@
 //! (NULL gets libevent's answer), turns raw pointers into typed ones and calls the core.
 //! Panics cannot cross into C: the libraries are built with `panic = "abort"`.
 
+pub mod buffer;
 pub mod event;
 pub mod event_compat;
+pub mod util;
 

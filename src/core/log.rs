@@ -102,3 +102,22 @@ pub fn exit_with(code: c_int) -> ! {
     // SAFETY: exit never returns.
     unsafe { libc::exit(code) }
 }
+
+/// Entry for the C log functions in src/c/log.c (already formatted).
+#[no_mangle]
+pub unsafe extern "C" fn levent_log_message_(severity: c_int, msg: *const c_char) {
+    if msg.is_null() {
+        return;
+    }
+    // SAFETY: msg is a NUL-terminated buffer from log.c.
+    let s = unsafe { std::ffi::CStr::from_ptr(msg) }.to_string_lossy();
+    if severity == EVENT_LOG_DEBUG && DEBUG_MASK.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    log(severity, &s);
+}
+
+#[no_mangle]
+pub extern "C" fn levent_log_exit_(code: c_int) {
+    exit_with(code)
+}

@@ -1,0 +1,1 @@
+//! evbuffer: chained byte buffers (buffer.h, buffer_compat.h).

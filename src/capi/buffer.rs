@@ -1,0 +1,1 @@
+//! event2/buffer.h and buffer_compat.h.

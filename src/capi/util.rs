@@ -1,0 +1,1 @@
+//! event2/util.h.

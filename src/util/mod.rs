@@ -1,0 +1,1 @@
+//! evutil: the portability layer of util.h (sockets, addresses, strings, time, randomness).
