@@ -7,6 +7,7 @@ use super::{errno, Backend, Interest};
 use crate::core::clock;
 use crate::core::event::{EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
 use crate::core::log;
+use crate::thread::RawLock;
 use libc::{c_short, epoll_event, timeval};
 use std::io;
 
@@ -161,14 +162,19 @@ impl Backend for Epoll {
         Ok(())
     }
 
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>) -> io::Result<()> {
+    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>, lock: RawLock) -> io::Result<()> {
         self.flush_changes();
         let ms = match timeout {
             None => -1,
             Some(tv) => clock::to_millis_ceil(&tv).min(MAX_TIMEOUT_MS),
         };
-        // SAFETY: events has len() writable entries.
-        let n = unsafe { libc::epoll_wait(self.epfd, self.events.as_mut_ptr(), self.events.len() as i32, ms) };
+        // Other threads' changes while we wait go straight to the kernel (or to `changes`);
+        // the wait touches only epfd and the events buffer.
+        let (epfd, buf, cap) = (self.epfd, self.events.as_mut_ptr(), self.events.len() as i32);
+        lock.release();
+        // SAFETY: buf has cap writable entries and nobody else uses the events buffer.
+        let n = unsafe { libc::epoll_wait(epfd, buf, cap, ms) };
+        lock.acquire();
         if n < 0 {
             let e = io::Error::last_os_error();
             if e.raw_os_error() == Some(libc::EINTR) {

@@ -7,6 +7,7 @@ pub mod epoll;
 pub mod poll;
 pub mod select;
 
+use crate::thread::RawLock;
 use libc::{c_short, timeval};
 use std::io;
 
@@ -31,7 +32,12 @@ pub trait Backend {
     fn change(&mut self, fd: i32, old: Interest, new: Interest) -> Result<(), ()>;
     /// Wait up to `timeout` (None: forever) and append (fd, EV_READ|EV_WRITE|EV_CLOSED[|EV_ET])
     /// for each ready fd to `ready`. EINTR is a normal, empty return.
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>) -> io::Result<()>;
+    ///
+    /// Called with the base lock held; the backend releases `lock` around the blocking
+    /// syscall so other threads can add and delete meanwhile. While it is released, other
+    /// threads may call `change` (under the lock), so the wait must use only state that
+    /// `change` does not touch: the kernel object itself, or a copy made before releasing.
+    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>, lock: RawLock) -> io::Result<()>;
 }
 
 /// The methods we implement, in libevent's order of preference.

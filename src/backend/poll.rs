@@ -4,18 +4,22 @@ use super::{Backend, Interest};
 use crate::core::clock;
 use crate::core::event::{EV_CLOSED, EV_READ, EV_WRITE};
 use crate::core::log;
+use crate::thread::RawLock;
 use libc::{c_short, pollfd, timeval};
 use std::io;
 
 pub struct Poll {
     fds: Vec<pollfd>,
+    /// What poll(2) is given: `fds` copied under the lock, so other threads may change `fds`
+    /// while we wait.
+    wait_fds: Vec<pollfd>,
     /// fd -> index in `fds`, or -1.
     slot: Vec<i32>,
 }
 
 impl Poll {
     pub fn new() -> Self {
-        Poll { fds: Vec::new(), slot: Vec::new() }
+        Poll { fds: Vec::new(), wait_fds: Vec::new(), slot: Vec::new() }
     }
 }
 
@@ -72,10 +76,15 @@ impl Backend for Poll {
         Ok(())
     }
 
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>) -> io::Result<()> {
+    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>, lock: RawLock) -> io::Result<()> {
         let ms = timeout.map_or(-1, |tv| clock::to_millis_ceil(&tv));
-        // SAFETY: fds is a valid array of len() pollfd structures.
-        let n = unsafe { libc::poll(self.fds.as_mut_ptr(), self.fds.len() as libc::nfds_t, ms) };
+        self.wait_fds.clear();
+        self.wait_fds.extend_from_slice(&self.fds);
+        let (buf, len) = (self.wait_fds.as_mut_ptr(), self.wait_fds.len());
+        lock.release();
+        // SAFETY: buf is a valid array of len pollfd structures only this thread uses.
+        let n = unsafe { libc::poll(buf, len as libc::nfds_t, ms) };
+        lock.acquire();
         if n < 0 {
             let e = io::Error::last_os_error();
             if e.raw_os_error() == Some(libc::EINTR) {
@@ -87,7 +96,7 @@ impl Backend for Poll {
         if n == 0 {
             return Ok(());
         }
-        for p in &self.fds {
+        for p in &self.wait_fds {
             let mut what = p.revents;
             if what == 0 {
                 continue;

@@ -4,6 +4,7 @@
 use super::{Backend, Interest};
 use crate::core::event::{EV_READ, EV_WRITE};
 use crate::core::log;
+use crate::thread::RawLock;
 use libc::{c_short, timeval};
 use std::io;
 
@@ -70,7 +71,7 @@ impl Backend for Select {
         Ok(())
     }
 
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>) -> io::Result<()> {
+    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>, lock: RawLock) -> io::Result<()> {
         // Shrink max_fd past fds no longer watched.
         while self.max_fd >= 0
             && !Self::test(&self.want_read, self.max_fd as usize)
@@ -90,17 +91,13 @@ impl Backend for Select {
         self.got_write.resize(words, 0);
         let mut tv = timeout.unwrap_or(timeval { tv_sec: 0, tv_usec: 0 });
         let tvp = if timeout.is_some() { &mut tv as *mut timeval } else { std::ptr::null_mut() };
+        let (rd, wr) = (self.got_read.as_mut_ptr() as *mut libc::fd_set, self.got_write.as_mut_ptr() as *mut libc::fd_set);
+        // While we wait, other threads change only the want_* maps.
+        lock.release();
         // SAFETY: both bitmaps hold at least nfds bits (rounded up to whole words, at least
-        // FD_SETSIZE), which is all the kernel reads or writes.
-        let n = unsafe {
-            libc::select(
-                nfds,
-                self.got_read.as_mut_ptr() as *mut libc::fd_set,
-                self.got_write.as_mut_ptr() as *mut libc::fd_set,
-                std::ptr::null_mut(),
-                tvp,
-            )
-        };
+        // FD_SETSIZE), which is all the kernel reads or writes; only this thread uses them.
+        let n = unsafe { libc::select(nfds, rd, wr, std::ptr::null_mut(), tvp) };
+        lock.acquire();
         if n < 0 {
             let e = io::Error::last_os_error();
             if e.raw_os_error() == Some(libc::EINTR) {

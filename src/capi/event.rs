@@ -436,32 +436,56 @@ pub unsafe extern "C" fn event_add(ev: *mut Event, tv: *const timeval) -> c_int 
     r
 }
 
-unsafe fn del_common(ev: *mut Event, func: &str, _block: bool) -> c_int {
+/// How event_del waits for the event's callback running in another thread.
+#[derive(PartialEq, Eq)]
+enum DelWait {
+    /// event_del: wait unless the event has EV_FINALIZE.
+    Auto,
+    /// event_del_block: always wait.
+    Block,
+    /// event_del_noblock: never wait.
+    NoBlock,
+}
+
+unsafe fn del_common(ev: *mut Event, func: &str, mode: DelWait) -> c_int {
     // SAFETY: ev is NULL or program-owned.
     let Some(b) = (unsafe { event_base_of(ev, func) }) else { return -1 };
     debug::assert_is_setup(func, ev);
     b.lock();
     let r = b.del_nolock(ev, false);
-    b.unlock();
+    // SAFETY: program-owned, assigned event.
+    let finalize = unsafe { (*ev).events } & EV_FINALIZE != 0;
+    if mode == DelWait::Block || (mode == DelWait::Auto && !finalize) {
+        let bp: *mut EventBase = b;
+        crate::thread::BaseThreading::wait_for_running(bp, as_callback(ev));
+    }
+    // SAFETY: the base is still live; re-derive after waiting.
+    unsafe { (*(ev_base_ptr(ev))).unlock() };
     r
+}
+
+/// SAFETY: ev is an assigned event.
+unsafe fn ev_base_ptr(ev: *mut Event) -> *mut EventBase {
+    // SAFETY: per the function contract.
+    unsafe { (*ev).base }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_del(ev: *mut Event) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe { del_common(ev, "event_del_", true) }
+    unsafe { del_common(ev, "event_del_", DelWait::Auto) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_del_noblock(ev: *mut Event) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe { del_common(ev, "event_del_", false) }
+    unsafe { del_common(ev, "event_del_", DelWait::NoBlock) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_del_block(ev: *mut Event) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe { del_common(ev, "event_del_", true) }
+    unsafe { del_common(ev, "event_del_", DelWait::Block) }
 }
 
 #[no_mangle]

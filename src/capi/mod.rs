@@ -4,6 +4,7 @@
 
 pub mod buffer;
 pub mod event;
+pub mod thread;
 pub mod event_compat;
 pub mod util;
 

@@ -491,6 +491,15 @@ impl EventBase {
     }
 
     pub fn init_common_timeout(&mut self, duration: &timeval) -> Option<*const timeval> {
+        // One of ours passed back: the same pointer.
+        if duration.tv_usec & COMMON_TIMEOUT_MASK == COMMON_TIMEOUT_MAGIC {
+            let idx = ((duration.tv_usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT) as usize;
+            if let Some(ct) = self.common_timeouts.get(idx) {
+                if ct.tv_sec == duration.tv_sec && ct.tv_usec == duration.tv_usec {
+                    return Some(&**ct as *const timeval);
+                }
+            }
+        }
         let d = if duration.tv_usec >= 1_000_000 { clock::normalize(duration) } else { *duration };
         // Already a common timeout of ours, or one we made before: hand back the same one.
         for ct in &self.common_timeouts {
@@ -521,7 +530,6 @@ impl EventBase {
             let fd = (*ev).fd;
             if (*ev).events & EV_SIGNAL != 0 {
                 if fd < 0 || fd as usize >= signal::NSIG {
-                    log::warn(&format!("event_add: signal {} out of range", fd));
                     return -1;
                 }
                 let first = self.sigmap.slot(fd).is_none_or(|s| s.head.is_null());

@@ -72,11 +72,11 @@ pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
             bb.clear_time_cache();
             let mut ready = std::mem::take(&mut bb.ready);
             ready.clear();
-            bb.thread.before_poll();
-            bb.unlock();
-            let r = bb.backend.dispatch(timeout, &mut ready);
-            bb.lock();
-            bb.thread.after_poll();
+            let lock = bb.thread.lock;
+            let r = bb.backend.dispatch(timeout, &mut ready, lock);
+            // Other threads may have changed the base while the backend waited unlocked:
+            // re-derive the reference.
+            let bb = b(base);
             if r.is_err() {
                 bb.ready = ready;
                 retval = -1;

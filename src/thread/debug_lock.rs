@@ -1,0 +1,139 @@
+//! evthread_enable_lock_debugging: wrap the program's lock callbacks with checks that catch
+//! unlocking a lock one does not hold and re-locking a non-recursive lock, reported through
+//! the fatal path the way libevent's assertions are.
+
+use super::*;
+use crate::core::mem;
+
+const SIGNATURE: u32 = 0x12300fda;
+
+#[repr(C)]
+struct DebugLock {
+    signature: u32,
+    locktype: c_uint,
+    held_by: c_ulong,
+    count: c_int,
+    inner: *mut c_void,
+}
+
+/// The program's callbacks we wrap.
+static mut ORIGINAL: LockCallbacks = LockCallbacks::NONE;
+
+fn original() -> LockCallbacks {
+    // SAFETY: written once when debugging is enabled, before threads use locks.
+    unsafe { ptr::read_volatile(&raw const ORIGINAL) }
+}
+
+fn fail(what: &str) -> ! {
+    log::fatal(&format!("Assertion {} failed in lock debugging", what))
+}
+
+unsafe extern "C" fn debug_alloc(locktype: c_uint) -> *mut c_void {
+    let orig = original();
+    let inner = match orig.alloc {
+        // Recursion is checked here, so the real lock is always recursive.
+        // SAFETY: the program's allocator.
+        Some(a) => unsafe { a(locktype | EVTHREAD_LOCKTYPE_RECURSIVE) },
+        None => ptr::null_mut(),
+    };
+    let Some(p) = mem::new_object(DebugLock { signature: SIGNATURE, locktype, held_by: 0, count: 0, inner }) else {
+        return ptr::null_mut();
+    };
+    p as *mut c_void
+}
+
+unsafe extern "C" fn debug_free(lock: *mut c_void, locktype: c_uint) {
+    let l = lock as *mut DebugLock;
+    // SAFETY: lock came from debug_alloc.
+    unsafe {
+        if (*l).signature != SIGNATURE || (*l).count != 0 {
+            fail("lock->count == 0");
+        }
+        if locktype != (*l).locktype {
+            fail("locktype == lock->locktype");
+        }
+        if let Some(f) = original().free {
+            if !(*l).inner.is_null() {
+                f((*l).inner, (*l).locktype | EVTHREAD_LOCKTYPE_RECURSIVE);
+            }
+        }
+        (*l).signature = 0;
+        mem::free_object(l);
+    }
+}
+
+unsafe extern "C" fn debug_lock(mode: c_uint, lock: *mut c_void) -> c_int {
+    let l = lock as *mut DebugLock;
+    // SAFETY: lock came from debug_alloc.
+    unsafe {
+        if (*l).signature != SIGNATURE {
+            fail("lock->signature == DEBUG_LOCK_SIG");
+        }
+        let mut r = 0;
+        if let Some(f) = original().lock {
+            if !(*l).inner.is_null() {
+                r = f(mode, (*l).inner);
+            }
+        }
+        if r == 0 {
+            (*l).count += 1;
+            if (*l).locktype & EVTHREAD_LOCKTYPE_RECURSIVE == 0 && (*l).count > 1 {
+                fail("lock->count == 1");
+            }
+            (*l).held_by = current_id();
+        }
+        r
+    }
+}
+
+unsafe extern "C" fn debug_unlock(mode: c_uint, lock: *mut c_void) -> c_int {
+    let l = lock as *mut DebugLock;
+    // SAFETY: lock came from debug_alloc.
+    unsafe {
+        if (*l).signature != SIGNATURE {
+            fail("lock->signature == DEBUG_LOCK_SIG");
+        }
+        if has_id_fn() && (*l).count > 0 && (*l).held_by != current_id() {
+            fail("lock->held_by == me");
+        }
+        if (*l).count <= 0 {
+            fail("lock->count > 0");
+        }
+        (*l).count -= 1;
+        if (*l).count == 0 {
+            (*l).held_by = 0;
+        }
+        match original().unlock {
+            Some(f) if !(*l).inner.is_null() => f(mode, (*l).inner),
+            _ => 0,
+        }
+    }
+}
+
+fn wrapped() -> LockCallbacks {
+    LockCallbacks {
+        lock_api_version: EVTHREAD_LOCK_API_VERSION,
+        supported_locktypes: EVTHREAD_LOCKTYPE_RECURSIVE | EVTHREAD_LOCKTYPE_READWRITE,
+        alloc: Some(debug_alloc),
+        free: Some(debug_free),
+        lock: Some(debug_lock),
+        unlock: Some(debug_unlock),
+    }
+}
+
+/// True when `current` is our wrapper around `cbs` (setting the same callbacks again after
+/// enabling debugging is not a change).
+pub fn wraps(current: &LockCallbacks, cbs: &LockCallbacks) -> bool {
+    current.same(&wrapped()) && original().same(cbs)
+}
+
+pub fn enable() {
+    let current = lock_fns();
+    if current.same(&wrapped()) {
+        return;
+    }
+    // SAFETY: set-up time, before locks are shared between threads.
+    unsafe { ptr::write_volatile(&raw mut ORIGINAL, current) };
+    // SAFETY: as above.
+    unsafe { ptr::write_volatile(&raw mut evthread_lock_fns_, wrapped()) };
+}
