@@ -65,8 +65,3 @@ pub fn create(name: &str, changelist: bool) -> Option<Box<dyn Backend>> {
 pub(crate) fn errno() -> i32 {
     io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
-
-pub(crate) fn set_errno(e: i32) {
-    // SAFETY: __errno_location returns this thread's errno slot.
-    unsafe { *libc::__errno_location() = e };
-}

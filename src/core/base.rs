@@ -540,10 +540,9 @@ impl EventBase {
                 signal::set_owner(self);
                 return 0;
             }
+            // libevent accepts a negative fd for I/O: the event counts as added and never fires.
             if fd < 0 {
-                super::log::warn(&format!("event_add: invalid fd {}", fd));
-                backend::set_errno(libc::EBADF);
-                return -1;
+                return 0;
             }
             if debug::on() {
                 if let Some(s) = self.io.slot(fd) {
@@ -575,6 +574,9 @@ impl EventBase {
                 if self.sigmap.slot(fd).is_none_or(|s| s.head.is_null()) {
                     signal::restore(self, fd);
                 }
+                return 0;
+            }
+            if fd < 0 {
                 return 0;
             }
             let (old, new) = self.io.remove(fd, ev);
