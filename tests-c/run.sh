@@ -60,7 +60,7 @@ for src in tests-c/*/*.c; do
 done
 
 # Probes: identical layout/constants; every declared function exported; drop-in loading.
-for p in tests-c/probe/*.sh; do
+for p in tests-c/probe/check_*.sh; do
   [ -f "$p" ] || continue
   [ -n "$filter" ] && case "$p" in *"$filter"*) ;; *) continue;; esac
   run_one "probe/$(basename "$p" .sh)" sh "$p"

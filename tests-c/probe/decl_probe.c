@@ -35,12 +35,17 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* In C++ the redeclarations must be extern "C" to be checked against
+ * ours (a mismatch is then a hard error, enum vs int included). */
+#ifdef __cplusplus
+extern "C" {
+#endif
 extern int evutil_date_rfc1123 (char *, const size_t , const struct tm *);
 extern struct evutil_monotonic_timer *evutil_monotonic_timer_new (void);
 extern void evutil_monotonic_timer_free (struct evutil_monotonic_timer *);
 extern int evutil_configure_monotonic_time (struct evutil_monotonic_timer *, int);
 extern int evutil_gettime_monotonic (struct evutil_monotonic_timer *, struct timeval *);
-extern int evutil_socketpair (int, int, int, int *);
+extern int evutil_socketpair (int, int, int, int [2]);
 extern int evutil_make_socket_nonblocking (int);
 extern int evutil_make_listen_socket_reuseable (int);
 extern int evutil_make_listen_socket_reuseable_port (int);
@@ -229,7 +234,7 @@ extern int bufferevent_flush (struct bufferevent *, short int, enum bufferevent_
 extern void bufferevent_trigger (struct bufferevent *, short int, int);
 extern void bufferevent_trigger_event (struct bufferevent *, short int, int);
 extern struct bufferevent *bufferevent_filter_new (struct bufferevent *, bufferevent_filter_cb, bufferevent_filter_cb, int, void (*) (void *), void *);
-extern int bufferevent_pair_new (struct event_base *, int, struct bufferevent **);
+extern int bufferevent_pair_new (struct event_base *, int, struct bufferevent *[2]);
 extern struct bufferevent *bufferevent_pair_get_partner (struct bufferevent *);
 extern struct ev_token_bucket_cfg *ev_token_bucket_cfg_new (size_t, size_t, size_t, size_t, const struct timeval *);
 extern void ev_token_bucket_cfg_free (struct ev_token_bucket_cfg *);
@@ -490,6 +495,9 @@ extern int evrpc_register_generic (struct evrpc_base *, const char *, void (*) (
 extern struct evrpc_pool *evrpc_request_get_pool (struct evrpc_request_wrapper *);
 extern void evrpc_request_set_pool (struct evrpc_request_wrapper *, struct evrpc_pool *);
 extern void evrpc_request_set_cb (struct evrpc_request_wrapper *, void (*) (struct evrpc_status *, void *, void *, void *), void *);
+#ifdef __cplusplus
+}
+#endif
 
 void *probe_fns[] = {
     (void *)evutil_date_rfc1123,

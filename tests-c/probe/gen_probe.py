@@ -195,10 +195,24 @@ def main():
     w("#include <stdarg.h>")
     w("#include <stdio.h>")
     w("")
+    w("/* In C++ the redeclarations must be extern \"C\" to be checked against")
+    w(" * ours (a mismatch is then a hard error, enum vs int included). */")
+    w("#ifdef __cplusplus")
+    w("extern \"C\" {")
+    w("#endif")
     for row in funcs:
         proto = row[4].strip()
         proto = proto.replace("__va_list_tag *", "va_list")
+        # the reference declares these two parameters as arrays; say so too,
+        # or gcc's -Warray-parameter objects to the re-declaration
+        if row[2] == "evutil_socketpair":
+            proto = proto.replace("int *)", "int [2])")
+        if row[2] == "bufferevent_pair_new":
+            proto = proto.replace("struct bufferevent **)", "struct bufferevent *[2])")
         w(proto)
+    w("#ifdef __cplusplus")
+    w("}")
+    w("#endif")
     w("")
     w("void *probe_fns[] = {")
     for row in funcs:
