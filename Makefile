@@ -88,7 +88,7 @@ check-deps:
 	@sh tests-c/deps.sh
 
 test-rust:
-	$(CARGO) test --quiet 2>&1 | tail -n 5
+	$(CARGO) test --quiet
 
 test-c: all
 	@sh tests-c/run.sh

@@ -21,33 +21,39 @@ best_of() { # n cmd... : best (lowest) usec/round of n runs
 
 echo "== events: classic libevent bench (socketpairs, chained writes, del+add each round)"
 printf '%-34s %12s %12s %7s\n' "case" "ours us/rnd" "debian" "ratio"
-for cfg in "-n 100 -a 1 -w 100" "-n 1000 -a 10 -w 1000" "-n 10000 -a 100 -w 1000" ; do
+for cfg in "-n 100 -a 1 -w 100" "-n 1000 -a 10 -w 1000" "-n 5000 -a 100 -w 1000" "-n 1000 -a 10 -w 1000 -s"; do
   o=$(best_of 3 $out/events_ours $cfg -r 50)
   d=$(best_of 3 $out/events_debian $cfg -r 50)
   printf '%-34s %12s %12s %7s\n' "$cfg" "$o" "$d" "$(ratio "$o" "$d")"
 done
 
 if command -v strace >/dev/null 2>&1; then
-  echo "== syscalls per round (-n 1000 -a 10 -w 1000, 10 rounds)"
-  for lib in ours debian; do
-    strace -f -c -o $out/strace_$lib.txt $out/events_$lib -n 1000 -a 10 -w 1000 -r 10 >/dev/null
-    ctl=$(awk '$NF=="epoll_ctl"{print $4}' $out/strace_$lib.txt); ctl=${ctl:-0}
-    wt=$(awk '$NF=="epoll_wait"{print $4}' $out/strace_$lib.txt); wt=${wt:-0}
-    printf '  %-7s epoll_ctl/round %8s   epoll_wait/round %8s\n' "$lib" "$(awk -v c="$ctl" 'BEGIN{printf "%.0f", c/10}')" "$(awk -v c="$wt" 'BEGIN{printf "%.0f", c/10}')"
+  echo "== epoll_ctl per round (-n 1000 -a 10 -w 1000: 1000 events deleted and re-added per round)"
+  for mode in immediate changelist; do
+    for lib in ours debian; do
+      if [ $mode = changelist ]; then e="EVENT_EPOLL_USE_CHANGELIST=1"; else e="X_UNUSED=1"; fi
+      env $e strace -f -c -o $out/strace_$lib.txt $out/events_$lib -n 1000 -a 10 -w 1000 -r 10 >/dev/null
+      ctl=$(awk '$NF=="epoll_ctl"{print $4}' $out/strace_$lib.txt); ctl=${ctl:-0}
+      wt=$(awk '$NF=="epoll_wait"{print $4}' $out/strace_$lib.txt); wt=${wt:-0}
+      printf '  %-10s %-7s epoll_ctl/round %6s   epoll_wait/round %6s\n' "$mode" "$lib" "$(awk -v c="$ctl" 'BEGIN{printf "%.0f", c/10}')" "$(awk -v c="$wt" 'BEGIN{printf "%.0f", c/10}')"
+    done
   done
 fi
 
 if command -v valgrind >/dev/null 2>&1; then
-  echo "== instructions (callgrind, -n 1000 -a 10 -w 1000): per dispatched callback, library only"
+  echo "== instructions in the library (callgrind; -n 1000 -a 10 -w 1000, 10 rounds)"
+  lib_ir() { # binary args... -> Ir attributed to libevent objects
+    valgrind --tool=callgrind --callgrind-out-file=$out/cg.out "$@" >/dev/null 2>&1
+    callgrind_annotate --inclusive=no $out/cg.out 2>/dev/null | awk '/libevent/ {gsub(",","",$1); s+=$1} END {print s+0}'
+  }
   for lib in ours debian; do
-    valgrind --tool=callgrind --callgrind-out-file=$out/cg_$lib.out $out/events_$lib -n 1000 -a 10 -w 1000 -r 10 >$out/cg_$lib.stdout 2>/dev/null
+    full=$(lib_ir $out/events_$lib -n 1000 -a 10 -w 1000 -r 10)
+    once=$(lib_ir $out/events_$lib -n 1000 -a 10 -w 1000 -r 10 -s)
+    # 10 rounds x 1010 callbacks; 9 rounds x 1000 events deleted and re-added beyond setup.
+    per_cb=$(awk -v a="$once" 'BEGIN{printf "%.0f", a/10100}')
+    per_da=$(awk -v a="$full" -v b="$once" 'BEGIN{printf "%.0f", (a-b)/9000}')
+    eval "cb_$lib=$per_cb; da_$lib=$per_da"
+    printf '  %-7s %6s Ir per dispatched callback   %6s Ir per del+add\n' "$lib" "$per_cb" "$per_da"
   done
-  for lib in ours debian; do
-    # Instructions attributed to the libevent shared object, divided by callbacks run.
-    ir=$(callgrind_annotate --inclusive=no $out/cg_$lib.out 2>/dev/null | awk '/libevent/ {gsub(",","",$1); s+=$1} END {print s+0}')
-    cbs=$(awk '{print $2}' $out/cg_$lib.stdout)
-    eval "ir_$lib=$ir"
-    printf '  %-7s %12s Ir in the library  (%s callbacks in the last round)\n' "$lib" "$ir" "$cbs"
-  done
-  printf '  ratio ours/debian: %s\n' "$(ratio "$ir_ours" "$ir_debian")"
+  printf '  ratio ours/debian: dispatch %s, del+add %s\n' "$(ratio "$cb_ours" "$cb_debian")" "$(ratio "$da_ours" "$da_debian")"
 fi
