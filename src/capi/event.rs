@@ -352,6 +352,9 @@ pub unsafe extern "C" fn event_assign(
     let base = if base.is_null() { global::current_base() } else { base };
     let arg = if arg == self_cbarg() { ev as *mut c_void } else { arg };
     debug::USED.store(true, std::sync::atomic::Ordering::Relaxed);
+    if events & EV_SIGNAL == 0 {
+        debug::assert_socket_nonblocking(fd);
+    }
     debug::assert_not_added("event_assign", ev);
     if events & EV_SIGNAL != 0 && events & (EV_READ | EV_WRITE | EV_CLOSED) != 0 {
         log::warn("event_assign: EV_SIGNAL is not compatible with EV_READ, EV_WRITE or EV_CLOSED");
@@ -450,7 +453,6 @@ enum DelWait {
 unsafe fn del_common(ev: *mut Event, func: &str, mode: DelWait) -> c_int {
     // SAFETY: ev is NULL or program-owned.
     let Some(b) = (unsafe { event_base_of(ev, func) }) else { return -1 };
-    debug::assert_is_setup(func, ev);
     b.lock();
     let r = b.del_nolock(ev, false);
     // SAFETY: program-owned, assigned event.

@@ -19,11 +19,14 @@ pub fn on() -> bool {
 }
 
 pub fn enable() {
+    // These two are event_errx(1, ...) in libevent: exit code 1, not the abort code.
     if ON.load(Ordering::Relaxed) {
-        log::fatal("event_enable_debug_mode was called twice!");
+        log::log(log::EVENT_LOG_ERR, "event_enable_debug_mode was called twice!");
+        log::exit_with(1);
     }
     if USED.load(Ordering::Relaxed) {
-        log::fatal("event_enable_debug_mode must be called *before* creating any events or event_bases");
+        log::log(log::EVENT_LOG_ERR, "event_enable_debug_mode must be called *before* creating any events or event_bases");
+        log::exit_with(1);
     }
     *MAP.lock().unwrap_or_else(|e| e.into_inner()) = Some(HashMap::new());
     ON.store(true, Ordering::Relaxed);
@@ -86,8 +89,20 @@ pub fn note_added(ev: *const Event, added: bool) {
             None => false,
         });
         if known == Some(false) {
-            let func = if added { "event_add" } else { "event_del" };
-            log::fatal(&format!("{} called on a non-initialized event {}", func, describe(ev)));
+            let what = if added { "event_debug_note_add_: noting an add" } else { "event_debug_note_del_: noting a del" };
+            log::fatal(&format!("{} on a non-setup event {}", what, describe(ev)));
         }
+    }
+}
+
+/// Debug mode insists that sockets given to events are non-blocking.
+pub fn assert_socket_nonblocking(fd: libc::c_int) {
+    if !on() || fd < 0 {
+        return;
+    }
+    // SAFETY: F_GETFL on an fd number has no memory effects; a bad fd just fails.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags >= 0 && flags & libc::O_NONBLOCK == 0 {
+        log::fatal(&format!("fd {} is not in non-blocking mode", fd));
     }
 }

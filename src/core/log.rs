@@ -92,8 +92,11 @@ pub fn exit_with(code: c_int) -> ! {
     if cb != 0 {
         // SAFETY: cb was stored from a valid `FatalCb` function pointer.
         let f: FatalCb = unsafe { std::mem::transmute::<usize, FatalCb>(cb) };
-        // SAFETY: calling the program's fatal callback; it is documented not to return.
+        // SAFETY: calling the program's fatal callback; it should not return, and if it does
+        // libevent exits with the code (even the abort code).
         unsafe { f(code) };
+        // SAFETY: exit never returns.
+        unsafe { libc::exit(code) }
     }
     if code == EVENT_ERR_ABORT {
         // SAFETY: abort never returns.

@@ -217,6 +217,17 @@ int main(void)
         CHECK(evutil_inet_ntop(AF_INET, a, o, 8) == o);
         CHECK_STR(o, "1.2.3.4");
         CHECK_STR(evutil_inet_ntop(AF_INET, m, o, sizeof(o)), "255.255.255.255");
+        /* written like evutil_snprintf: the buffer's last byte is cleared too */
+        memset(o, 'Z', sizeof(o));
+        CHECK(evutil_inet_ntop(AF_INET, a, o, 12) == o);
+        CHECK_STR(o, "1.2.3.4");
+        CHECK_EQ(o[8], 'Z');
+        CHECK_EQ(o[11], 0);
+        CHECK_EQ(o[12], 'Z');
+        /* IPv6 is copied strlcpy-style: nothing after the terminator is touched */
+        memset(o, 'Z', sizeof(o));
+        CHECK(ntop6("00000000000000000000000000000001", o, 12) == o);
+        CHECK_EQ(o[11], 'Z');
         CHECK(evutil_inet_ntop(AF_UNIX, a, o, sizeof(o)) == NULL);
     }
 

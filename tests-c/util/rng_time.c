@@ -107,6 +107,12 @@ int main(void)
         CHECK_EQ(d[0], 'Z');
         CHECK_EQ(evutil_date_rfc1123(d, 30, &tm), 29);
         CHECK_STR(d, "Sun, 06 Nov 1994 08:49:37 GMT");
+        memset(d, 'Z', sizeof(d));
+        CHECK_EQ(evutil_date_rfc1123(d, 40, &tm), 29);
+        CHECK_STR(d, "Sun, 06 Nov 1994 08:49:37 GMT");
+        CHECK_EQ(d[30], 'Z');
+        CHECK_EQ(d[39], 0);                 /* evutil_snprintf clears the last byte */
+        CHECK_EQ(d[40], 'Z');
         /* fields are printed as given, not normalised */
         tm.tm_wday = 6; tm.tm_mon = 0; tm.tm_mday = 31; tm.tm_year = 5 - 1900;
         tm.tm_hour = 23; tm.tm_min = 59; tm.tm_sec = 60;

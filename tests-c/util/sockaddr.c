@@ -259,6 +259,12 @@ int main(void)
         CHECK_STR(evutil_format_sockaddr_port_(SA(b), o, sizeof(o)), "[::1]:8080");
         CHECK_STR(evutil_format_sockaddr_port_(SA(c), o, sizeof(o)), "[::ffff:10.0.0.1]:65535");
         memset(o, 'Z', sizeof(o));
+        CHECK(evutil_format_sockaddr_port_(SA(a), o, 20) == o);
+        CHECK_STR(o, "1.2.3.4:80");
+        CHECK_EQ(o[11], 'Z');
+        CHECK_EQ(o[19], 0);                 /* evutil_snprintf clears the last byte */
+        CHECK_EQ(o[20], 'Z');
+        memset(o, 'Z', sizeof(o));
         CHECK(evutil_format_sockaddr_port_(SA(a), o, 5) == o);
         CHECK_STR(o, "1.2.");
         memset(&u, 0, sizeof(u));

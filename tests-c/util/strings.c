@@ -62,6 +62,13 @@ int main(void)
     CHECK_STR(buf, "123");
     CHECK_EQ(via_v(buf, sizeof(buf), "%s=%lld", "k", (long long)-1), 4);
     CHECK_STR(buf, "k=-1");
+    /* the last byte of the buffer is always cleared, even after a short text */
+    memset(buf, 'X', sizeof(buf));
+    CHECK_EQ(evutil_snprintf(buf, 10, "ab"), 2);
+    CHECK_STR(buf, "ab");
+    CHECK_EQ(buf[3], 'X');
+    CHECK_EQ(buf[9], 0);
+    CHECK_EQ(buf[10], 'X');
 
     /* --- case-insensitive comparison: exactly -1 / 0 / 1 --- */
     CHECK_EQ(evutil_ascii_strcasecmp("abc", "ABC"), 0);
