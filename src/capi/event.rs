@@ -432,6 +432,7 @@ unsafe fn event_base_of<'a>(ev: *const Event, func: &str) -> Option<&'a mut Even
 pub unsafe extern "C" fn event_add(ev: *mut Event, tv: *const timeval) -> c_int {
     // SAFETY: ev is NULL or program-owned.
     let Some(b) = (unsafe { event_base_of(ev, "event_add") }) else { return -1 };
+    debug::assert_is_setup("event_debug_assert_is_setup_", ev);
     b.lock();
     // SAFETY: tv is NULL or a timeval.
     let r = b.add_nolock(ev, unsafe { tv.as_ref() }, false);

@@ -409,7 +409,6 @@ impl EventBase {
 
     /// event_add's core. `absolute`: tv is a deadline on our monotonic clock.
     pub fn add_nolock(&mut self, ev: *mut Event, tv: Option<&timeval>, absolute: bool) -> c_int {
-        debug::assert_is_setup("event_add", ev);
         // SAFETY: ev is a live event assigned to this base (checked by the caller).
         unsafe {
             let flags = (*ev).cb.flags;
@@ -432,7 +431,7 @@ impl EventBase {
                     self.schedule_timeout(ev, tv, absolute);
                 }
             }
-            if res != -1 {
+            if res != -1 && (*ev).cb.flags & EVLIST_INTERNAL == 0 {
                 debug::note_added(ev, true);
             }
             res
@@ -617,7 +616,9 @@ impl EventBase {
                 (*ev).cb.flags &= !EVLIST_INSERTED;
                 res = self.map_remove(ev);
             }
-            debug::note_added(ev, false);
+            if (*ev).cb.flags & EVLIST_INTERNAL == 0 {
+                debug::note_added(ev, false);
+            }
             res
         }
     }
