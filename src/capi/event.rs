@@ -862,7 +862,7 @@ pub extern "C" fn event_set_fatal_callback(cb: Option<log::FatalCb>) {
 
 #[no_mangle]
 pub extern "C" fn event_enable_debug_logging(which: u32) {
-    log::DEBUG_MASK.store(which, std::sync::atomic::Ordering::Relaxed);
+    log::set_debug_mask(which);
 }
 
 #[no_mangle]

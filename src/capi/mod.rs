@@ -6,5 +6,6 @@ pub mod buffer;
 pub mod event;
 pub mod thread;
 pub mod event_compat;
+pub mod internal;
 pub mod util;
 

@@ -133,6 +133,8 @@ pub struct EventBase {
     pub limit_callbacks_after_prio: i32,
 
     pub once_events: HashSet<usize>,
+    /// Deferred callbacks queued in this iteration (more go to the next one).
+    pub n_deferreds_queued: usize,
     /// Scratch buffers reused by every dispatch.
     pub ready: Vec<(c_int, c_short)>,
     pub scratch: Vec<*mut Event>,
@@ -197,6 +199,7 @@ impl EventBase {
             max_dispatch_callbacks: cfg.max_dispatch_callbacks,
             limit_callbacks_after_prio: cfg.limit_callbacks_after_prio,
             once_events: HashSet::new(),
+            n_deferreds_queued: 0,
             ready: Vec::with_capacity(64),
             scratch: Vec::new(),
             thread: Default::default(),
@@ -750,6 +753,58 @@ impl EventBase {
             res = -1;
         }
         res
+    }
+
+    /// The invariants event_base_assert_ok_ checks: heap positions and order, queue
+    /// membership flags and priorities.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let slots: Vec<*mut Event> = self.timers.iter().collect();
+        for (i, &ev) in slots.iter().enumerate() {
+            // SAFETY: heap events are live.
+            let e = unsafe { &*ev };
+            if e.heap_idx as usize != i {
+                return Err(format!("timer {:p} at {} thinks it is at {}", ev, i, e.heap_idx));
+            }
+            if e.cb.flags & EVLIST_TIMEOUT == 0 {
+                return Err(format!("timer {:p} lacks EVLIST_TIMEOUT", ev));
+            }
+            if i > 0 {
+                // SAFETY: as above.
+                let p = unsafe { &*slots[(i - 1) / 2] };
+                if clock::lt(&e.timeout, &p.timeout) {
+                    return Err(format!("heap order broken at {}", i));
+                }
+            }
+        }
+        let mut n = 0;
+        for (pri, q) in self.active.iter().enumerate() {
+            let mut cb = q.head;
+            while !cb.is_null() {
+                // SAFETY: queued callbacks are live.
+                unsafe {
+                    if (*cb).flags & EVLIST_ACTIVE == 0 || (*cb).pri as usize != pri {
+                        return Err(format!("active callback {:p} in queue {} has flags {:#x} pri {}", cb, pri, (*cb).flags, (*cb).pri));
+                    }
+                    cb = (*cb).active_next;
+                }
+                n += 1;
+            }
+        }
+        let mut cb = self.active_later.head;
+        while !cb.is_null() {
+            // SAFETY: queued callbacks are live.
+            unsafe {
+                if (*cb).flags & EVLIST_ACTIVE_LATER == 0 {
+                    return Err(format!("later callback {:p} lacks EVLIST_ACTIVE_LATER", cb));
+                }
+                cb = (*cb).active_next;
+            }
+            n += 1;
+        }
+        if n != self.event_count_active {
+            return Err(format!("{} callbacks queued but {} counted", n, self.event_count_active));
+        }
+        Ok(())
     }
 
     /// Every non-internal event that is added or active, for foreach / dump.

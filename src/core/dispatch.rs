@@ -56,6 +56,7 @@ pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
         while !done {
             let bb = b(base);
             bb.event_continue = false;
+            bb.n_deferreds_queued = 0;
             if bb.got_term || bb.got_break {
                 break;
             }

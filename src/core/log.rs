@@ -4,7 +4,7 @@
 
 use libc::{c_char, c_int};
 use std::ffi::CString;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const EVENT_LOG_DEBUG: c_int = 0;
 pub const EVENT_LOG_MSG: c_int = 1;
@@ -19,7 +19,21 @@ pub type FatalCb = unsafe extern "C" fn(c_int);
 
 static LOG_CB: AtomicUsize = AtomicUsize::new(0);
 static FATAL_CB: AtomicUsize = AtomicUsize::new(0);
-pub static DEBUG_MASK: AtomicU32 = AtomicU32::new(0);
+/// event_enable_debug_logging's mask, under libevent's internal name: libevent's own tests read
+/// and write it directly, so the library always goes through the exported symbol.
+#[no_mangle]
+#[used]
+pub static mut event_debug_logging_mask_: u32 = 0;
+
+pub fn debug_mask() -> u32 {
+    // SAFETY: a plain read of our exported global.
+    unsafe { std::ptr::read_volatile(&raw const event_debug_logging_mask_) }
+}
+
+pub fn set_debug_mask(m: u32) {
+    // SAFETY: a plain write of our exported global.
+    unsafe { std::ptr::write_volatile(&raw mut event_debug_logging_mask_, m) }
+}
 
 pub fn set_log_cb(cb: Option<LogCb>) {
     LOG_CB.store(cb.map_or(0, |f| f as usize), Ordering::Release);
@@ -75,7 +89,7 @@ pub fn strerror(errno: c_int) -> String {
 }
 
 pub fn debug(msg: &str) {
-    if DEBUG_MASK.load(Ordering::Relaxed) != 0 {
+    if debug_mask() != 0 {
         log(EVENT_LOG_DEBUG, msg);
     }
 }
@@ -114,7 +128,7 @@ pub unsafe extern "C" fn levent_log_message_(severity: c_int, msg: *const c_char
     }
     // SAFETY: msg is a NUL-terminated buffer from log.c.
     let s = unsafe { std::ffi::CStr::from_ptr(msg) }.to_string_lossy();
-    if severity == EVENT_LOG_DEBUG && DEBUG_MASK.load(Ordering::Relaxed) == 0 {
+    if severity == EVENT_LOG_DEBUG && debug_mask() == 0 {
         return;
     }
     log(severity, &s);
