@@ -450,11 +450,7 @@ impl EventBase {
             if (*ev).cb.closure == CLOSURE_EVENT_PERSIST && !absolute {
                 (*ev).u.io_timeout = *tv;
             }
-            if (*ev).cb.flags & EVLIST_TIMEOUT != 0 {
-                self.timers.remove(ev);
-                self.decr_count((*ev).cb.flags);
-                (*ev).cb.flags &= !EVLIST_TIMEOUT;
-            }
+            let was_timed = (*ev).cb.flags & EVLIST_TIMEOUT != 0;
             // An event about to run because its timeout fired, re-added with a new timeout:
             // it must not run for the old one.
             if (*ev).cb.flags & EVLIST_ACTIVE != 0 && (*ev).res & EV_TIMEOUT != 0 {
@@ -471,12 +467,13 @@ impl EventBase {
                 clock::add(&now, &clock::normalize(&rel))
             };
             (*ev).timeout = deadline;
-            if (*ev).heap_idx != -1 && (*ev).heap_idx as usize >= self.timers.len() {
-                (*ev).heap_idx = -1;
+            if was_timed {
+                self.timers.reschedule(ev);
+            } else {
+                self.timers.push(ev);
+                self.incr_count((*ev).cb.flags);
+                (*ev).cb.flags |= EVLIST_TIMEOUT;
             }
-            self.timers.push(ev);
-            self.incr_count((*ev).cb.flags);
-            (*ev).cb.flags |= EVLIST_TIMEOUT;
             self.thread.notify_if_needed(self);
         }
     }
@@ -771,7 +768,7 @@ impl EventBase {
             if i > 0 {
                 // SAFETY: as above.
                 let p = unsafe { &*slots[(i - 1) / 2] };
-                if clock::lt(&e.timeout, &p.timeout) {
+                if e.heap_key < p.heap_key {
                     return Err(format!("heap order broken at {}", i));
                 }
             }
@@ -886,6 +883,7 @@ pub unsafe fn assign_raw(
         }
         (*ev).heap_idx = -1;
         (*ev).heap_seq = 0;
+        (*ev).heap_key = 0;
         (*ev).cb.pri = if base.is_null() { 0 } else { ((*base).active.len() / 2) as u8 };
     }
 }

@@ -108,7 +108,7 @@ pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
 
 /// How long the backend may sleep: until the earliest timer, or forever.
 fn next_timeout(base: &mut EventBase) -> Option<timeval> {
-    let top = base.timers.top()?;
+    let top = base.timers.settle_top()?;
     let now = base.gettime();
     // SAFETY: heap events are live.
     let deadline = unsafe { (*top).timeout };
@@ -132,7 +132,7 @@ fn timeout_process(base: &mut EventBase) {
         return;
     }
     let now = base.gettime();
-    while let Some(ev) = base.timers.top() {
+    while let Some(ev) = base.timers.settle_top() {
         // SAFETY: heap events are live.
         let deadline = unsafe { (*ev).timeout };
         if clock::lt(&now, &deadline) {

@@ -83,11 +83,13 @@ pub union EvUnion {
 pub struct Event {
     pub cb: EventCallback,
     /// `ev_timeout_pos`: libevent keeps `min_heap_idx` (int) at the start of this union.
-    /// We keep the heap index there too, and a FIFO sequence number in the otherwise unused
-    /// last 8 bytes so equal deadlines fire in the order they were added.
+    /// We keep the heap index there too, and in the otherwise unused 12 bytes the heap's own
+    /// key: a FIFO sequence number (equal deadlines fire in add order) and the deadline the
+    /// heap orders by, in microseconds. The key may be earlier than `timeout` (see
+    /// TimerHeap: pushing a deadline later is lazy).
     pub heap_idx: c_int,
-    pub _pad: c_int,
-    pub heap_seq: u64,
+    pub heap_seq: u32,
+    pub heap_key: i64,
     pub fd: c_int,
     pub base: *mut crate::core::base::EventBase,
     /// `ev_io_next` / `ev_signal_next`: per-fd (per-signal) list, newest first.
