@@ -755,8 +755,7 @@ impl EventBase {
     /// The invariants event_base_assert_ok_ checks: heap positions and order, queue
     /// membership flags and priorities.
     pub fn check_invariants(&self) -> Result<(), String> {
-        let slots: Vec<*mut Event> = self.timers.iter().collect();
-        for (i, &ev) in slots.iter().enumerate() {
+        for (i, ev) in self.timers.positions() {
             // SAFETY: heap events are live.
             let e = unsafe { &*ev };
             if e.heap_idx as usize != i {
@@ -765,12 +764,8 @@ impl EventBase {
             if e.cb.flags & EVLIST_TIMEOUT == 0 {
                 return Err(format!("timer {:p} lacks EVLIST_TIMEOUT", ev));
             }
-            if i > 0 {
-                // SAFETY: as above.
-                let p = unsafe { &*slots[(i - 1) / 2] };
-                if e.heap_key < p.heap_key {
-                    return Err(format!("heap order broken at {}", i));
-                }
+            if i > 0 && self.timers.key_at(i) < self.timers.key_at((i - 1) / 2) {
+                return Err(format!("heap order broken at {}", i));
             }
         }
         let mut n = 0;
@@ -882,8 +877,7 @@ pub unsafe fn assign_raw(
             (*ev).u.io_timeout = clock::ZERO;
         }
         (*ev).heap_idx = -1;
-        (*ev).heap_seq = 0;
-        (*ev).heap_key = 0;
+        (*ev)._pos_spare = [0; 3];
         (*ev).cb.pri = if base.is_null() { 0 } else { ((*base).active.len() / 2) as u8 };
     }
 }

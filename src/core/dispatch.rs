@@ -8,6 +8,7 @@
 
 use super::base::{EventBase, OnceEvent, COMMON_TIMEOUT_MICROSECONDS_MASK};
 use super::clock;
+use super::timer_heap::micros;
 use super::debug;
 use super::event::*;
 use super::log;
@@ -106,16 +107,16 @@ pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
     }
 }
 
-/// How long the backend may sleep: until the earliest timer, or forever.
+/// How long the backend may sleep: until the earliest timer, or forever. A stale (early)
+/// heap key only makes us wake a little early, where timeout_process settles it.
 fn next_timeout(base: &mut EventBase) -> Option<timeval> {
-    let top = base.timers.settle_top()?;
-    let now = base.gettime();
-    // SAFETY: heap events are live.
-    let deadline = unsafe { (*top).timeout };
-    if !clock::lt(&now, &deadline) {
+    let bound = base.timers.earliest_bound()?;
+    let now = micros(&base.gettime());
+    if bound <= now {
         return Some(clock::ZERO);
     }
-    Some(clock::sub(&deadline, &now))
+    let d = bound - now;
+    Some(timeval { tv_sec: d / 1_000_000, tv_usec: d % 1_000_000 })
 }
 
 /// Ready fds from the backend become activations, per fd newest event first.
@@ -132,6 +133,9 @@ fn timeout_process(base: &mut EventBase) {
         return;
     }
     let now = base.gettime();
+    if base.timers.earliest_bound().is_some_and(|k| k > micros(&now)) {
+        return;
+    }
     while let Some(ev) = base.timers.settle_top() {
         // SAFETY: heap events are live.
         let deadline = unsafe { (*ev).timeout };

@@ -82,14 +82,10 @@ pub union EvUnion {
 #[repr(C)]
 pub struct Event {
     pub cb: EventCallback,
-    /// `ev_timeout_pos`: libevent keeps `min_heap_idx` (int) at the start of this union.
-    /// We keep the heap index there too, and in the otherwise unused 12 bytes the heap's own
-    /// key: a FIFO sequence number (equal deadlines fire in add order) and the deadline the
-    /// heap orders by, in microseconds. The key may be earlier than `timeout` (see
-    /// TimerHeap: pushing a deadline later is lazy).
+    /// `ev_timeout_pos`: libevent keeps `min_heap_idx` (int) at the start of this union, and
+    /// so do we (the rest of the union is unused).
     pub heap_idx: c_int,
-    pub heap_seq: u32,
-    pub heap_key: i64,
+    pub _pos_spare: [u32; 3],
     pub fd: c_int,
     pub base: *mut crate::core::base::EventBase,
     /// `ev_io_next` / `ev_signal_next`: per-fd (per-signal) list, newest first.

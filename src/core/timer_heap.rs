@@ -1,19 +1,45 @@
 //! Min-heap of timed events. The heap position lives in the event itself (`heap_idx`, where
 //! libevent keeps `min_heap_idx`), so removing an arbitrary event is O(log n) with no lookup.
 //!
-//! The heap orders by its own key (`heap_key`, microseconds, and `heap_seq` so equal
-//! deadlines fire in add order), not directly by `ev_timeout`. Moving a deadline *later*
+//! The heap orders by its own key (kept inline in the heap array: microseconds, and a
+//! sequence number so equal deadlines fire in add order), not directly by `ev_timeout`. Moving a deadline *later*
 //! (what every persistent event with an idle timeout does on each callback) only updates
 //! `ev_timeout`: the stale, earlier key surfaces at the top eventually and is then re-keyed
 //! with one sift-down (`settle_top`). Moving a deadline earlier sifts up at once.
+//!
+//! Deleting is lazy too: the event's slot becomes a tombstone (no event pointer, so the
+//! program may free the event at once) that is dropped when it reaches the top, or when
+//! tombstones outnumber live timers and the heap is rebuilt. Timers that are added and
+//! deleted before they fire (idle timeouts) thus cost no sifting on delete.
 
 use super::event::Event;
 use libc::timeval;
 
-pub struct TimerHeap {
-    slots: Vec<*mut Event>,
-    next_seq: u32,
+/// One heap entry: the ordering key kept inline so sifting compares without touching the
+/// events themselves (only the moved event's `heap_idx` is written).
+#[derive(Clone, Copy)]
+struct Slot {
+    key: i64,
+    seq: u32,
+    ev: *mut Event,
 }
+
+impl Slot {
+    #[inline]
+    fn before(&self, o: &Slot) -> bool {
+        // Sequence numbers wrap; compare them as a window.
+        self.key < o.key || (self.key == o.key && (self.seq.wrapping_sub(o.seq) as i32) < 0)
+    }
+}
+
+pub struct TimerHeap {
+    slots: Vec<Slot>,
+    next_seq: u32,
+    live: usize,
+}
+
+/// Rebuild when tombstones are more than this many and more than the live timers.
+const MIN_TOMBSTONES_TO_COMPACT: usize = 64;
 
 #[inline]
 pub fn micros(tv: &timeval) -> i64 {
@@ -22,36 +48,39 @@ pub fn micros(tv: &timeval) -> i64 {
 
 // SAFETY (for every deref below): the heap holds only events that are added to its base with
 // EVLIST_TIMEOUT set; the core removes an event from the heap before the program may free it
-// (event_del / timeout expiry), so every pointer in `slots` is live.
-#[inline]
-fn before(a: *mut Event, b: *mut Event) -> bool {
-    // SAFETY: see above.
-    unsafe {
-        let (ka, kb) = ((*a).heap_key, (*b).heap_key);
-        // Sequence numbers wrap; compare them as a window.
-        ka < kb || (ka == kb && ((*a).heap_seq.wrapping_sub((*b).heap_seq) as i32) < 0)
-    }
-}
-
+// (event_del / timeout expiry), so every event pointer in `slots` is live.
 impl TimerHeap {
     pub fn new() -> Self {
-        TimerHeap { slots: Vec::new(), next_seq: 0 }
+        TimerHeap { slots: Vec::new(), next_seq: 0, live: 0 }
     }
 
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.live
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.live == 0
     }
 
-    pub fn top(&self) -> Option<*mut Event> {
-        self.slots.first().copied()
+    /// A lower bound on the earliest deadline (exact unless the top's key is stale): enough
+    /// to decide how long to sleep, without settling anything.
+    pub fn earliest_bound(&self) -> Option<i64> {
+        self.slots.first().map(|s| s.key)
     }
 
+    /// The live timers (tombstones skipped).
     pub fn iter(&self) -> impl Iterator<Item = *mut Event> + '_ {
-        self.slots.iter().copied()
+        self.slots.iter().map(|s| s.ev).filter(|e| !e.is_null())
+    }
+
+    /// (heap position, event) of the live timers, for invariant checks.
+    pub fn positions(&self) -> impl Iterator<Item = (usize, *mut Event)> + '_ {
+        self.slots.iter().enumerate().filter(|(_, s)| !s.ev.is_null()).map(|(i, s)| (i, s.ev))
+    }
+
+    /// The ordering key at heap position `i` (for invariant checks).
+    pub fn key_at(&self, i: usize) -> Option<i64> {
+        self.slots.get(i).map(|s| s.key)
     }
 
     pub fn reserve(&mut self, n: usize) {
@@ -59,140 +88,165 @@ impl TimerHeap {
     }
 
     #[inline]
-    fn set_idx(&mut self, i: usize) {
-        let ev = self.slots[i];
-        // SAFETY: see module note; the event is in the heap.
-        unsafe { (*ev).heap_idx = i as i32 };
+    fn place(&mut self, i: usize, slot: Slot) {
+        self.slots[i] = slot;
+        if !slot.ev.is_null() {
+            // SAFETY: see the note above impl; the event is in the heap.
+            unsafe { (*slot.ev).heap_idx = i as i32 };
+        }
     }
 
     /// Insert `ev`, whose `timeout` is already set.
     pub fn push(&mut self, ev: *mut Event) {
         self.next_seq = self.next_seq.wrapping_add(1);
         // SAFETY: the caller hands us a live event not yet in the heap.
-        unsafe {
-            (*ev).heap_seq = self.next_seq;
-            (*ev).heap_key = micros(&(*ev).timeout);
-        }
-        self.slots.push(ev);
+        let key = unsafe { micros(&(*ev).timeout) };
+        let slot = Slot { key, seq: self.next_seq, ev };
+        self.slots.push(slot);
+        self.live += 1;
         let i = self.slots.len() - 1;
-        self.sift_up(i);
+        self.sift_up(i, slot);
     }
 
-    /// `ev` (in the heap) got a new `timeout`. Later: lazy, nothing moves. Earlier: sift up.
+    #[inline]
+    fn index_of(&self, ev: *mut Event) -> Option<usize> {
+        // SAFETY: the caller hands us a live event.
+        let idx = unsafe { (*ev).heap_idx };
+        if idx < 0 || idx as usize >= self.slots.len() || self.slots[idx as usize].ev != ev {
+            return None;
+        }
+        Some(idx as usize)
+    }
+
+    /// `ev` (in the heap) got a new `timeout`. Later: lazy, nothing moves. Same or earlier:
+    /// it counts as a new add (FIFO among equal deadlines) and moves now.
     pub fn reschedule(&mut self, ev: *mut Event) {
-        // SAFETY: the caller hands us a live event that is in this heap.
-        let (idx, new) = unsafe { ((*ev).heap_idx, micros(&(*ev).timeout)) };
-        if idx < 0 || idx as usize >= self.slots.len() || self.slots[idx as usize] != ev {
+        let Some(i) = self.index_of(ev) else {
             self.push(ev);
             return;
-        }
-        // SAFETY: as above.
-        let key = unsafe { (*ev).heap_key };
-        if new > key {
+        };
+        // SAFETY: the event is live and in the heap.
+        let new = unsafe { micros(&(*ev).timeout) };
+        let old = self.slots[i];
+        if new > old.key {
             // Stale key, fixed when it reaches the top (settle_top sifts it down then). The
             // sequence number stays: raising it here could hide an equal, older key below.
             return;
         }
-        // A re-add counts as a new add for FIFO order among equal deadlines.
         self.next_seq = self.next_seq.wrapping_add(1);
-        // SAFETY: as above.
-        unsafe {
-            (*ev).heap_seq = self.next_seq;
-            (*ev).heap_key = new;
-        }
-        if new == key {
-            self.sift_down(idx as usize);
+        let slot = Slot { key: new, seq: self.next_seq, ev };
+        if new == old.key {
+            self.sift_down(i, slot);
         } else {
-            self.sift_up(idx as usize);
+            self.sift_up(i, slot);
         }
     }
 
-    /// Make the top's key its real deadline; repeat until the top is exact. Returns the top,
-    /// whose `heap_key` is then its true deadline.
+    /// Drop tombstones from the top and make the top's key its real deadline; repeat until
+    /// the top is a live timer with an exact key. Returns it.
     pub fn settle_top(&mut self) -> Option<*mut Event> {
         loop {
             let top = *self.slots.first()?;
-            // SAFETY: heap events are live.
-            let real = unsafe { micros(&(*top).timeout) };
-            // SAFETY: as above.
-            if real <= unsafe { (*top).heap_key } {
-                return Some(top);
+            if top.ev.is_null() {
+                self.remove_at(0);
+                continue;
             }
-            // SAFETY: as above.
-            unsafe { (*top).heap_key = real };
-            self.sift_down(0);
+            // SAFETY: heap events are live.
+            let real = unsafe { micros(&(*top.ev).timeout) };
+            if real <= top.key {
+                return Some(top.ev);
+            }
+            self.sift_down(0, Slot { key: real, ..top });
         }
     }
 
     pub fn pop(&mut self) -> Option<*mut Event> {
-        let top = *self.slots.first()?;
+        let top = self.settle_top()?;
         self.remove(top);
         Some(top)
     }
 
-    /// Remove `ev` from wherever it sits. No-op when it is not in this heap.
+    /// Take `ev` out: its slot becomes a tombstone. No-op when it is not in this heap.
     pub fn remove(&mut self, ev: *mut Event) {
-        // SAFETY: the caller hands us a live event.
-        let idx = unsafe { (*ev).heap_idx };
-        if idx < 0 || idx as usize >= self.slots.len() || self.slots[idx as usize] != ev {
-            return;
-        }
-        let i = idx as usize;
-        let last = self.slots.pop().expect("non-empty");
+        let Some(i) = self.index_of(ev) else { return };
+        self.slots[i].ev = std::ptr::null_mut();
         // SAFETY: ev is live; mark it out of the heap.
         unsafe { (*ev).heap_idx = -1 };
+        self.live -= 1;
+        let tombstones = self.slots.len() - self.live;
+        if tombstones > MIN_TOMBSTONES_TO_COMPACT && tombstones > self.live {
+            self.compact();
+        } else if self.live == 0 {
+            self.slots.clear();
+        }
+    }
+
+    /// Remove the slot at heap position `i` for real (a tombstone reaching the top).
+    fn remove_at(&mut self, i: usize) {
+        let last = self.slots.pop().expect("non-empty");
         if i < self.slots.len() {
-            self.slots[i] = last;
-            self.set_idx(i);
-            if i > 0 && before(last, self.slots[(i - 1) / 2]) {
-                self.sift_up(i);
+            if i > 0 && last.before(&self.slots[(i - 1) / 2]) {
+                self.sift_up(i, last);
             } else {
-                self.sift_down(i);
+                self.sift_down(i, last);
             }
         }
     }
 
-    fn sift_up(&mut self, mut i: usize) {
-        let ev = self.slots[i];
+    /// Drop every tombstone and re-heapify (Floyd: O(n)).
+    fn compact(&mut self) {
+        self.slots.retain(|s| !s.ev.is_null());
+        let n = self.slots.len();
+        for i in (0..n / 2).rev() {
+            let s = self.slots[i];
+            self.sift_down(i, s);
+        }
+        for i in 0..n {
+            let s = self.slots[i];
+            self.place(i, s);
+        }
+    }
+
+    /// Put `slot` at hole `i` or above.
+    fn sift_up(&mut self, mut i: usize, slot: Slot) {
         while i > 0 {
             let parent = (i - 1) / 2;
-            if !before(ev, self.slots[parent]) {
+            let p = self.slots[parent];
+            if !slot.before(&p) {
                 break;
             }
-            self.slots[i] = self.slots[parent];
-            self.set_idx(i);
+            self.place(i, p);
             i = parent;
         }
-        self.slots[i] = ev;
-        self.set_idx(i);
+        self.place(i, slot);
     }
 
-    fn sift_down(&mut self, mut i: usize) {
+    /// Put `slot` at hole `i` or below.
+    fn sift_down(&mut self, mut i: usize, slot: Slot) {
         let n = self.slots.len();
-        let ev = self.slots[i];
         loop {
             let l = 2 * i + 1;
             if l >= n {
                 break;
             }
             let r = l + 1;
-            let c = if r < n && before(self.slots[r], self.slots[l]) { r } else { l };
-            if !before(self.slots[c], ev) {
+            let c = if r < n && self.slots[r].before(&self.slots[l]) { r } else { l };
+            let child = self.slots[c];
+            if !child.before(&slot) {
                 break;
             }
-            self.slots[i] = self.slots[c];
-            self.set_idx(i);
+            self.place(i, child);
             i = c;
         }
-        self.slots[i] = ev;
-        self.set_idx(i);
+        self.place(i, slot);
     }
 
     /// Forget everything (base teardown); events keep whatever flags the caller sets.
     pub fn drain(&mut self) -> Vec<*mut Event> {
-        let v = std::mem::take(&mut self.slots);
+        self.live = 0;
+        let v: Vec<*mut Event> = self.slots.drain(..).map(|s| s.ev).filter(|e| !e.is_null()).collect();
         for &ev in &v {
-            // SAFETY: every pointer in the heap is live (module note).
+            // SAFETY: every event in the heap is live (note above).
             unsafe { (*ev).heap_idx = -1 };
         }
         v
@@ -225,12 +279,12 @@ mod tests {
             h.remove(p);
             assert_eq!(evs[i].heap_idx, -1);
         }
-        let mut last: Option<(i64, u32)> = None;
+        let mut last: Option<i64> = None;
         let mut n = 0;
         while let Some(p) = h.pop() {
-            let k = unsafe { ((*p).timeout.tv_sec, (*p).heap_seq) };
+            let k = unsafe { (*p).timeout.tv_sec as i64 };
             if let Some(l) = last {
-                assert!(l < k, "{:?} !< {:?}", l, k);
+                assert!(l <= k, "{:?} > {:?}", l, k);
             }
             last = Some(k);
             n += 1;
@@ -283,7 +337,6 @@ mod tests {
                             let g = got.expect("heap has the model's minimum");
                             let gi = evs.iter().position(|e| &**e as *const Event == g as *const Event).unwrap();
                             assert_eq!(model[gi], Some(d));
-                            assert_eq!(evs[gi].heap_key, d);
                             h.remove(g);
                             model[gi] = None;
                         }
