@@ -351,7 +351,7 @@ pub unsafe extern "C" fn event_assign(
     }
     let base = if base.is_null() { global::current_base() } else { base };
     let arg = if arg == self_cbarg() { ev as *mut c_void } else { arg };
-    debug::USED.store(true, std::sync::atomic::Ordering::Relaxed);
+    debug::mark_used();
     if events & EV_SIGNAL == 0 {
         debug::assert_socket_nonblocking(fd);
     }

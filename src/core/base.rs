@@ -143,7 +143,7 @@ pub struct EventBase {
 
 impl EventBase {
     pub fn new(cfg: &EventConfig) -> Option<*mut EventBase> {
-        debug::USED.store(true, std::sync::atomic::Ordering::Relaxed);
+        debug::mark_used();
         let precise = cfg.flags & EVENT_BASE_FLAG_PRECISE_TIMER != 0 || cfg.env_flag("EVENT_PRECISE_TIMER");
         let changelist = cfg.flags & EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST != 0 || cfg.env_flag("EVENT_EPOLL_USE_CHANGELIST");
         let mut chosen: Option<Box<dyn Backend>> = None;

@@ -13,6 +13,15 @@ static ON: AtomicBool = AtomicBool::new(false);
 pub static USED: AtomicBool = AtomicBool::new(false);
 static MAP: Mutex<Option<HashMap<usize, bool>>> = Mutex::new(None);
 
+/// Note that a base or event exists. Only the first call writes (later ones just read), so
+/// threads creating events concurrently do not contend on this flag.
+#[inline]
+pub fn mark_used() {
+    if !USED.load(Ordering::Relaxed) {
+        USED.store(true, Ordering::Relaxed);
+    }
+}
+
 #[inline]
 pub fn on() -> bool {
     ON.load(Ordering::Relaxed)
