@@ -876,6 +876,6 @@ pub extern "C" fn event_set_mem_functions(
 
 #[no_mangle]
 pub extern "C" fn libevent_global_shutdown() {
-    // Nothing global needs freeing beyond what bases own; forget the compat base pointer only
-    // if the program already freed it is not knowable, so leave it, as libevent does.
+    // Bases own everything else; the process-wide piece with memory is the debug map.
+    debug::shutdown();
 }

@@ -115,3 +115,9 @@ pub fn assert_socket_nonblocking(fd: libc::c_int) {
         log::fatal(&format!("fd {} is not in non-blocking mode", fd));
     }
 }
+
+/// libevent_global_shutdown: forget the debug map (its memory goes back); debug checks stop.
+pub fn shutdown() {
+    ON.store(false, Ordering::Relaxed);
+    *MAP.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
