@@ -45,7 +45,8 @@ static long run_once(void)
 {
     struct timeval ts, te, tv = { 60, 0 };
     int i, space;
-    for (i = 0; i < npipes && !(setup_once && event_initialized(&events[0])); i++) {
+    int redo = !(setup_once && event_initialized(&events[0]));
+    for (i = 0; i < npipes && redo; i++) {
         if (event_initialized(&events[i]))
             event_del(&events[i]);
         event_assign(&events[i], base, pairs[2 * i], EV_READ | EV_PERSIST, read_cb, (void *)(long)i);
