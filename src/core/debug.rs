@@ -53,7 +53,15 @@ fn describe(ev: *const Event) -> String {
 }
 
 /// Called by every operation that needs an assigned event.
+#[inline]
 pub fn assert_is_setup(func: &str, ev: *const Event) {
+    if on() {
+        assert_is_setup_slow(func, ev);
+    }
+}
+
+#[cold]
+fn assert_is_setup_slow(func: &str, ev: *const Event) {
     if !on() {
         return;
     }
@@ -63,7 +71,15 @@ pub fn assert_is_setup(func: &str, ev: *const Event) {
 }
 
 /// Called by event_assign: assigning over an added event is fatal.
+#[inline]
 pub fn assert_not_added(func: &str, ev: *const Event) {
+    if on() {
+        assert_not_added_slow(func, ev);
+    }
+}
+
+#[cold]
+fn assert_not_added_slow(func: &str, ev: *const Event) {
     if !on() {
         return;
     }
@@ -72,7 +88,15 @@ pub fn assert_not_added(func: &str, ev: *const Event) {
     }
 }
 
+#[inline]
 pub fn note_setup(ev: *const Event) {
+    if on() {
+        note_setup_slow(ev);
+    }
+}
+
+#[cold]
+fn note_setup_slow(ev: *const Event) {
     if on() {
         with_map(|m| {
             m.insert(ev as usize, false);
@@ -80,7 +104,15 @@ pub fn note_setup(ev: *const Event) {
     }
 }
 
+#[inline]
 pub fn note_teardown(ev: *const Event) {
+    if on() {
+        note_teardown_slow(ev);
+    }
+}
+
+#[cold]
+fn note_teardown_slow(ev: *const Event) {
     if on() {
         with_map(|m| {
             m.remove(&(ev as usize));
@@ -88,7 +120,15 @@ pub fn note_teardown(ev: *const Event) {
     }
 }
 
+#[inline]
 pub fn note_added(ev: *const Event, added: bool) {
+    if on() {
+        note_added_slow(ev, added);
+    }
+}
+
+#[cold]
+fn note_added_slow(ev: *const Event, added: bool) {
     if on() {
         let known = with_map(|m| match m.get_mut(&(ev as usize)) {
             Some(v) => {
