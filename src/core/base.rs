@@ -478,6 +478,22 @@ impl EventBase {
         }
     }
 
+    /// A persistent event's re-arm before its callback: the common case (still added, timer
+    /// pending) only moves the deadline; anything else takes the general path.
+    pub fn rearm_timeout_nolock(&mut self, ev: *mut Event, deadline: &timeval) {
+        // SAFETY: ev is a live event assigned to this base.
+        unsafe {
+            let f = (*ev).cb.flags;
+            if f & (EVLIST_TIMEOUT | EVLIST_FINALIZING | EVLIST_ACTIVE) == EVLIST_TIMEOUT {
+                (*ev).timeout = *deadline;
+                self.timers.reschedule(ev);
+                self.thread.notify_if_needed(self);
+                return;
+            }
+        }
+        self.add_nolock(ev, Some(deadline), true);
+    }
+
     /// A common-timeout timeval stands for its plain duration.
     pub fn decode_common_timeout(&self, tv: &timeval) -> timeval {
         if tv.tv_usec & COMMON_TIMEOUT_MASK == COMMON_TIMEOUT_MAGIC {
@@ -688,17 +704,17 @@ impl EventBase {
     }
 
     pub fn active_by_fd_nolock(&mut self, fd: c_int, what: c_short) {
-        let mut evs = std::mem::take(&mut self.scratch);
-        self.io.events(fd, &mut evs);
         let what = what & (EV_READ | EV_WRITE | EV_CLOSED | EV_ET);
-        for &ev in &evs {
-            // SAFETY: events in the map are live; a callback cannot run in between (no unlock).
-            let mine = unsafe { (*ev).events };
+        // Walk the fd's list in place: activating never changes which events are on it.
+        let mut ev = self.io.slot(fd).map_or(ptr::null_mut(), |s| s.head);
+        while !ev.is_null() {
+            // SAFETY: events in the map are live; no callback runs while we walk.
+            let (mine, next) = unsafe { ((*ev).events, (*ev).io_next) };
             if mine & what & !EV_ET != 0 {
                 self.active_nolock(ev, mine & what, 1);
             }
+            ev = next;
         }
-        self.scratch = evs;
     }
 
     pub fn active_by_signal_nolock(&mut self, sig: c_int, ncalls: c_short) {

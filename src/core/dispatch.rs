@@ -369,7 +369,7 @@ unsafe fn persist_reschedule(base: &mut EventBase, ev: *mut Event) {
         if clock::lt(&run_at, &now) {
             run_at = clock::add(&now, &delay);
         }
-        base.add_nolock(ev, Some(&run_at), true);
+        base.rearm_timeout_nolock(ev, &run_at);
     }
 }
 
