@@ -1,1 +1,29 @@
-//! evbuffer: chained byte buffers (buffer.h, buffer_compat.h).
+//! evbuffer: chained byte buffers (event2/buffer.h, event2/buffer_compat.h).
+//!
+//! - `chain.rs`: one block (our heap block, shared/referenced memory or a file segment) and
+//!   libevent's block-size policy;
+//! - `buffer.rs`: the chain queue and its operations (add, drain, reserve/commit, pullup,
+//!   moving between buffers) as plain logic on `State`;
+//! - `search.rs`: positions, search, end-of-line styles, peek;
+//! - `io.rs`: read (readv), write (writev / sendfile);
+//! - `file_segment.rs`: evbuffer_file_segment (mmap, pread or sendfile);
+//! - `callbacks.rs`: change-callback entries and the deferred-callback record;
+//! - `api.rs`: the `*mut Evbuffer` interface with locking, references and callbacks, used by
+//!   the C shims (src/capi/buffer.rs) and by bufferevents.
+
+pub mod api;
+#[allow(clippy::module_inception)]
+pub mod buffer;
+pub mod callbacks;
+pub mod chain;
+pub mod file_segment;
+pub mod io;
+pub mod search;
+
+#[cfg(test)]
+mod tests;
+
+pub use api::Evbuffer;
+pub use buffer::{State, EVBUFFER_FLAG_DRAINS_TO_FD};
+pub use callbacks::{CbEntry, CbFunc, CbInfo, EVBUFFER_CB_ENABLED};
+pub use search::EvbufferPtr;

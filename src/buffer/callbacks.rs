@@ -1,0 +1,121 @@
+//! Change callbacks: the entries (`struct evbuffer_cb_entry`, opaque to programs) and the
+//! deferred-callback record. Running them is in api.rs, where no borrow of the buffer is held
+//! while program code runs.
+
+use super::api::Evbuffer;
+use crate::core::base::EventBase;
+use crate::core::event::EventCallback;
+use crate::core::mem;
+use libc::c_void;
+
+pub const EVBUFFER_CB_ENABLED: u32 = 1;
+/// Run immediately even when the buffer's callbacks are deferred (libevent's internal
+/// EVBUFFER_CB_NODEFER, which programs can also set).
+pub const EVBUFFER_CB_NODEFER: u32 = 2;
+/// Flags programs may not change.
+pub const EVBUFFER_CB_INTERNAL_FLAGS: u32 = 0xffff_0000;
+
+/// `struct evbuffer_cb_info`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CbInfo {
+    pub orig_size: usize,
+    pub n_added: usize,
+    pub n_deleted: usize,
+}
+
+pub type CbFunc = unsafe extern "C" fn(*mut Evbuffer, *const CbInfo, *mut c_void);
+/// The old evbuffer_setcb callback: length before and after.
+pub type ObsoleteCbFunc = unsafe extern "C" fn(*mut Evbuffer, usize, usize, *mut c_void);
+
+#[derive(Clone, Copy)]
+pub enum CbKind {
+    Func(Option<CbFunc>),
+    Obsolete(ObsoleteCbFunc),
+}
+
+pub struct CbEntry {
+    pub kind: CbKind,
+    pub arg: *mut c_void,
+    pub flags: u32,
+    /// Removed while callbacks were running: skipped, freed when they are done.
+    pub removed: bool,
+}
+
+/// The buffer's deferred callback: queued on `base`, runs the callbacks from its loop.
+#[repr(C)]
+pub struct Deferred {
+    pub ev: EventCallback,
+    pub base: *mut EventBase,
+}
+
+#[derive(Default)]
+pub struct Callbacks {
+    /// Oldest first; they run newest first (libevent keeps a list with inserts at the head).
+    pub list: Vec<*mut CbEntry>,
+    /// How many callback runs are in progress on this buffer.
+    pub running: u32,
+    pub graveyard: Vec<*mut CbEntry>,
+    pub deferred: Option<Box<Deferred>>,
+}
+
+impl Callbacks {
+    pub fn add(&mut self, kind: CbKind, arg: *mut c_void) -> *mut CbEntry {
+        let Some(e) = mem::new_object(CbEntry { kind, arg, flags: EVBUFFER_CB_ENABLED, removed: false }) else {
+            return std::ptr::null_mut();
+        };
+        self.list.push(e);
+        e
+    }
+
+    fn release(&mut self, e: *mut CbEntry) {
+        // SAFETY: e is one of our live entries, just unlinked.
+        unsafe { (*e).removed = true };
+        if self.running > 0 {
+            self.graveyard.push(e);
+        } else {
+            // SAFETY: came from mem::new_object and is no longer listed.
+            unsafe { mem::free_object(e) };
+        }
+    }
+
+    /// Remove an entry; false when it is not one of ours.
+    pub fn remove(&mut self, e: *mut CbEntry) -> bool {
+        let Some(k) = self.list.iter().position(|&x| x == e) else { return false };
+        self.list.remove(k);
+        self.release(e);
+        true
+    }
+
+    /// Remove the newest entry with this function and argument.
+    pub fn remove_func(&mut self, f: Option<CbFunc>, arg: *mut c_void) -> bool {
+        let want = f.map(|f| f as usize);
+        let found = self.list.iter().rev().copied().find(|&e| {
+            // SAFETY: listed entries are live.
+            let (kind, a) = unsafe { ((*e).kind, (*e).arg) };
+            matches!(kind, CbKind::Func(g) if g.map(|g| g as usize) == want) && a == arg
+        });
+        match found {
+            Some(e) => self.remove(e),
+            None => false,
+        }
+    }
+
+    pub fn remove_all(&mut self) {
+        for e in std::mem::take(&mut self.list) {
+            self.release(e);
+        }
+    }
+
+    /// Free what was removed during callback runs (none in progress any more).
+    pub fn bury(&mut self) {
+        for e in std::mem::take(&mut self.graveyard) {
+            // SAFETY: unlinked entries from mem::new_object, no run refers to them now.
+            unsafe { mem::free_object(e) };
+        }
+    }
+
+    pub fn contains(&self, e: *mut CbEntry) -> bool {
+        self.list.contains(&e)
+    }
+}
