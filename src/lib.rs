@@ -7,5 +7,6 @@ pub mod backend;
 pub mod buffer;
 pub mod capi;
 pub mod core;
+pub mod listener;
 pub mod thread;
 pub mod util;

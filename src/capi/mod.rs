@@ -7,5 +7,6 @@ pub mod event;
 pub mod thread;
 pub mod event_compat;
 pub mod internal;
+pub mod listener;
 pub mod util;
 
