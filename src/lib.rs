@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod buffer;
+pub mod bufferevent;
 pub mod capi;
 pub mod core;
 pub mod listener;

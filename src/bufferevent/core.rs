@@ -1,0 +1,1242 @@
+//! What every bufferevent shares: the public `struct bufferevent` (392 bytes programs read and
+//! write), the private state after it in the same allocation, reference counting, locking,
+//! running the program's callbacks (at once or deferred to the loop), enabling and
+//! suspending each direction, watermarks, timeouts and teardown. The kinds (socket, pair,
+//! filter) plug in through an `Ops` table, as libevent's `bufferevent_ops`.
+//!
+//! Lifetime: the program holds one reference; every callback from the loop, every queued
+//! deferred callback and every internal user holds another while it works. When the count
+//! drops to zero the bufferevent stops all its events and hands a finalizer to the loop;
+//! the memory (and, with BEV_OPT_CLOSE_ON_FREE, the fd) goes when that runs, so a free from
+//! inside one of its own callbacks, or while a deferred callback is queued, is safe. As in
+//! libevent, nothing is released until the loop runs again (or the base is freed).
+//!
+//! Locking (BEV_OPT_THREADSAFE, threading on): one recursive lock, shared with the two
+//! evbuffers and, for pairs and filters, with the partner or underlying bufferevent. Lock
+//! order is bufferevent before base.
+
+use super::evbuf::{self, CbEntry, CbInfo, Evbuffer};
+use super::watermark as wm;
+use super::{filter, pair, ratelim, socket};
+use crate::capi::event::{
+    event_add, event_assign, event_base_get_npriorities, event_debug_unassign, event_del, event_pending,
+    event_remove_timer,
+};
+use crate::capi::internal::{event_callback_finalize_, event_deferred_cb_init_, event_deferred_cb_schedule_};
+use crate::core::base::EventBase;
+use crate::core::event::*;
+use crate::core::{clock, global, log, mem};
+use crate::thread::{RawLock, EVTHREAD_LOCKTYPE_RECURSIVE};
+use libc::{c_int, c_short, c_void, size_t, timeval};
+use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const BEV_EVENT_READING: c_short = 0x01;
+pub const BEV_EVENT_WRITING: c_short = 0x02;
+pub const BEV_EVENT_EOF: c_short = 0x10;
+pub const BEV_EVENT_ERROR: c_short = 0x20;
+pub const BEV_EVENT_TIMEOUT: c_short = 0x40;
+pub const BEV_EVENT_CONNECTED: c_short = 0x80;
+
+pub const BEV_OPT_CLOSE_ON_FREE: c_int = 1 << 0;
+pub const BEV_OPT_THREADSAFE: c_int = 1 << 1;
+pub const BEV_OPT_DEFER_CALLBACKS: c_int = 1 << 2;
+pub const BEV_OPT_UNLOCK_CALLBACKS: c_int = 1 << 3;
+
+pub const BEV_TRIG_IGNORE_WATERMARKS: c_int = 1 << 16;
+pub const BEV_TRIG_DEFER_CALLBACKS: c_int = BEV_OPT_DEFER_CALLBACKS;
+const BEV_TRIG_ALL_OPTS: c_int = BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS;
+
+pub const BEV_NORMAL: c_int = 0;
+pub const BEV_FLUSH: c_int = 1;
+pub const BEV_FINISHED: c_int = 2;
+
+/// Why a direction is suspended (independent of whether the program enabled it).
+pub const SUSPEND_WM: u16 = 0x01;
+pub const SUSPEND_BW: u16 = 0x02;
+pub const SUSPEND_BW_GROUP: u16 = 0x04;
+pub const SUSPEND_LOOKUP: u16 = 0x08;
+pub const SUSPEND_FILT_READ: u16 = 0x10;
+
+/// Largest single read/write unless the program sets another.
+pub const MAX_SINGLE_DEFAULT: isize = 16384;
+
+pub type DataCb = unsafe extern "C" fn(*mut Bufferevent, *mut c_void);
+pub type EventCb = unsafe extern "C" fn(*mut Bufferevent, c_short, *mut c_void);
+
+/// `struct event_watermark`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct Watermark {
+    pub low: size_t,
+    pub high: size_t,
+}
+
+/// `struct bufferevent`: the public part, laid out as bufferevent_struct.h. Programs read
+/// `input`/`output`/`enabled`, pass `&ev_read`/`&ev_write` to event functions, and some
+/// (redsocks) overwrite `readcb`/`writecb` and call them: these fields are the real state.
+#[repr(C)]
+pub struct Bufferevent {
+    pub ev_base: *mut EventBase,
+    pub be_ops: *const Ops,
+    pub ev_read: Event,
+    pub ev_write: Event,
+    pub input: *mut Evbuffer,
+    pub output: *mut Evbuffer,
+    pub wm_read: Watermark,
+    pub wm_write: Watermark,
+    pub readcb: Option<DataCb>,
+    pub writecb: Option<DataCb>,
+    pub errorcb: Option<EventCb>,
+    pub cbarg: *mut c_void,
+    pub timeout_read: timeval,
+    pub timeout_write: timeval,
+    pub enabled: c_short,
+}
+
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    assert!(size_of::<Bufferevent>() == 392);
+    assert!(offset_of!(Bufferevent, be_ops) == 8);
+    assert!(offset_of!(Bufferevent, ev_read) == 16);
+    assert!(offset_of!(Bufferevent, ev_write) == 144);
+    assert!(offset_of!(Bufferevent, input) == 272);
+    assert!(offset_of!(Bufferevent, output) == 280);
+    assert!(offset_of!(Bufferevent, wm_read) == 288);
+    assert!(offset_of!(Bufferevent, wm_write) == 304);
+    assert!(offset_of!(Bufferevent, readcb) == 320);
+    assert!(offset_of!(Bufferevent, writecb) == 328);
+    assert!(offset_of!(Bufferevent, errorcb) == 336);
+    assert!(offset_of!(Bufferevent, cbarg) == 344);
+    assert!(offset_of!(Bufferevent, timeout_read) == 352);
+    assert!(offset_of!(Bufferevent, timeout_write) == 368);
+    assert!(offset_of!(Bufferevent, enabled) == 384);
+    assert!(offset_of!(Bev, public) == 0);
+};
+
+/// Kind-specific control requests (libevent's bufferevent_ctrl_op).
+pub enum Ctrl {
+    SetFd(c_int),
+    GetFd,
+    GetUnderlying,
+    CancelAll,
+}
+
+pub enum CtrlOut {
+    Done,
+    Fd(c_int),
+    Underlying(*mut Bufferevent),
+}
+
+/// What a kind of bufferevent implements. `be_ops` points at one of these statics, which
+/// also tells the kinds apart.
+pub struct Ops {
+    pub name: &'static str,
+    /// Start the directions given (already filtered by suspension).
+    pub enable: unsafe fn(*mut Bev, c_short) -> c_int,
+    pub disable: unsafe fn(*mut Bev, c_short) -> c_int,
+    /// The last reference is gone: let go of other objects (partner, underlying).
+    pub unlink: Option<unsafe fn(*mut Bev)>,
+    /// Finalizing: release kind-specific resources (close the fd...).
+    pub destruct: Option<unsafe fn(*mut Bev)>,
+    /// The timeouts changed.
+    pub adj_timeouts: Option<unsafe fn(*mut Bev) -> c_int>,
+    pub flush: Option<unsafe fn(*mut Bev, c_short, c_int) -> c_int>,
+    pub ctrl: Option<unsafe fn(*mut Bev, Ctrl) -> Result<CtrlOut, ()>>,
+}
+
+/// The kind-specific state.
+pub enum Kind {
+    Socket(socket::SocketState),
+    Pair(pair::PairState),
+    Filter(filter::FilterState),
+}
+
+/// A recursive lock shared by every bufferevent (and evbuffer) that uses it; freed with the
+/// last of them.
+pub struct SharedLock {
+    pub raw: RawLock,
+    refs: AtomicUsize,
+}
+
+impl SharedLock {
+    /// A fresh lock, or NULL when locking is off (no lock callbacks installed).
+    fn alloc() -> *mut SharedLock {
+        let raw = RawLock::alloc(EVTHREAD_LOCKTYPE_RECURSIVE);
+        if raw.0.is_null() {
+            return ptr::null_mut();
+        }
+        Box::into_raw(Box::new(SharedLock { raw, refs: AtomicUsize::new(1) }))
+    }
+
+    /// SAFETY: l is a live SharedLock.
+    unsafe fn share(l: *mut SharedLock) -> *mut SharedLock {
+        // SAFETY: per the function contract.
+        unsafe { (*l).refs.fetch_add(1, Ordering::AcqRel) };
+        l
+    }
+
+    /// SAFETY: l is NULL or a live SharedLock whose reference the caller gives up.
+    unsafe fn release(l: *mut SharedLock) {
+        if l.is_null() {
+            return;
+        }
+        // SAFETY: per the function contract; the last reference frees it.
+        unsafe {
+            if (*l).refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+                let b = Box::from_raw(l);
+                b.raw.free(EVTHREAD_LOCKTYPE_RECURSIVE);
+            }
+        }
+    }
+}
+
+/// The whole object: public part first, so a `struct bufferevent *` is a `*mut Bev`.
+#[repr(C)]
+pub struct Bev {
+    pub public: Bufferevent,
+    pub ops: &'static Ops,
+    lock: *mut SharedLock,
+    refcnt: usize,
+    /// The count reached zero and the finalizer is queued.
+    finalizing: bool,
+    pub options: c_int,
+    pub read_suspended: u16,
+    pub write_suspended: u16,
+    readcb_pending: bool,
+    writecb_pending: bool,
+    eventcb_pending: c_short,
+    errno_pending: c_int,
+    /// The deferred-callback record (BEV_OPT_DEFER_CALLBACKS).
+    deferred: EventCallback,
+    /// Queued on the loop when the last reference goes.
+    finalizer: EventCallback,
+    /// The input buffer's high-watermark callback, made on first use.
+    read_wm_cb: *mut CbEntry,
+    pub max_single_read: isize,
+    pub max_single_write: isize,
+    pub rate: Option<Box<ratelim::BevRate>>,
+    pub kind: Kind,
+}
+
+// ---- small helpers ----
+
+pub fn errno() -> c_int {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+pub fn set_errno(e: c_int) {
+    // SAFETY: __errno_location returns this thread's errno slot.
+    unsafe { *libc::__errno_location() = e };
+}
+
+/// `struct bufferevent *` to the whole object (the public part is its first field).
+#[inline]
+pub fn upcast(p: *mut Bufferevent) -> *mut Bev {
+    p as *mut Bev
+}
+
+#[inline]
+pub fn downcast(b: *mut Bev) -> *mut Bufferevent {
+    b as *mut Bufferevent
+}
+
+/// The base the bufferevent works on: its own, or the current (event_init) base for
+/// bufferevents made without one (bufferevent_new).
+///
+/// SAFETY: b is live.
+pub unsafe fn base_of(b: *mut Bev) -> *mut EventBase {
+    // SAFETY: per the function contract.
+    let base = unsafe { (*b).public.ev_base };
+    if base.is_null() {
+        global::current_base()
+    } else {
+        base
+    }
+}
+
+/// SAFETY: b is live.
+#[inline]
+pub unsafe fn input(b: *mut Bev) -> *mut Evbuffer {
+    // SAFETY: per the function contract.
+    unsafe { (*b).public.input }
+}
+
+/// SAFETY: b is live.
+#[inline]
+pub unsafe fn output(b: *mut Bev) -> *mut Evbuffer {
+    // SAFETY: per the function contract.
+    unsafe { (*b).public.output }
+}
+
+/// SAFETY: b is live.
+#[inline]
+pub unsafe fn enabled(b: *mut Bev) -> c_short {
+    // SAFETY: per the function contract.
+    unsafe { (*b).public.enabled }
+}
+
+/// Is this bufferevent of the kind `ops` implements?
+///
+/// SAFETY: b is live.
+pub unsafe fn is_kind(b: *mut Bev, ops: &'static Ops) -> bool {
+    // SAFETY: per the function contract.
+    unsafe { ptr::eq((*b).ops, ops) }
+}
+
+/// event_add with the bufferevent's timeout when one is set.
+///
+/// SAFETY: ev is an assigned event; tv is readable.
+pub unsafe fn add_event(ev: *mut Event, tv: *const timeval) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        if clock::is_set(&*tv) {
+            event_add(ev, tv)
+        } else {
+            event_add(ev, ptr::null())
+        }
+    }
+}
+
+// ---- creation ----
+
+/// Allocate and set up the common part (bufferevent_init_common_). Returns NULL, having
+/// released everything, when an option is invalid or something cannot be allocated.
+///
+/// SAFETY: base is NULL or a live base.
+pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kind: Kind) -> *mut Bev {
+    if options & (BEV_OPT_DEFER_CALLBACKS | BEV_OPT_UNLOCK_CALLBACKS) == BEV_OPT_UNLOCK_CALLBACKS {
+        log::warn("UNLOCK_CALLBACKS requires DEFER_CALLBACKS");
+        return ptr::null_mut();
+    }
+    // SAFETY: plain constructors of the evbuffer interface.
+    let (inp, outp) = unsafe { (evbuf::evbuffer_new(), evbuf::evbuffer_new()) };
+    let free_bufs = || {
+        // SAFETY: NULL or buffers we just made.
+        unsafe {
+            if !inp.is_null() {
+                evbuf::evbuffer_free(inp);
+            }
+            if !outp.is_null() {
+                evbuf::evbuffer_free(outp);
+            }
+        }
+    };
+    if inp.is_null() || outp.is_null() {
+        free_bufs();
+        return ptr::null_mut();
+    }
+    let public = Bufferevent {
+        ev_base: base,
+        be_ops: ops as *const Ops,
+        ev_read: Event::zeroed(),
+        ev_write: Event::zeroed(),
+        input: inp,
+        output: outp,
+        wm_read: Watermark::default(),
+        wm_write: Watermark::default(),
+        readcb: None,
+        writecb: None,
+        errorcb: None,
+        cbarg: ptr::null_mut(),
+        timeout_read: clock::ZERO,
+        timeout_write: clock::ZERO,
+        // Writing is on from the start so that bufferevent_write just works; reading must
+        // be enabled by the program.
+        enabled: EV_WRITE,
+    };
+    let Some(b) = mem::new_object(Bev {
+        public,
+        ops,
+        lock: ptr::null_mut(),
+        refcnt: 1,
+        finalizing: false,
+        options,
+        read_suspended: 0,
+        write_suspended: 0,
+        readcb_pending: false,
+        writecb_pending: false,
+        eventcb_pending: 0,
+        errno_pending: 0,
+        deferred: EventCallback::zeroed(),
+        finalizer: EventCallback::zeroed(),
+        read_wm_cb: ptr::null_mut(),
+        max_single_read: MAX_SINGLE_DEFAULT,
+        max_single_write: MAX_SINGLE_DEFAULT,
+        rate: None,
+        kind,
+    }) else {
+        free_bufs();
+        return ptr::null_mut();
+    };
+    // SAFETY: b is fresh and ours alone.
+    unsafe {
+        if options & BEV_OPT_THREADSAFE != 0 && enable_locking(b, ptr::null_mut()) < 0 {
+            free_bufs();
+            mem::free_object(b);
+            return ptr::null_mut();
+        }
+        let npri = event_base_get_npriorities(base);
+        let run: unsafe extern "C" fn(*mut EventCallback, *mut c_void) =
+            if options & BEV_OPT_UNLOCK_CALLBACKS != 0 { run_deferred_unlocked } else { run_deferred_locked };
+        event_deferred_cb_init_(&mut (*b).deferred, (npri / 2).clamp(0, 255) as u8, Some(run), b as *mut c_void);
+    }
+    b
+}
+
+/// Give `b` a lock: `shared` (another bufferevent's), the underlying bufferevent's, or a new
+/// one (which the underlying then shares if it had none). -1 when locking is off.
+///
+/// SAFETY: b is live; shared is NULL or a live SharedLock.
+pub unsafe fn enable_locking(b: *mut Bev, shared: *mut SharedLock) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        if !(*b).lock.is_null() {
+            return -1;
+        }
+        let under = underlying(b);
+        let ul = if under.is_null() { ptr::null_mut() } else { (*upcast(under)).lock };
+        let l = if !shared.is_null() {
+            SharedLock::share(shared)
+        } else if !ul.is_null() {
+            SharedLock::share(ul)
+        } else {
+            SharedLock::alloc()
+        };
+        if l.is_null() {
+            return -1;
+        }
+        (*b).lock = l;
+        evbuf::evbuffer_enable_locking(input(b), (*l).raw.0);
+        evbuf::evbuffer_enable_locking(output(b), (*l).raw.0);
+        if !under.is_null() && ul.is_null() {
+            enable_locking(upcast(under), l);
+        }
+        0
+    }
+}
+
+/// The lock `b` uses (NULL without one), for sharing.
+///
+/// SAFETY: b is live.
+pub unsafe fn shared_lock(b: *mut Bev) -> *mut SharedLock {
+    // SAFETY: per the function contract.
+    unsafe { (*b).lock }
+}
+
+/// The generic timeout events pairs and filters use: plain timers on ev_read / ev_write.
+///
+/// SAFETY: b is live.
+pub unsafe fn init_generic_timeouts(b: *mut Bev) {
+    // SAFETY: per the function contract; the events live inside b.
+    unsafe {
+        let base = (*b).public.ev_base;
+        let arg = b as *mut c_void;
+        event_assign(&mut (*b).public.ev_read, base, -1, EV_FINALIZE, Some(generic_read_timeout), arg);
+        event_assign(&mut (*b).public.ev_write, base, -1, EV_FINALIZE, Some(generic_write_timeout), arg);
+    }
+}
+
+// ---- locking and references ----
+
+/// SAFETY: b is live.
+#[inline]
+pub unsafe fn lock(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        let l = (*b).lock;
+        if !l.is_null() {
+            (*l).raw.acquire();
+        }
+    }
+}
+
+/// Try to lock without waiting (rate-limit groups reach into their members this way, since
+/// they may be called while another member is locked). True when locked.
+///
+/// SAFETY: b is live.
+pub unsafe fn try_lock(b: *mut Bev) -> bool {
+    // SAFETY: per the function contract.
+    unsafe {
+        let l = (*b).lock;
+        if l.is_null() {
+            return true;
+        }
+        match crate::thread::lock_fns().lock {
+            Some(f) => f(crate::thread::EVTHREAD_TRY, (*l).raw.0) == 0,
+            None => true,
+        }
+    }
+}
+
+/// SAFETY: b is live and locked by the caller.
+#[inline]
+pub unsafe fn unlock(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        let l = (*b).lock;
+        if !l.is_null() {
+            (*l).raw.release();
+        }
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn incref_and_lock(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        (*b).refcnt += 1;
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn incref(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        (*b).refcnt += 1;
+        unlock(b);
+    }
+}
+
+/// Entry of a callback from the loop: lock and take a reference, unless the bufferevent is
+/// already being finalized (another thread dropped the last reference while this callback
+/// was starting); then do nothing.
+///
+/// SAFETY: b is live (its memory is released only by the finalizer, which runs after).
+pub unsafe fn enter(b: *mut Bev) -> bool {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        if (*b).finalizing {
+            unlock(b);
+            return false;
+        }
+        (*b).refcnt += 1;
+        true
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn is_finalizing(b: *mut Bev) -> bool {
+    // SAFETY: per the function contract.
+    unsafe { (*b).finalizing }
+}
+
+/// Drop a reference and unlock. The last one stops everything and queues the finalizer;
+/// returns true then.
+///
+/// SAFETY: b is live, locked by the caller, which holds the reference it drops.
+pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
+    // SAFETY: per the function contract. After the finalizer is queued the memory stays
+    // valid until the loop runs it, which is after we return.
+    unsafe {
+        if (*b).refcnt == 0 {
+            log::warn("bufferevent_decref: no references left");
+            unlock(b);
+            return false;
+        }
+        (*b).refcnt -= 1;
+        if (*b).refcnt > 0 || (*b).finalizing {
+            unlock(b);
+            return false;
+        }
+        (*b).finalizing = true;
+        if let Some(unlink) = (*b).ops.unlink {
+            unlink(b);
+        }
+        // Nothing of ours may fire any more.
+        for ev in [&raw mut (*b).public.ev_read, &raw mut (*b).public.ev_write] {
+            if (*ev).cb.flags & EVLIST_INIT != 0 && !(*ev).base.is_null() {
+                event_del(ev);
+            }
+        }
+        ratelim::unlink(b);
+        let base = base_of(b);
+        if base.is_null() {
+            // No base at all: nothing can be running; finish now.
+            unlock(b);
+            finalize(b);
+            return true;
+        }
+        {
+            let bb = &mut *base;
+            bb.lock();
+            bb.callback_cancel(&mut (*b).deferred);
+            bb.unlock();
+        }
+        event_callback_finalize_(base, 0, &mut (*b).finalizer, Some(finalize_cb));
+        unlock(b);
+        true
+    }
+}
+
+/// SAFETY: b is live and the caller gives up one reference.
+pub unsafe fn decref(b: *mut Bev) -> bool {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        decref_and_unlock(b)
+    }
+}
+
+unsafe extern "C" fn finalize_cb(_cb: *mut EventCallback, arg: *mut c_void) {
+    // SAFETY: arg is the bufferevent whose finalizer this is; nothing else refers to it.
+    unsafe { finalize(arg as *mut Bev) }
+}
+
+/// Release everything: kind resources, buffers, rate limiting, lock, memory; then the
+/// reference this bufferevent held on an underlying one.
+///
+/// SAFETY: b is live, finalizing, and no callback of it can run any more.
+unsafe fn finalize(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        let under = underlying(b);
+        if let Some(destruct) = (*b).ops.destruct {
+            destruct(b);
+        }
+        evbuf::evbuffer_free(input(b));
+        evbuf::evbuffer_free(output(b));
+        ratelim::teardown(b);
+        for ev in [&raw mut (*b).public.ev_read, &raw mut (*b).public.ev_write] {
+            if (*ev).cb.flags & EVLIST_INIT != 0 {
+                event_debug_unassign(ev);
+            }
+        }
+        unlock(b);
+        let l = (*b).lock;
+        mem::free_object(b);
+        SharedLock::release(l);
+        if !under.is_null() {
+            decref(upcast(under));
+        }
+    }
+}
+
+// ---- running the program's callbacks ----
+
+/// SAFETY: b is live and locked.
+unsafe fn schedule_deferred(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        if event_deferred_cb_schedule_(base_of(b), &mut (*b).deferred) != 0 {
+            (*b).refcnt += 1;
+        }
+    }
+}
+
+/// Give the deferred-callback record a new priority (bufferevent_priority_set). A record
+/// already queued keeps its queue until it runs; the next schedule uses the new one.
+///
+/// SAFETY: b is live and locked; pri is valid for its base (the caller checked it through
+/// event_priority_set).
+pub unsafe fn set_deferred_priority(b: *mut Bev, pri: c_int) {
+    // SAFETY: per the function contract.
+    unsafe {
+        if (*b).deferred.flags & (crate::core::event::EVLIST_ACTIVE | crate::core::event::EVLIST_ACTIVE_LATER) == 0 {
+            (*b).deferred.pri = pri.clamp(0, 255) as u8;
+        }
+    }
+}
+
+/// Call (or queue) the read callback. Called locked with a reference held.
+///
+/// SAFETY: b is live, locked, referenced.
+pub unsafe fn run_readcb(b: *mut Bev, options: c_int) {
+    // SAFETY: per the function contract.
+    unsafe {
+        let Some(f) = (*b).public.readcb else { return };
+        if ((*b).options | options) & BEV_OPT_DEFER_CALLBACKS != 0 {
+            (*b).readcb_pending = true;
+            schedule_deferred(b);
+        } else {
+            f(downcast(b), (*b).public.cbarg);
+            inbuf_wm_check(b);
+        }
+    }
+}
+
+/// SAFETY: b is live, locked, referenced.
+pub unsafe fn run_writecb(b: *mut Bev, options: c_int) {
+    // SAFETY: per the function contract.
+    unsafe {
+        let Some(f) = (*b).public.writecb else { return };
+        if ((*b).options | options) & BEV_OPT_DEFER_CALLBACKS != 0 {
+            (*b).writecb_pending = true;
+            schedule_deferred(b);
+        } else {
+            f(downcast(b), (*b).public.cbarg);
+        }
+    }
+}
+
+/// Deferred event callbacks coalesce: the flags are ORed, the errno is the last one's.
+///
+/// SAFETY: b is live, locked, referenced.
+pub unsafe fn run_eventcb(b: *mut Bev, what: c_short, options: c_int) {
+    // SAFETY: per the function contract.
+    unsafe {
+        let Some(f) = (*b).public.errorcb else { return };
+        if ((*b).options | options) & BEV_OPT_DEFER_CALLBACKS != 0 {
+            (*b).eventcb_pending |= what;
+            (*b).errno_pending = errno();
+            schedule_deferred(b);
+        } else {
+            f(downcast(b), what, (*b).public.cbarg);
+        }
+    }
+}
+
+/// The callbacks a change of buffer contents calls for, watermarks permitting.
+///
+/// SAFETY: b is live, locked, referenced.
+pub unsafe fn trigger_nolock(b: *mut Bev, iotype: c_short, options: c_int) {
+    // SAFETY: per the function contract.
+    unsafe {
+        let ignore = options & BEV_TRIG_IGNORE_WATERMARKS != 0;
+        if iotype & EV_READ != 0 && wm::read_cb_due((*b).public.wm_read.low, evbuf::len(input(b)), ignore) {
+            run_readcb(b, options);
+        }
+        if iotype & EV_WRITE != 0 && wm::write_cb_due((*b).public.wm_write.low, evbuf::len(output(b)), ignore) {
+            run_writecb(b, options);
+        }
+    }
+}
+
+/// After a read callback: if the input is still at its high mark and reading is on, the
+/// read callback is due again (deferred, so the loop keeps calling it until the program
+/// drains the input), as libevent 2.1.12 does.
+///
+/// SAFETY: b is live, locked, referenced.
+unsafe fn inbuf_wm_check(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        let high = (*b).public.wm_read.high;
+        if high == 0 || enabled(b) & EV_READ == 0 || evbuf::len(input(b)) < high {
+            return;
+        }
+        trigger_nolock(b, EV_READ, BEV_OPT_DEFER_CALLBACKS);
+    }
+}
+
+unsafe extern "C" fn run_deferred_locked(_cb: *mut EventCallback, arg: *mut c_void) {
+    let b = arg as *mut Bev;
+    // SAFETY: the queued deferred callback holds a reference, so b is live.
+    unsafe {
+        lock(b);
+        if (*b).eventcb_pending & BEV_EVENT_CONNECTED != 0 {
+            if let Some(f) = (*b).public.errorcb {
+                // The connection came before any data: report it first.
+                (*b).eventcb_pending &= !BEV_EVENT_CONNECTED;
+                f(downcast(b), BEV_EVENT_CONNECTED, (*b).public.cbarg);
+            }
+        }
+        if (*b).readcb_pending {
+            if let Some(f) = (*b).public.readcb {
+                (*b).readcb_pending = false;
+                f(downcast(b), (*b).public.cbarg);
+                inbuf_wm_check(b);
+            }
+        }
+        if (*b).writecb_pending {
+            if let Some(f) = (*b).public.writecb {
+                (*b).writecb_pending = false;
+                f(downcast(b), (*b).public.cbarg);
+            }
+        }
+        if (*b).eventcb_pending != 0 {
+            if let Some(f) = (*b).public.errorcb {
+                let what = (*b).eventcb_pending;
+                let err = (*b).errno_pending;
+                (*b).eventcb_pending = 0;
+                (*b).errno_pending = 0;
+                set_errno(err);
+                f(downcast(b), what, (*b).public.cbarg);
+            }
+        }
+        decref_and_unlock(b);
+    }
+}
+
+/// BEV_OPT_UNLOCK_CALLBACKS: the same, with the lock released around each call.
+unsafe extern "C" fn run_deferred_unlocked(_cb: *mut EventCallback, arg: *mut c_void) {
+    let b = arg as *mut Bev;
+    // SAFETY: the queued deferred callback holds a reference, so b is live.
+    unsafe {
+        lock(b);
+        if (*b).eventcb_pending & BEV_EVENT_CONNECTED != 0 {
+            if let Some(f) = (*b).public.errorcb {
+                let arg = (*b).public.cbarg;
+                (*b).eventcb_pending &= !BEV_EVENT_CONNECTED;
+                unlock(b);
+                f(downcast(b), BEV_EVENT_CONNECTED, arg);
+                lock(b);
+            }
+        }
+        if (*b).readcb_pending {
+            if let Some(f) = (*b).public.readcb {
+                let arg = (*b).public.cbarg;
+                (*b).readcb_pending = false;
+                unlock(b);
+                f(downcast(b), arg);
+                lock(b);
+                inbuf_wm_check(b);
+            }
+        }
+        if (*b).writecb_pending {
+            if let Some(f) = (*b).public.writecb {
+                let arg = (*b).public.cbarg;
+                (*b).writecb_pending = false;
+                unlock(b);
+                f(downcast(b), arg);
+                lock(b);
+            }
+        }
+        if (*b).eventcb_pending != 0 {
+            if let Some(f) = (*b).public.errorcb {
+                let (what, err, arg) = ((*b).eventcb_pending, (*b).errno_pending, (*b).public.cbarg);
+                (*b).eventcb_pending = 0;
+                (*b).errno_pending = 0;
+                unlock(b);
+                set_errno(err);
+                f(downcast(b), what, arg);
+                lock(b);
+            }
+        }
+        decref_and_unlock(b);
+    }
+}
+
+// ---- enabling, suspending ----
+
+/// bufferevent_enable: remember the program's wish; start what is not suspended.
+///
+/// SAFETY: b is live.
+pub unsafe fn enable(b: *mut Bev, event: c_short) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        incref_and_lock(b);
+        let mut impl_events = event;
+        if (*b).read_suspended != 0 {
+            impl_events &= !EV_READ;
+        }
+        if (*b).write_suspended != 0 {
+            impl_events &= !EV_WRITE;
+        }
+        (*b).public.enabled |= event;
+        let mut r = 0;
+        if impl_events != 0 && ((*b).ops.enable)(b, impl_events) < 0 {
+            r = -1;
+        }
+        decref_and_unlock(b);
+        r
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn disable(b: *mut Bev, event: c_short) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        (*b).public.enabled &= !event;
+        let r = if ((*b).ops.disable)(b, event) < 0 { -1 } else { 0 };
+        unlock(b);
+        r
+    }
+}
+
+/// Suspend reading for `why` (the first reason stops the kind's reading).
+///
+/// SAFETY: b is live.
+pub unsafe fn suspend_read(b: *mut Bev, why: u16) {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        if (*b).read_suspended == 0 {
+            ((*b).ops.disable)(b, EV_READ);
+        }
+        (*b).read_suspended |= why;
+        unlock(b);
+    }
+}
+
+/// Lift one reason; reading resumes when none is left and the program wants it.
+///
+/// SAFETY: b is live.
+pub unsafe fn unsuspend_read(b: *mut Bev, why: u16) {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        (*b).read_suspended &= !why;
+        if (*b).read_suspended == 0 && enabled(b) & EV_READ != 0 {
+            ((*b).ops.enable)(b, EV_READ);
+        }
+        unlock(b);
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn suspend_write(b: *mut Bev, why: u16) {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        if (*b).write_suspended == 0 {
+            ((*b).ops.disable)(b, EV_WRITE);
+        }
+        (*b).write_suspended |= why;
+        unlock(b);
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn unsuspend_write(b: *mut Bev, why: u16) {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        (*b).write_suspended &= !why;
+        if (*b).write_suspended == 0 && enabled(b) & EV_WRITE != 0 {
+            ((*b).ops.enable)(b, EV_WRITE);
+        }
+        unlock(b);
+    }
+}
+
+// ---- timeouts ----
+
+/// For socket bufferevents: re-arm the pending events with the new timeouts.
+///
+/// SAFETY: b is live and locked.
+pub unsafe fn adj_existing_timeouts(b: *mut Bev) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        let mut r = 0;
+        let p = &raw mut (*b).public;
+        if event_pending(&(*p).ev_read, EV_READ, ptr::null_mut()) != 0 {
+            if clock::is_set(&(*p).timeout_read) {
+                if add_event(&mut (*p).ev_read, &(*p).timeout_read) < 0 {
+                    r = -1;
+                }
+            } else {
+                event_remove_timer(&mut (*p).ev_read);
+            }
+        }
+        if event_pending(&(*p).ev_write, EV_WRITE, ptr::null_mut()) != 0 {
+            if clock::is_set(&(*p).timeout_write) {
+                if add_event(&mut (*p).ev_write, &(*p).timeout_write) < 0 {
+                    r = -1;
+                }
+            } else {
+                event_remove_timer(&mut (*p).ev_write);
+            }
+        }
+        r
+    }
+}
+
+/// For pairs and filters (timer-only ev_read/ev_write): a timer runs while the direction
+/// is enabled, not suspended and has a timeout (writing: only with data waiting).
+///
+/// SAFETY: b is live and locked.
+pub unsafe fn generic_adj_timeouts(b: *mut Bev) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        let p = &raw mut (*b).public;
+        let en = (*p).enabled;
+        let r1 = if en & EV_READ != 0 && (*b).read_suspended == 0 && clock::is_set(&(*p).timeout_read) {
+            event_add(&mut (*p).ev_read, &(*p).timeout_read)
+        } else {
+            event_del(&mut (*p).ev_read)
+        };
+        let r2 = if en & EV_WRITE != 0
+            && (*b).write_suspended == 0
+            && clock::is_set(&(*p).timeout_write)
+            && evbuf::len((*p).output) > 0
+        {
+            event_add(&mut (*p).ev_write, &(*p).timeout_write)
+        } else {
+            event_del(&mut (*p).ev_write)
+        };
+        if r1 < 0 || r2 < 0 {
+            -1
+        } else {
+            0
+        }
+    }
+}
+
+/// Restart the generic read timer (data moved), if a timeout is set.
+///
+/// SAFETY: b is live and locked.
+pub unsafe fn reset_generic_read_timeout(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        let p = &raw mut (*b).public;
+        if clock::is_set(&(*p).timeout_read) {
+            event_add(&mut (*p).ev_read, &(*p).timeout_read);
+        }
+    }
+}
+
+/// SAFETY: b is live and locked.
+pub unsafe fn reset_generic_write_timeout(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        let p = &raw mut (*b).public;
+        if clock::is_set(&(*p).timeout_write) {
+            event_add(&mut (*p).ev_write, &(*p).timeout_write);
+        }
+    }
+}
+
+/// SAFETY: b is live and locked.
+pub unsafe fn del_generic_read_timeout(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe { event_del(&mut (*b).public.ev_read) };
+}
+
+/// SAFETY: b is live and locked.
+pub unsafe fn del_generic_write_timeout(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe { event_del(&mut (*b).public.ev_write) };
+}
+
+unsafe extern "C" fn generic_read_timeout(_fd: c_int, _what: c_short, arg: *mut c_void) {
+    let b = arg as *mut Bev;
+    // SAFETY: the timer lives in b and is deleted before b is released.
+    unsafe {
+        if !enter(b) {
+            return;
+        }
+        disable(b, EV_READ);
+        run_eventcb(b, BEV_EVENT_TIMEOUT | BEV_EVENT_READING, 0);
+        decref_and_unlock(b);
+    }
+}
+
+unsafe extern "C" fn generic_write_timeout(_fd: c_int, _what: c_short, arg: *mut c_void) {
+    let b = arg as *mut Bev;
+    // SAFETY: as generic_read_timeout.
+    unsafe {
+        if !enter(b) {
+            return;
+        }
+        disable(b, EV_WRITE);
+        run_eventcb(b, BEV_EVENT_TIMEOUT | BEV_EVENT_WRITING, 0);
+        decref_and_unlock(b);
+    }
+}
+
+/// bufferevent_set_timeouts: NULL clears a timeout.
+///
+/// SAFETY: b is live; each tv is NULL or readable.
+pub unsafe fn set_timeouts(b: *mut Bev, tv_read: *const timeval, tv_write: *const timeval) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        (*b).public.timeout_read = if tv_read.is_null() { clock::ZERO } else { *tv_read };
+        (*b).public.timeout_write = if tv_write.is_null() { clock::ZERO } else { *tv_write };
+        let r = match (*b).ops.adj_timeouts {
+            Some(f) => f(b),
+            None => 0,
+        };
+        unlock(b);
+        r
+    }
+}
+
+// ---- watermarks ----
+
+unsafe extern "C" fn inbuf_wm_cb(buf: *mut Evbuffer, _info: *const CbInfo, arg: *mut c_void) {
+    let b = arg as *mut Bev;
+    // SAFETY: the callback entry lives in b's input buffer, freed together with b.
+    unsafe {
+        if wm::read_full((*b).public.wm_read.high, evbuf::len(buf)) {
+            suspend_read(b, SUSPEND_WM);
+        } else {
+            unsuspend_read(b, SUSPEND_WM);
+        }
+    }
+}
+
+/// bufferevent_setwatermark. A read high mark watches the input buffer: reading pauses
+/// while it is at or over the mark and resumes when the program drains it.
+///
+/// SAFETY: b is live.
+pub unsafe fn setwatermark(b: *mut Bev, events: c_short, low: size_t, high: size_t) {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        if events & EV_WRITE != 0 {
+            (*b).public.wm_write = Watermark { low, high };
+        }
+        if events & EV_READ != 0 {
+            (*b).public.wm_read = Watermark { low, high };
+            let inp = input(b);
+            if high != 0 {
+                if (*b).read_wm_cb.is_null() {
+                    (*b).read_wm_cb = evbuf::evbuffer_add_cb(inp, Some(inbuf_wm_cb), b as *mut c_void);
+                }
+                evbuf::evbuffer_cb_set_flags(inp, (*b).read_wm_cb, evbuf::EVBUFFER_CB_ENABLED | evbuf::EVBUFFER_CB_NODEFER);
+                if wm::read_full(high, evbuf::len(inp)) {
+                    suspend_read(b, SUSPEND_WM);
+                } else {
+                    unsuspend_read(b, SUSPEND_WM);
+                }
+            } else {
+                if !(*b).read_wm_cb.is_null() {
+                    evbuf::evbuffer_cb_clear_flags(inp, (*b).read_wm_cb, evbuf::EVBUFFER_CB_ENABLED);
+                }
+                unsuspend_read(b, SUSPEND_WM);
+            }
+        }
+        unlock(b);
+    }
+}
+
+/// bufferevent_getwatermark: exactly one direction, else -1.
+///
+/// SAFETY: b is live.
+pub unsafe fn getwatermark(b: *mut Bev, events: c_short) -> Option<Watermark> {
+    // SAFETY: per the function contract.
+    unsafe {
+        let w = match events {
+            EV_WRITE => &raw const (*b).public.wm_write,
+            EV_READ => &raw const (*b).public.wm_read,
+            _ => return None,
+        };
+        lock(b);
+        let v = *w;
+        unlock(b);
+        Some(v)
+    }
+}
+
+// ---- the rest of the generic interface ----
+
+/// SAFETY: b is live.
+pub unsafe fn setcb(b: *mut Bev, r: Option<DataCb>, w: Option<DataCb>, e: Option<EventCb>, arg: *mut c_void) {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        (*b).public.readcb = r;
+        (*b).public.writecb = w;
+        (*b).public.errorcb = e;
+        (*b).public.cbarg = arg;
+        unlock(b);
+    }
+}
+
+/// SAFETY: b is live.
+unsafe fn ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
+    // SAFETY: per the function contract.
+    unsafe {
+        match (*b).ops.ctrl {
+            Some(f) => f(b, op),
+            None => Err(()),
+        }
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn getfd(b: *mut Bev) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        let r = match ctrl(b, Ctrl::GetFd) {
+            Ok(CtrlOut::Fd(fd)) => fd,
+            _ => -1,
+        };
+        unlock(b);
+        r
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn setfd(b: *mut Bev, fd: c_int) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        let r = if ctrl(b, Ctrl::SetFd(fd)).is_ok() { 0 } else { -1 };
+        unlock(b);
+        r
+    }
+}
+
+/// The bufferevent this one is built on (filters), else NULL.
+///
+/// SAFETY: b is live.
+pub unsafe fn underlying(b: *mut Bev) -> *mut Bufferevent {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        let r = match ctrl(b, Ctrl::GetUnderlying) {
+            Ok(CtrlOut::Underlying(u)) => u,
+            _ => ptr::null_mut(),
+        };
+        unlock(b);
+        r
+    }
+}
+
+/// bufferevent_free: no more callbacks, cancel pending work, drop the program's reference.
+///
+/// SAFETY: b is live and the program gives up its reference.
+pub unsafe fn free(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        setcb(b, None, None, None, ptr::null_mut());
+        let _ = ctrl(b, Ctrl::CancelAll);
+        decref_and_unlock(b);
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn flush(b: *mut Bev, iotype: c_short, mode: c_int) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        let r = match (*b).ops.flush {
+            Some(f) => f(b, iotype, mode),
+            None => -1,
+        };
+        unlock(b);
+        r
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn trigger(b: *mut Bev, iotype: c_short, options: c_int) {
+    // SAFETY: per the function contract.
+    unsafe {
+        incref_and_lock(b);
+        trigger_nolock(b, iotype, options & BEV_TRIG_ALL_OPTS);
+        decref_and_unlock(b);
+    }
+}
+
+/// SAFETY: b is live.
+pub unsafe fn trigger_event(b: *mut Bev, what: c_short, options: c_int) {
+    // SAFETY: per the function contract.
+    unsafe {
+        incref_and_lock(b);
+        run_eventcb(b, what, options & BEV_TRIG_ALL_OPTS);
+        decref_and_unlock(b);
+    }
+}
+
+/// bufferevent_get_enabled.
+///
+/// SAFETY: b is live.
+pub unsafe fn get_enabled(b: *mut Bev) -> c_short {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        let e = enabled(b);
+        unlock(b);
+        e
+    }
+}

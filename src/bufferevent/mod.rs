@@ -1,0 +1,24 @@
+//! Bufferevents (bufferevent.h, bufferevent_compat.h, bufferevent_struct.h): an fd (or a
+//! partner, or another bufferevent) with an input and an output evbuffer, read and written
+//! by the loop, with callbacks when data arrived, was written, or something happened.
+//!
+//! - `core.rs`: the public struct and the private state after it, references, locking,
+//!   callbacks (immediate or deferred), enable/suspend, watermarks, timeouts, teardown;
+//! - `watermark.rs`: the watermark rules as plain arithmetic;
+//! - `socket.rs`: socket bufferevents, connect, connect by host name;
+//! - `pair.rs`: bufferevent pairs;
+//! - `filter.rs`: filtering bufferevents;
+//! - `ratelim.rs`: token buckets, per bufferevent and per group;
+//! - `evbuf.rs`: the evbuffer C interface they are written against.
+//!
+//! `crate::capi::bufferevent` is the thin `extern "C"` layer.
+
+pub mod core;
+pub mod evbuf;
+pub mod filter;
+pub mod pair;
+pub mod ratelim;
+pub mod socket;
+pub mod watermark;
+
+pub use self::core::{Bev, Bufferevent};
