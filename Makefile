@@ -28,11 +28,14 @@ $(RUSTLIB): $(RUST_SRC)
 	$(CARGO) build --release --quiet
 
 # The one real library: the Rust staticlib linked whole, exporting only libevent's names.
+# Linked under a temporary name and renamed, so a program started meanwhile never maps a
+# half-written library.
 $(LIBDIR)/$(MAINSO).$(SOVER): $(RUSTLIB) exports.map
 	@mkdir -p $(LIBDIR)
-	$(CC) -shared -o $@ -Wl,-soname,$(MAINSO).7 \
+	$(CC) -shared -o $@.tmp -Wl,-soname,$(MAINSO).7 \
 	  -Wl,--whole-archive $(RUSTLIB) -Wl,--no-whole-archive \
 	  -Wl,--version-script=exports.map -Wl,--gc-sections -Wl,-z,noexecstack $(NATIVE)
+	mv -f $@.tmp $@
 	ln -sf $(MAINSO).$(SOVER) $(LIBDIR)/$(MAINSO).7
 	ln -sf $(MAINSO).$(SOVER) $(LIBDIR)/libevent.so
 
