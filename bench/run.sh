@@ -57,3 +57,19 @@ if command -v valgrind >/dev/null 2>&1; then
   done
   printf '  ratio ours/debian: dispatch %s, del+add %s\n' "$(ratio "$cb_ours" "$cb_debian")" "$(ratio "$da_ours" "$da_debian")"
 fi
+
+# ---- evbuffer ----
+cc -O2 -Ibuild/include bench/bench_buffer.c -o $out/buffer_ours -Lbuild/lib -Wl,-rpath,"$top/build/lib" -levent || exit 1
+cc -O2 bench/bench_buffer.c -o $out/buffer_debian -levent || exit 1
+echo "== evbuffer: ns per operation (best of 5 runs; ratio below 1: ours is faster)"
+printf '%-34s %12s %12s %7s\n' "case" "ours ns/op" "debian" "ratio"
+for c in $($out/buffer_ours | awk '{print $1}'); do
+  bo=""; bd=""
+  for i in 1 2 3 4 5; do
+    o=$($out/buffer_ours "$c" | awk '{print $2}')
+    d=$($out/buffer_debian "$c" | awk '{print $2}')
+    if [ -z "$bo" ] || awk -v a="$o" -v b="$bo" 'BEGIN{exit !(a<b)}'; then bo=$o; fi
+    if [ -z "$bd" ] || awk -v a="$d" -v b="$bd" 'BEGIN{exit !(a<b)}'; then bd=$d; fi
+  done
+  printf '%-34s %12s %12s %7s\n' "$c" "$bo" "$bd" "$(ratio "$bo" "$bd")"
+done

@@ -73,6 +73,7 @@ unsafe fn st<'a>(p: *mut Evbuffer) -> &'a mut State {
 
 /// SAFETY (all functions below taking `*mut Evbuffer`): the pointer is a live buffer from
 /// `new` (checked for NULL by the C shims).
+#[inline(always)]
 pub unsafe fn lock(p: *mut Evbuffer) {
     // SAFETY: only the lock field is read; it changes only in enable_locking, before sharing.
     match unsafe { &(*p).lock } {
@@ -85,6 +86,7 @@ pub unsafe fn lock(p: *mut Evbuffer) {
     }
 }
 
+#[inline(always)]
 pub unsafe fn unlock(p: *mut Evbuffer) {
     // SAFETY: as lock.
     match unsafe { &(*p).lock } {
@@ -97,7 +99,7 @@ pub unsafe fn unlock(p: *mut Evbuffer) {
     }
 }
 
-#[inline]
+#[inline(always)]
 unsafe fn enter(p: *mut Evbuffer) {
     // SAFETY: forwarded contract.
     unsafe {
@@ -112,13 +114,37 @@ unsafe fn drop_dead(p: *mut Evbuffer) {
     // SAFETY: forwarded contract; the borrow ends before the chains are dropped.
     let s = unsafe { st(p) };
     if !s.dead.is_empty() {
-        let dead = std::mem::take(&mut s.dead);
-        drop(dead);
+        let mut dead = std::mem::take(&mut s.dead);
+        // Front to back, as libevent frees chains; a cleanup that re-enters the buffer parks
+        // its chains in the (new) `dead` and drops them itself.
+        dead.clear();
+        // SAFETY: forwarded contract; the borrow above ended before the drops.
+        let s = unsafe { st(p) };
+        if s.dead.capacity() == 0 {
+            // Keep the allocation: most operations let chains go, and a fresh Vec each time
+            // was a malloc/free pair per drain.
+            s.dead = dead;
+        }
     }
 }
 
-#[inline]
+#[inline(always)]
 unsafe fn leave(p: *mut Evbuffer) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        // The common case: nothing to drop, and the buffer outlives this operation.
+        let s = st(p);
+        if s.dead.is_empty() && s.refcnt > 1 {
+            s.refcnt -= 1;
+            unlock(p);
+            return;
+        }
+        leave_slow(p);
+    }
+}
+
+#[inline(never)]
+unsafe fn leave_slow(p: *mut Evbuffer) {
     // SAFETY: forwarded contract.
     unsafe {
         drop_dead(p);
@@ -133,8 +159,24 @@ unsafe fn leave(p: *mut Evbuffer) {
 }
 
 /// After a change: drop let-go chains and run (or schedule) the callbacks.
-#[inline]
+#[inline(always)]
 unsafe fn changed(p: *mut Evbuffer) {
+    // SAFETY: forwarded contract; called between enter and leave.
+    unsafe {
+        // The common case: no chain let go and no callback to tell; the counts are only
+        // kept for callbacks, so they restart from zero.
+        let s = st(p);
+        if s.dead.is_empty() && s.cbs.list.is_empty() {
+            s.n_add = 0;
+            s.n_del = 0;
+            return;
+        }
+        changed_slow(p);
+    }
+}
+
+#[inline(never)]
+unsafe fn changed_slow(p: *mut Evbuffer) {
     // SAFETY: forwarded contract; called between enter and leave.
     unsafe {
         drop_dead(p);
@@ -471,9 +513,18 @@ pub unsafe fn commit_space(p: *mut Evbuffer, vecs: &[iovec]) -> c_int {
 
 // ---- adding ----
 
+#[inline]
 pub unsafe fn add(p: *mut Evbuffer, data: &[u8]) -> c_int {
     // SAFETY: forwarded contract.
     unsafe {
+        // Unlocked, no callbacks, room in the last chain: no program code can run and no
+        // chain is let go, so the reference/callback bookkeeping has nothing to do.
+        if matches!((*p).lock, BufLock::None) {
+            let s = st(p);
+            if s.cbs.list.is_empty() && s.add_in_place(data) {
+                return 0;
+            }
+        }
         enter(p);
         let r = st(p).add(data);
         if r.is_ok() {
@@ -588,6 +639,7 @@ pub unsafe fn add_file(p: *mut Evbuffer, fd: c_int, offset: i64, length: i64) ->
 
 // ---- removing and copying ----
 
+#[inline]
 pub unsafe fn drain(p: *mut Evbuffer, len: usize) -> c_int {
     // SAFETY: forwarded contract.
     unsafe {
@@ -603,6 +655,7 @@ pub unsafe fn drain(p: *mut Evbuffer, len: usize) -> c_int {
     }
 }
 
+#[inline]
 pub unsafe fn remove(p: *mut Evbuffer, out: &mut [u8]) -> isize {
     // SAFETY: forwarded contract.
     unsafe {
@@ -616,6 +669,7 @@ pub unsafe fn remove(p: *mut Evbuffer, out: &mut [u8]) -> isize {
     }
 }
 
+#[inline]
 pub unsafe fn copyout_from(p: *mut Evbuffer, pos: Option<&EvbufferPtr>, out: &mut [u8]) -> isize {
     // SAFETY: forwarded contract.
     unsafe { with(p, |s| s.copyout_from(pos.map(|q| (q.pos, q.chain as usize, q.pos_in_chain)), out)) }

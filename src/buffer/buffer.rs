@@ -314,7 +314,49 @@ impl State {
 
     // ---- adding ----
 
+    /// evbuffer_add's fast path for a buffer without callbacks: copy into the last chain's
+    /// room if it has enough. False: nothing done, take the full path. The callback counts
+    /// are not kept (nobody reads them; the full path resets them without callbacks).
+    #[inline(always)]
+    pub fn add_in_place(&mut self, data: &[u8]) -> bool {
+        if self.freeze_end {
+            return false;
+        }
+        match self.chains.get_mut(self.lwd) {
+            Some(c) if c.is_owned() && c.space() >= data.len() => {
+                // SAFETY: owned chain with room for data.len() bytes after its data; data is
+                // the program's, a separate buffer.
+                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), c.space_ptr(), data.len()) };
+                c.off += data.len();
+                self.total += data.len();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    #[inline(always)]
     pub fn add(&mut self, data: &[u8]) -> Res {
+        let datlen = data.len();
+        // The common case, inlined into the entry point: the last chain with data has room.
+        if !self.freeze_end {
+            if let Some(c) = self.chains.get_mut(self.lwd) {
+                if c.is_owned() && c.space() >= datlen {
+                    // SAFETY: the chain is owned, with room for datlen bytes after its data;
+                    // data is the program's, a separate buffer.
+                    unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), c.space_ptr(), datlen) };
+                    c.off += datlen;
+                    self.total += datlen;
+                    self.n_add += datlen;
+                    return Ok(());
+                }
+            }
+        }
+        self.add_slow(data)
+    }
+
+    #[inline(never)]
+    fn add_slow(&mut self, data: &[u8]) -> Res {
         let datlen = data.len();
         if self.freeze_end || datlen > usize::MAX - self.total {
             return Err(Refused);
@@ -421,7 +463,7 @@ impl State {
             return Err(Refused);
         }
         let keep = Arc::new(Keep::User { data, len, cleanup, arg });
-        let c = Chain { store: Store::Shared { base: data as *const u8, keep }, misalign: 0, off: len, blen: len, kind: Kind::Reference };
+        let c = Chain::from_store(Store::Shared { base: data as *const u8, keep }, 0, len, len, Kind::Reference);
         self.insert(c);
         self.n_add += len;
         Ok(())
@@ -448,7 +490,7 @@ impl State {
         if len > usize::MAX - self.total {
             return Err(Refused);
         }
-        let c = Chain { store: Store::Seg { base, seg: seg.clone() }, misalign: offset as usize, off: len, blen: len, kind: Kind::FileSeg };
+        let c = Chain::from_store(Store::Seg { base, seg: seg.clone() }, offset as usize, len, len, Kind::FileSeg);
         self.insert(c);
         self.n_add += len;
         Ok(())
@@ -456,7 +498,25 @@ impl State {
 
     // ---- removing ----
 
+    #[inline(always)]
     pub fn drain(&mut self, len: usize) -> Res {
+        // The common case, inlined: the first chain keeps some of its data.
+        if !self.freeze_start {
+            if let Some(c) = self.chains.front_mut() {
+                if len < c.off {
+                    c.misalign += len;
+                    c.off -= len;
+                    self.total -= len;
+                    self.n_del += len;
+                    return Ok(());
+                }
+            }
+        }
+        self.drain_slow(len)
+    }
+
+    #[inline(never)]
+    fn drain_slow(&mut self, len: usize) -> Res {
         let old = self.total;
         if old == 0 {
             return Ok(());
@@ -513,7 +573,25 @@ impl State {
     }
 
     /// evbuffer_copyout_from. `pos`: where to start (None: at the front).
+    #[inline(always)]
     pub fn copyout_from(&mut self, pos: Option<(isize, usize, usize)>, out: &mut [u8]) -> isize {
+        // The common case, inlined: from the front, all within the first chain, in memory.
+        if pos.is_none() && !self.freeze_start {
+            if let Some(c) = self.chains.front() {
+                let n = out.len().min(self.total);
+                if n <= c.off && !c.data().is_null() {
+                    // SAFETY: the chain's data is in memory and holds at least n bytes; out is
+                    // the program's buffer, separate from ours.
+                    unsafe { std::ptr::copy_nonoverlapping(c.data(), out.as_mut_ptr(), n) };
+                    return n as isize;
+                }
+            }
+        }
+        self.copyout_slow(pos, out)
+    }
+
+    #[inline(never)]
+    fn copyout_slow(&mut self, pos: Option<(isize, usize, usize)>, out: &mut [u8]) -> isize {
         let (start, datlen) = match pos {
             None => (None, out.len().min(self.total)),
             Some((p, hint_chain, hint_off)) => {
@@ -627,7 +705,8 @@ impl State {
     fn take_all_from(&mut self, inb: &mut State) {
         if self.total == 0 {
             self.clear_chains();
-            self.chains = std::mem::take(&mut inb.chains);
+            // Swap rather than take, so both keep an allocated queue.
+            std::mem::swap(&mut self.chains, &mut inb.chains);
             self.lwd = inb.lwd;
         } else {
             self.free_trailing_empty();

@@ -104,7 +104,14 @@ pub enum Kind {
 }
 
 pub struct Chain {
+    /// Ownership of the bytes. `ptr` and `wcap` below cache what the hot paths need from it,
+    /// so adding, draining and copying never look inside the enum; they change only in the
+    /// constructors, `share` and `materialize`.
     pub store: Store,
+    /// Start of the storage (null for file data not in memory).
+    ptr: *mut u8,
+    /// Writable capacity: the block size for owned chains, 0 for read-only ones.
+    wcap: usize,
     /// Offset of the first data byte from the start of the storage.
     pub misalign: usize,
     /// Bytes of data.
@@ -120,41 +127,46 @@ impl Chain {
     pub fn new(size: usize) -> Option<Chain> {
         let cap = block_size(size)?;
         let block = HeapBlock::alloc(cap)?;
-        Some(Chain { store: Store::Owned(block), misalign: 0, off: 0, blen: cap, kind: Kind::Plain })
+        Some(Chain::from_store(Store::Owned(block), 0, 0, cap, Kind::Plain))
+    }
+
+    /// A chain over `store`, with the cached pointer and capacity filled in.
+    pub fn from_store(store: Store, misalign: usize, off: usize, blen: usize, kind: Kind) -> Chain {
+        let (ptr, wcap) = match &store {
+            Store::Owned(b) => (b.ptr(), b.cap()),
+            Store::Shared { base, .. } => (*base as *mut u8, 0),
+            Store::Seg { base, .. } => (*base as *mut u8, 0),
+        };
+        Chain { store, ptr, wcap, misalign, off, blen, kind }
     }
 
     #[inline]
     pub fn is_owned(&self) -> bool {
-        matches!(self.store, Store::Owned(_))
+        // Owned blocks are never empty (the smallest is 976 bytes).
+        self.wcap != 0
     }
 
     /// Free bytes after the data (0 for chains we may not write).
     #[inline]
     pub fn space(&self) -> usize {
-        match &self.store {
-            Store::Owned(b) => b.cap() - self.misalign - self.off,
-            _ => 0,
-        }
+        // Owned: misalign + off <= wcap. Read-only: wcap is 0, so this is 0.
+        self.wcap.saturating_sub(self.misalign + self.off)
     }
 
-    /// Start of the free space after the data (owned chains).
+    /// Start of the free space after the data (owned chains; null otherwise).
     #[inline]
     pub fn space_ptr(&self) -> *mut u8 {
-        match &self.store {
-            // SAFETY: misalign + off <= cap.
-            Store::Owned(b) => unsafe { b.ptr().add(self.misalign + self.off) },
-            _ => std::ptr::null_mut(),
+        if self.wcap == 0 {
+            return std::ptr::null_mut();
         }
+        // SAFETY: owned: misalign + off <= cap, inside the block.
+        unsafe { self.ptr.add(self.misalign + self.off) }
     }
 
     /// Start of the storage (null for file data not in memory).
     #[inline]
     pub fn base(&self) -> *const u8 {
-        match &self.store {
-            Store::Owned(b) => b.ptr(),
-            Store::Shared { base, .. } => *base,
-            Store::Seg { base, .. } => *base,
-        }
+        self.ptr
     }
 
     /// First data byte (null for file data not in memory).
@@ -181,12 +193,10 @@ impl Chain {
 
     /// Move the data to the start of an owned block.
     pub fn align(&mut self) {
-        if let Store::Owned(b) = &self.store {
-            if self.misalign != 0 {
-                // SAFETY: both ranges lie in the block; memmove handles the overlap.
-                unsafe { std::ptr::copy(b.ptr().add(self.misalign), b.ptr(), self.off) };
-                self.misalign = 0;
-            }
+        if self.is_owned() && self.misalign != 0 {
+            // SAFETY: both ranges lie in the owned block; memmove handles the overlap.
+            unsafe { std::ptr::copy(self.ptr.add(self.misalign), self.ptr, self.off) };
+            self.misalign = 0;
         }
     }
 
@@ -198,7 +208,7 @@ impl Chain {
             Store::Shared { base, keep } => Store::Shared { base: *base, keep: keep.clone() },
             Store::Seg { base, seg } => Store::Seg { base: *base, seg: seg.clone() },
         };
-        Some(Chain { store, misalign: self.misalign + at, off: len, blen: self.blen, kind: self.kind })
+        Some(Chain::from_store(store, self.misalign + at, len, self.blen, self.kind))
     }
 
     /// Turn an owned chain into a shared one (read-only from now on), so other buffers can
@@ -214,6 +224,7 @@ impl Chain {
             let base = b.ptr() as *const u8;
             std::ptr::write(&mut self.store, Store::Shared { base, keep: Arc::new(Keep::Heap(b)) });
         }
+        self.wcap = 0;
     }
 
     /// Bring file data into memory. False when the file cannot be read.
@@ -221,7 +232,10 @@ impl Chain {
         if let Store::Seg { base, seg } = &mut self.store {
             if base.is_null() {
                 match seg.contents() {
-                    Some(p) => *base = p,
+                    Some(p) => {
+                        *base = p;
+                        self.ptr = p as *mut u8;
+                    }
                     None => return false,
                 }
             }
