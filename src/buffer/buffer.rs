@@ -3,9 +3,10 @@
 //! libevent's do.
 //!
 //! Everything here is plain logic on `&mut State`: no program code runs inside these methods.
-//! Chains that are let go are parked in `dead` and dropped by the API layer once no borrow is
-//! alive (dropping one may call a program's reference or file-segment cleanup callback), and
-//! change callbacks are likewise run by the API layer (api.rs) after the operation.
+//! Chains let go are dropped at once when that only frees memory; those whose drop may run
+//! program code (a reference or file-segment cleanup callback) are parked in `dead` and
+//! dropped by the API layer once no borrow is alive. Change callbacks are likewise run by the
+//! API layer (api.rs) after the operation.
 
 use super::callbacks::Callbacks;
 use super::chain::*;
@@ -21,6 +22,18 @@ pub const EVBUFFER_FLAG_DRAINS_TO_FD: u64 = 1;
 pub struct Refused;
 
 pub type Res<T = ()> = Result<T, Refused>;
+
+/// Let a chain go: dropped now when that runs no program code, otherwise parked in `dead`
+/// (a reference's or file segment's cleanup must run after the operation, with no borrow
+/// of the buffer alive).
+#[inline]
+fn let_go(dead: &mut Vec<Chain>, c: Chain) {
+    if c.drop_is_quiet() {
+        drop(c);
+    } else {
+        dead.push(c);
+    }
+}
 
 pub struct State {
     pub(crate) chains: VecDeque<Chain>,
@@ -72,7 +85,9 @@ impl State {
 
     /// Let go of every chain (libevent's ZERO_CHAIN after freeing them).
     pub(crate) fn clear_chains(&mut self) {
-        self.dead.extend(self.chains.drain(..));
+        for c in self.chains.drain(..) {
+            let_go(&mut self.dead, c);
+        }
         self.lwd = 0;
         self.total = 0;
     }
@@ -84,7 +99,9 @@ impl State {
             i += 1;
         }
         if i < self.chains.len() {
-            self.dead.extend(self.chains.drain(i..));
+            for c in self.chains.drain(i..) {
+                let_go(&mut self.dead, c);
+            }
         }
     }
 
@@ -162,7 +179,7 @@ impl State {
         unsafe { std::ptr::copy_nonoverlapping(c.data(), n.space_ptr(), c.off) };
         n.off = c.off;
         let old = std::mem::replace(&mut self.chains[i], n);
-        self.dead.push(old);
+        let_go(&mut self.dead, old);
         Some(i)
     }
 
@@ -213,7 +230,9 @@ impl State {
             avail = self.chains[self.lwd].space();
             keep = self.lwd + 1;
         }
-        self.dead.extend(self.chains.drain(keep..));
+        for c in self.chains.drain(keep..) {
+            let_go(&mut self.dead, c);
+        }
         let c = Chain::new(datlen - avail).ok_or(Refused)?;
         self.chains.push_back(c);
         if keep == self.lwd {
@@ -536,7 +555,7 @@ impl State {
                 }
                 remaining -= c.off;
                 let c = self.chains.pop_front().expect("front exists");
-                self.dead.push(c);
+                let_go(&mut self.dead, c);
                 self.lwd = self.lwd.saturating_sub(1);
             }
             let c = &mut self.chains[0];
@@ -683,7 +702,9 @@ impl State {
         }
         let removed = k - first_src;
         let lwd_removed = self.lwd >= first_src && self.lwd < k;
-        self.dead.extend(self.chains.drain(first_src..k));
+        for c in self.chains.drain(first_src..k) {
+            let_go(&mut self.dead, c);
+        }
         match new_front {
             Some(mut n) => {
                 n.off = size;

@@ -146,6 +146,17 @@ impl Chain {
         self.wcap != 0
     }
 
+    /// Does dropping this chain run no program code (at most the allocator's free)? Then it
+    /// can be dropped in the middle of an operation instead of waiting in `dead`.
+    #[inline]
+    pub fn drop_is_quiet(&self) -> bool {
+        match &self.store {
+            Store::Owned(_) => true,
+            Store::Shared { keep, .. } => !matches!(**keep, Keep::User { cleanup: Some(_), .. }),
+            Store::Seg { .. } => false,
+        }
+    }
+
     /// Free bytes after the data (0 for chains we may not write).
     #[inline]
     pub fn space(&self) -> usize {

@@ -64,6 +64,15 @@ fn memchr(x: u8, s: &[u8]) -> Option<usize> {
     (!p.is_null()).then(|| p as usize - s.as_ptr() as usize)
 }
 
+/// First occurrence of `needle` (not empty) in `hay`.
+fn memmem(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    // SAFETY: both are valid slices of the given lengths.
+    let p = unsafe {
+        libc::memmem(hay.as_ptr() as *const c_void, hay.len(), needle.as_ptr() as *const c_void, needle.len())
+    };
+    (!p.is_null()).then(|| p as usize - hay.as_ptr() as usize)
+}
+
 impl State {
     /// Find `pos`, trusting the (chain, offset) hint when it fits this buffer.
     pub(crate) fn locate(&self, pos: isize, hint_chain: usize, hint_off: usize) -> Loc {
@@ -212,31 +221,48 @@ impl State {
                 _ => return EvbufferPtr::NOT_FOUND,
             },
         };
-        let limit = end.map(|e| e.pos);
+        // Chain by chain: matches lying inside one chain are found with the C library's
+        // memmem (far fewer steps than trying every occurrence of the first byte); only the
+        // last what.len() - 1 starting points of a chain can straddle into the next ones, and
+        // those are tried one by one. Any match inside a chain starts before every
+        // straddling candidate of that chain, so the first hit found is the first match.
+        let n = what.len();
+        // The match must end at or before `end`.
+        let limit = match end {
+            Some(e) if e.pos < 0 => return EvbufferPtr::NOT_FOUND,
+            Some(e) => e.pos as usize,
+            None => usize::MAX,
+        };
         let first = what[0];
-        loop {
-            if let Some(l) = limit {
-                if (pos as i128) + (what.len() as i128) > l as i128 {
-                    return EvbufferPtr::NOT_FOUND;
-                }
-            }
-            let Some((ci, co, cpos)) = self.scan(i, at, pos, |s| memchr(first, s)) else {
+        while i < self.chains.len() {
+            if pos.checked_add(n).is_none_or(|e| e > limit) {
                 return EvbufferPtr::NOT_FOUND;
-            };
-            if self.matches_at(ci, co, what) {
-                if limit.is_some_and(|l| (cpos as i128) + (what.len() as i128) > l as i128) {
+            }
+            let Some(s) = self.slice_from(i, at) else { return EvbufferPtr::NOT_FOUND };
+            // Inside this chain, and not past the limit.
+            let room = s.len().min(limit - pos);
+            if room >= n {
+                if let Some(k) = memmem(&s[..room], what) {
+                    return EvbufferPtr::at(pos + k, i, at + k);
+                }
+            }
+            // Straddling: start in the last n - 1 bytes, continue into the next chains.
+            let mut o = s.len().saturating_sub(n - 1);
+            while let Some(k) = memchr(first, &s[o..]) {
+                let cand = o + k;
+                if pos + cand + n > limit {
                     return EvbufferPtr::NOT_FOUND;
                 }
-                return EvbufferPtr::at(cpos, ci, co);
+                if self.matches_at(i, at + cand, what) {
+                    return EvbufferPtr::at(pos + cand, i, at + cand);
+                }
+                o = cand + 1;
             }
-            pos = cpos + 1;
-            i = ci;
-            at = co + 1;
-            if at == self.chains[ci].off {
-                i += 1;
-                at = 0;
-            }
+            pos += s.len();
+            i += 1;
+            at = 0;
         }
+        EvbufferPtr::NOT_FOUND
     }
 
     /// evbuffer_search_eol: where the first line ending at or after `start` begins, and its
