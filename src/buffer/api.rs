@@ -374,6 +374,7 @@ impl Drop for Evbuffer {
 }
 
 /// Lock two buffers in a fixed order (by address).
+#[inline(always)]
 unsafe fn enter2(a: *mut Evbuffer, b: *mut Evbuffer) {
     // SAFETY: forwarded contract.
     unsafe {
@@ -387,6 +388,7 @@ unsafe fn enter2(a: *mut Evbuffer, b: *mut Evbuffer) {
     }
 }
 
+#[inline(always)]
 unsafe fn leave2(a: *mut Evbuffer, b: *mut Evbuffer) {
     // SAFETY: forwarded contract.
     unsafe {
@@ -449,6 +451,7 @@ pub unsafe fn drains_to_fd(p: *mut Evbuffer) -> bool {
 }
 
 /// Total bytes held.
+#[inline]
 pub unsafe fn length(p: *mut Evbuffer) -> usize {
     // SAFETY: forwarded contract.
     unsafe {
@@ -493,11 +496,13 @@ pub unsafe fn expand(p: *mut Evbuffer, datlen: usize) -> c_int {
     rc(unsafe { with(p, |s| s.expand(datlen)) })
 }
 
+#[inline]
 pub unsafe fn reserve_space(p: *mut Evbuffer, size: isize, vecs: &mut [iovec]) -> c_int {
     // SAFETY: forwarded contract.
     unsafe { with(p, |s| s.reserve_space(size, vecs).map_or(-1, |n| n as c_int)) }
 }
 
+#[inline]
 pub unsafe fn commit_space(p: *mut Evbuffer, vecs: &[iovec]) -> c_int {
     // SAFETY: forwarded contract.
     unsafe {
@@ -535,6 +540,7 @@ pub unsafe fn add(p: *mut Evbuffer, data: &[u8]) -> c_int {
     }
 }
 
+#[inline]
 pub unsafe fn prepend(p: *mut Evbuffer, data: &[u8]) -> c_int {
     // SAFETY: forwarded contract.
     unsafe {
@@ -571,6 +577,7 @@ pub unsafe fn add_iovec(p: *mut Evbuffer, vecs: &[iovec]) -> usize {
     }
 }
 
+#[inline]
 pub unsafe fn add_reference(p: *mut Evbuffer, data: *const c_void, len: usize, cleanup: Option<RefCleanupFn>, arg: *mut c_void) -> c_int {
     // SAFETY: forwarded contract.
     unsafe {
@@ -677,6 +684,7 @@ pub unsafe fn copyout_from(p: *mut Evbuffer, pos: Option<&EvbufferPtr>, out: &mu
 
 /// evbuffer_readln: the first line (without its ending) as a NUL-terminated string from the
 /// program's allocator, and its length.
+#[inline]
 pub unsafe fn readln(p: *mut Evbuffer, style: c_int) -> Option<(*mut c_char, usize)> {
     // SAFETY: forwarded contract.
     unsafe {
@@ -714,6 +722,7 @@ pub unsafe fn readln(p: *mut Evbuffer, style: c_int) -> Option<(*mut c_char, usi
     }
 }
 
+#[inline]
 pub unsafe fn pullup(p: *mut Evbuffer, size: isize) -> *mut u8 {
     // SAFETY: forwarded contract.
     unsafe { with(p, |s| s.pullup(size).unwrap_or(std::ptr::null_mut())) }
@@ -721,6 +730,7 @@ pub unsafe fn pullup(p: *mut Evbuffer, size: isize) -> *mut u8 {
 
 // ---- between buffers ----
 
+#[inline]
 pub unsafe fn add_buffer(out: *mut Evbuffer, inb: *mut Evbuffer) -> c_int {
     if out == inb {
         return 0;
@@ -775,6 +785,7 @@ pub unsafe fn add_buffer_reference(out: *mut Evbuffer, inb: *mut Evbuffer) -> c_
 }
 
 /// evbuffer_remove_buffer: bytes moved, or -1.
+#[inline]
 pub unsafe fn remove_buffer(src: *mut Evbuffer, dst: *mut Evbuffer, datlen: usize) -> c_int {
     if src == dst {
         return 0;
@@ -839,6 +850,7 @@ pub unsafe fn write_atmost(p: *mut Evbuffer, fd: c_int, howmuch: isize) -> c_int
 
 // ---- searching ----
 
+#[inline]
 pub unsafe fn search_range(p: *mut Evbuffer, what: &[u8], start: Option<&EvbufferPtr>, end: Option<&EvbufferPtr>) -> EvbufferPtr {
     // SAFETY: forwarded contract.
     unsafe { with(p, |s| s.search_range(what, start, end)) }
