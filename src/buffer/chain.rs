@@ -37,6 +37,11 @@ pub fn block_size(size: usize) -> Option<usize> {
 }
 
 /// A heap block from the program's allocator (event_set_mem_functions), freed on drop.
+///
+/// The allocation is CHAIN_HEADER bytes bigger than the usable block and the data starts
+/// after that gap, as in libevent (whose chain header sits there): the program's allocator sees
+/// the same request sizes, and the data gets the same alignment, which matters for large
+/// copies (a 64 KB memcpy into a 64-byte-aligned destination is measurably faster).
 pub struct HeapBlock {
     ptr: NonNull<u8>,
     cap: usize,
@@ -44,8 +49,11 @@ pub struct HeapBlock {
 
 impl HeapBlock {
     pub fn alloc(cap: usize) -> Option<HeapBlock> {
-        let p = mem::malloc(cap.max(1)) as *mut u8;
-        NonNull::new(p).map(|ptr| HeapBlock { ptr, cap })
+        let total = cap.checked_add(CHAIN_HEADER)?;
+        let p = NonNull::new(mem::malloc(total) as *mut u8)?;
+        // SAFETY: the allocation holds CHAIN_HEADER + cap bytes.
+        let ptr = unsafe { NonNull::new_unchecked(p.as_ptr().add(CHAIN_HEADER)) };
+        Some(HeapBlock { ptr, cap })
     }
     #[inline]
     pub fn ptr(&self) -> *mut u8 {
@@ -59,7 +67,9 @@ impl HeapBlock {
 
 impl Drop for HeapBlock {
     fn drop(&mut self) {
-        mem::free(self.ptr.as_ptr() as *mut c_void);
+        // SAFETY: ptr is CHAIN_HEADER bytes into the allocation made in alloc.
+        let start = unsafe { self.ptr.as_ptr().sub(CHAIN_HEADER) };
+        mem::free(start as *mut c_void);
     }
 }
 
