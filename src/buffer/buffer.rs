@@ -308,26 +308,28 @@ impl State {
             return Err(Refused);
         }
         let fits = |c: &Chain, v: &iovec| c.is_owned() && v.iov_base as *mut u8 == c.space_ptr() && v.iov_len <= c.space();
-        let mut first = self.lwd;
-        if vecs.len() == 1 {
+        // As one slice (free when the queue has not wrapped): plain indexing below.
+        let lwd = self.lwd;
+        let chains = self.chains.make_contiguous();
+        let first = if vecs.len() == 1 {
             // One vector: it may describe any chain with room at the end (expand can hand out
             // the chain after the last one with data).
-            let Some(j) = (self.lwd..self.chains.len()).find(|&j| fits(&self.chains[j], &vecs[0])) else {
-                return Err(Refused);
-            };
-            first = j;
-        } else if self.chains[first].space() == 0 {
-            first += 1;
-        }
-        for (k, v) in vecs.iter().enumerate() {
-            match self.chains.get(first + k) {
-                Some(c) if fits(c, v) => {}
-                _ => return Err(Refused),
+            match chains[lwd..].iter().position(|c| fits(c, &vecs[0])) {
+                Some(k) => lwd + k,
+                None => return Err(Refused),
             }
+        } else if chains[lwd].space() == 0 {
+            lwd + 1
+        } else {
+            lwd
+        };
+        let Some(targets) = chains.get_mut(first..first + vecs.len()) else { return Err(Refused) };
+        if !targets.iter().zip(vecs).all(|(c, v)| fits(c, v)) {
+            return Err(Refused);
         }
         let mut added = 0;
-        for (k, v) in vecs.iter().enumerate() {
-            self.chains[first + k].off += v.iov_len;
+        for (k, (c, v)) in targets.iter_mut().zip(vecs).enumerate() {
+            c.off += v.iov_len;
             added += v.iov_len;
             if v.iov_len != 0 {
                 self.lwd = first + k;
