@@ -566,6 +566,8 @@ pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
             bb.callback_cancel(&mut (*b).deferred);
             bb.unlock();
         }
+        // A bare callback's finalizer gets its own `arg`: point it at us.
+        (*b).finalizer.arg = b as *mut c_void;
         event_callback_finalize_(base, 0, &mut (*b).finalizer, Some(finalize_cb));
         unlock(b);
         true

@@ -19,7 +19,12 @@ pub const BEV_OK: c_int = 0;
 pub const BEV_NEED_MORE: c_int = 1;
 pub const BEV_ERROR: c_int = 2;
 
-pub type FilterCb = unsafe extern "C" fn(*mut Evbuffer, *mut Evbuffer, ssize_t, c_int, *mut c_void) -> c_int;
+/// C's `enum bufferevent_filter_result` and `enum bufferevent_flush_mode`: int-sized enums,
+/// carried as their values.
+pub type FilterResult = c_int;
+pub type FlushMode = c_int;
+
+pub type FilterCb = unsafe extern "C" fn(*mut Evbuffer, *mut Evbuffer, ssize_t, FlushMode, *mut c_void) -> FilterResult;
 pub type FreeContextCb = unsafe extern "C" fn(*mut c_void);
 
 pub struct FilterState {

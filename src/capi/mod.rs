@@ -3,6 +3,7 @@
 //! Panics cannot cross into C: the libraries are built with `panic = "abort"`.
 
 pub mod buffer;
+pub mod bufferevent;
 pub mod event;
 pub mod thread;
 pub mod event_compat;
