@@ -73,3 +73,12 @@ for c in $($out/buffer_ours | awk '{print $1}'); do
   done
   printf '%-34s %12s %12s %7s\n' "$c" "$bo" "$bd" "$(ratio "$bo" "$bd")"
 done
+if command -v valgrind >/dev/null 2>&1; then
+  echo "== evbuffer: instructions per run (callgrind, whole program; steadier than time on a shared machine)"
+  printf '%-34s %14s %14s %7s\n' "case" "ours Ir" "debian Ir" "ratio"
+  for c in $($out/buffer_ours | awk '{print $1}'); do
+    o=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null $out/buffer_ours "$c" 2>&1 | awk '/Collected/ {gsub(",","",$4); print $4}')
+    d=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null $out/buffer_debian "$c" 2>&1 | awk '/Collected/ {gsub(",","",$4); print $4}')
+    printf '%-34s %14s %14s %7s\n' "$c" "$o" "$d" "$(ratio "$o" "$d")"
+  done
+fi
