@@ -45,4 +45,9 @@ _mc_alive || fail "memcached died during the run"
 mc_stop || fail "memcached did not stop on SIGTERM"
 [ "$MC_STATUS" = 0 ] || fail "memcached exited with status $MC_STATUS after SIGTERM (expected 0)"
 echo "  stopped:   SIGTERM -> exit status 0 after $MC_STOP_MS ms (as on Debian's libevent)"
+echo
+echo "demo: Debian's tmux (bufferevents) on ours"
+sh "$ROOT/tests-dropin/tmux.sh" ldpath >"$T/tmux.out" 2>&1; st=$?
+grep '^  ' "$T/tmux.out"
+[ $st = 0 ] || fail "tmux on our library"
 echo "OK"
