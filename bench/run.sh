@@ -82,3 +82,31 @@ if command -v valgrind >/dev/null 2>&1; then
     printf '%-34s %14s %14s %7s\n' "$c" "$o" "$d" "$(ratio "$o" "$d")"
   done
 fi
+
+# ---- bufferevent ----
+cc -O2 -Ibuild/include bench/bench_bev.c -o $out/bev_ours -Lbuild/lib -Wl,-rpath,"$top/build/lib" -levent || exit 1
+cc -O2 bench/bench_bev.c -o $out/bev_debian -levent || exit 1
+echo "== bufferevent ping-pong: socketpairs, one 64-byte message bouncing per connection (best of 3; us per message delivered)"
+printf '%-34s %12s %12s %7s\n' "case" "ours us/msg" "debian" "ratio"
+for cfg in "-n 1 -m 100000" "-n 100 -m 200000" "-n 1000 -m 200000"; do
+  o=$(best_of 3 $out/bev_ours $cfg)
+  d=$(best_of 3 $out/bev_debian $cfg)
+  printf '%-34s %12s %12s %7s\n' "$cfg" "$o" "$d" "$(ratio "$o" "$d")"
+done
+if command -v strace >/dev/null 2>&1; then
+  echo "== bufferevent ping-pong: system calls per message (strace -c, -n 100 -m 20000)"
+  for lib in ours debian; do
+    strace -f -c -o $out/strace_bev_$lib.txt $out/bev_$lib -n 100 -m 20000 >/dev/null
+    awk -v lib=$lib '$NF=="total" {t=$4; next} $1 ~ /^[0-9.]+$/ && NF>=5 {c[$NF]=$4} END {
+      printf "  %-7s %5.2f syscalls/msg  (", lib, t/20000;
+      n=0; for (k in c) if (c[k] >= 2000) { printf "%s%s %.2f", (n++ ? ", " : ""), k, c[k]/20000 } print ")" }' $out/strace_bev_$lib.txt
+  done
+fi
+if command -v valgrind >/dev/null 2>&1; then
+  echo "== bufferevent ping-pong: instructions in the library per message (callgrind, -n 100 -m 20000)"
+  for lib in ours debian; do
+    valgrind --tool=callgrind --callgrind-out-file=$out/cg_bev.out $out/bev_$lib -n 100 -m 20000 >/dev/null 2>&1
+    ir=$(callgrind_annotate --inclusive=no $out/cg_bev.out 2>/dev/null | awk '/libevent/ {gsub(",","",$1); s+=$1} END {print s+0}')
+    printf '  %-7s %8.0f Ir per message\n' "$lib" "$(awk -v a="$ir" 'BEGIN{print a/20000}')"
+  done
+fi
