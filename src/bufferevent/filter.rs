@@ -193,7 +193,7 @@ unsafe fn process_output(b: *mut Bev, mode: c_int, processed_out: &mut bool) -> 
         let out = output(b);
         // Our own writes into the underlying must not re-enter through the outbuf callback.
         evbuf::evbuffer_cb_clear_flags(out, (*s).outbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
-        let mut res = BEV_OK;
+        let mut res;
         loop {
             let mut processed = false;
             loop {
