@@ -12,15 +12,40 @@ use levent::capi::buffer::*;
 use libc::{c_void, iovec};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-struct Rng(u64);
+/// The choices: a seeded xorshift64* stream, or (for the fuzz target, fuzz/) the fuzzer's
+/// input bytes first, then the stream.
+pub struct Rng {
+    x: u64,
+    input: Vec<u8>,
+    pos: usize,
+}
 impl Rng {
+    pub fn seeded(seed: u64) -> Rng {
+        Rng { x: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, input: Vec::new(), pos: 0 }
+    }
+    pub fn from_bytes(data: &[u8]) -> Rng {
+        Rng { x: 0x2545_F491_4F6C_DD1D, input: data.to_vec(), pos: 0 }
+    }
+    pub fn exhausted(&self) -> bool {
+        self.pos >= self.input.len()
+    }
     fn next(&mut self) -> u64 {
+        if self.pos < self.input.len() {
+            let end = (self.pos + 4).min(self.input.len());
+            let mut v = 0u64;
+            for &byte in &self.input[self.pos..end] {
+                v = (v << 8) | byte as u64;
+            }
+            self.pos = end;
+            // Spread the fuzzer's bytes over all 64 bits the callers slice up.
+            return v.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ v;
+        }
         // xorshift64*
-        let mut x = self.0;
+        let mut x = self.x;
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
-        self.0 = x;
+        self.x = x;
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     fn below(&mut self, n: usize) -> usize {
@@ -120,7 +145,12 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 }
 
 fn run(seed: u64, steps: usize) {
-    let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    run_with(Rng::seeded(seed), seed, steps);
+}
+
+/// Apply `steps` random operations (or, with `steps` 0, as many as the rng's input bytes
+/// choose) to two buffers and their models, comparing after every step.
+pub fn run_with(mut r: Rng, seed: u64, steps: usize) {
     let bufs = [evbuffer_new(), evbuffer_new()];
     let mut models: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
     let mut refs_added = 0usize;
@@ -129,7 +159,9 @@ fn run(seed: u64, steps: usize) {
     let mut multicast = [false; 2];
     let cleanups_before = CLEANUPS.load(Ordering::SeqCst);
 
-    for step in 0..steps {
+    let mut step = 0usize;
+    while if steps == 0 { !r.exhausted() } else { step < steps } {
+        step += 1;
         let w = r.below(2);
         let (b, o) = (bufs[w], bufs[1 - w]);
         let op = r.below(19);
