@@ -40,9 +40,12 @@ $(LIBDIR)/$(MAINSO).$(SOVER): $(RUSTLIB) exports.map
 	ln -sf $(MAINSO).$(SOVER) $(LIBDIR)/libevent.so
 
 # The other sonames: empty shims that need libevent-2.1.so.7 (one copy of state).
+# libevent_openssl also needs the system's libssl/libcrypto, as Debian's does, so a program
+# linked with -levent_openssl has them loaded (the SSL bufferevents find them at run time).
+SHIM_LIBS_event_openssl := $(shell for l in libssl.so.3 libcrypto.so.3; do ldconfig -p 2>/dev/null | grep -q "$$l[[:space:]]" && printf -- '-l:%s ' $$l; done)
 $(LIBDIR)/lib%-2.1.so.$(SOVER): tests-c/shim/shim.c $(LIBDIR)/$(MAINSO).$(SOVER)
 	$(CC) -shared -fPIC -o $@ -Wl,-soname,lib$*-2.1.so.7 $< \
-	  -Wl,--no-as-needed -L$(LIBDIR) -l:$(MAINSO).7
+	  -Wl,--no-as-needed -L$(LIBDIR) -l:$(MAINSO).7 $(SHIM_LIBS_$*)
 	ln -sf lib$*-2.1.so.$(SOVER) $(LIBDIR)/lib$*-2.1.so.7
 	printf 'INPUT(lib$*-2.1.so.7 $(MAINSO).7)\n' > $(LIBDIR)/lib$*.so
 

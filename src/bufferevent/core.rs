@@ -150,6 +150,7 @@ pub enum Kind {
     Socket(socket::SocketState),
     Pair(pair::PairState),
     Filter(filter::FilterState),
+    Ssl(super::openssl::SslState),
 }
 
 /// A recursive lock shared by every bufferevent (and evbuffer) that uses it; freed with the

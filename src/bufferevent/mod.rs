@@ -9,6 +9,7 @@
 //! - `pair.rs`: bufferevent pairs;
 //! - `filter.rs`: filtering bufferevents;
 //! - `ratelim.rs`: token buckets, per bufferevent and per group;
+//! - `openssl.rs`: TLS over a socket with the program's own SSL (libssl found at run time);
 //! - `evbuf.rs`: the evbuffer C interface they are written against.
 //!
 //! `crate::capi::bufferevent` is the thin `extern "C"` layer.
@@ -16,6 +17,7 @@
 pub mod core;
 pub mod evbuf;
 pub mod filter;
+pub mod openssl;
 pub mod pair;
 pub mod ratelim;
 pub mod socket;

@@ -4,6 +4,7 @@
 
 pub mod buffer;
 pub mod bufferevent;
+pub mod bufferevent_ssl;
 pub mod event;
 pub mod thread;
 pub mod event_compat;
