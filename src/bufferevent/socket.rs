@@ -358,6 +358,11 @@ unsafe fn setfd_locked(b: *mut Bev, fd: c_int) {
 pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
+        if !is_kind(b, &SOCKET_OPS) {
+            // A pair or filter has no socket of its own to connect.
+            crate::core::log::warn(&format!("bufferevent_socket_connect: not a socket bufferevent ({})", (*b).ops.name));
+            return -1;
+        }
         incref_and_lock(b);
         let mut result = -1;
         let mut fd = getfd(b);
@@ -428,6 +433,10 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
     }
     // SAFETY: per the function contract.
     unsafe {
+        if !is_kind(b, &SOCKET_OPS) {
+            crate::core::log::warn(&format!("bufferevent_socket_connect_hostname: not a socket bufferevent ({})", (*b).ops.name));
+            return -1;
+        }
         let mut hints: libc::addrinfo = std::mem::zeroed();
         hints.ai_family = family;
         hints.ai_protocol = libc::IPPROTO_TCP;
@@ -474,10 +483,16 @@ unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
     }
 }
 
-/// SAFETY: b is live and a socket bufferevent.
+/// The last lookup's error; 0 for other kinds, which never look names up (libevent keeps the
+/// field in every bufferevent, so any kind answers).
+///
+/// SAFETY: b is live.
 pub unsafe fn get_dns_error(b: *mut Bev) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
+        if !is_kind(b, &SOCKET_OPS) {
+            return 0;
+        }
         lock(b);
         let e = (*state(b)).dns_error;
         unlock(b);

@@ -1,7 +1,8 @@
 /* socket_misc: the socket bufferevent calls the other cases leave out.
    - bufferevent_socket_connect_hostname with "127.0.0.1" and no evdns base resolves, connects
      and reports BEV_EVENT_CONNECTED; bufferevent_socket_get_dns_error is then 0; an address
-     family other than AF_INET/AF_INET6/AF_UNSPEC is refused at once with -1.
+     family other than AF_INET/AF_INET6/AF_UNSPEC is refused at once with -1. Other kinds
+     answer get_dns_error too (0), and a pair refuses bufferevent_socket_connect.
    - bufferevent_setfd gives a bufferevent made with fd -1 its socket (reading starts if it was
      enabled), and a second setfd moves it to another socket: data on the old one is ignored.
    - bufferevent_disable(EV_READ) stops read callbacks while data waits; enable resumes them.
@@ -109,6 +110,15 @@ static void test_connect_hostname(void)
     bufferevent_free(bev);
     close(afd);
     close(lfd);
+
+    /* Every kind answers the lookup-error question (0: it never looked anything up); a pair
+       has no socket to wait on. */
+    struct bufferevent *pair[2];
+    CHECK_EQ(bufferevent_pair_new(base, 0, pair), 0);
+    CHECK_EQ(bufferevent_socket_get_dns_error(pair[0]), 0);
+    CHECK_EQ(bufferevent_socket_connect(pair[0], NULL, 0), -1);
+    bufferevent_free(pair[0]);
+    bufferevent_free(pair[1]);
 }
 
 static void test_setfd_disable(void)
