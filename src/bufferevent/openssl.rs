@@ -1,23 +1,32 @@
-//! OpenSSL bufferevents over a socket (bufferevent_ssl.h): the bufferevent's fd carries TLS;
-//! the input buffer receives what SSL_read decrypts, the output buffer is fed to SSL_write.
+//! OpenSSL bufferevents (bufferevent_ssl.h): TLS between the program's buffers and either a
+//! socket (the "socket" flavour: SSL reads and writes the fd itself, driven by ev_read and
+//! ev_write) or another bufferevent (the "filter" flavour: SSL reads and writes that
+//! bufferevent's evbuffers through a BIO of ours). The input buffer receives what SSL_read
+//! decrypts; the output buffer is fed to SSL_write.
 //!
 //! The program hands us its own `SSL *`, so we must call the very libssl it uses, and
 //! libevent-2.1.so.7 must not itself depend on libssl (Debian's does not). The OpenSSL
 //! functions are therefore looked up at first use with `dlsym(RTLD_DEFAULT, ...)`: a program
 //! that made an SSL has libssl loaded. (libevent_openssl-2.1.so.7 links libssl, as Debian's
-//! does, so a program linked against it always has it.)
+//! does, so a program linked against it always has it.) If one is missing, the constructors
+//! log a warning and return NULL.
 //!
-//! Not here yet: the filter flavour (bufferevent_openssl_filter_new), which is not exported.
+//! State: `handshaking` while SSL_do_handshake has not succeeded (connecting, accepting or
+//! renegotiating); both directions then drive the handshake. Afterwards reading and writing
+//! follow the program's enable/suspend state, except that OpenSSL may need the other
+//! direction first (`read_blocked_on_write` / `write_blocked_on_read`). A write that OpenSSL
+//! could not finish is retried with the same length, as OpenSSL requires (the buffer may
+//! move: SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER is set, as libevent does).
 
 use super::core::*;
 use super::evbuf;
 use super::ratelim;
-use crate::capi::event::{event_active, event_assign, event_del, event_get_fd, event_pending};
+use crate::capi::event::{event_active, event_assign, event_debug_unassign, event_del, event_get_fd, event_pending};
 use crate::core::base::EventBase;
 use crate::core::event::*;
 use crate::core::log;
 use crate::util::socket as sock;
-use libc::{c_int, c_long, c_short, c_ulong, c_void};
+use libc::{c_char, c_int, c_long, c_short, c_ulong, c_void};
 use std::ptr;
 use std::sync::OnceLock;
 
@@ -26,6 +35,10 @@ use std::sync::OnceLock;
 pub struct Ssl {
     _opaque: [u8; 0],
 }
+
+/// `BIO` and `BIO_METHOD` (opaque).
+type Bio = c_void;
+type BioMethod = c_void;
 
 /// BUFFEREVENT_SSL_OPEN / CONNECTING / ACCEPTING.
 pub const BUFFEREVENT_SSL_OPEN: c_int = 0;
@@ -36,17 +49,32 @@ pub const BUFFEREVENT_SSL_ACCEPTING: c_int = 2;
 const SSL_ERROR_SSL: c_int = 1;
 const SSL_ERROR_WANT_READ: c_int = 2;
 const SSL_ERROR_WANT_WRITE: c_int = 3;
+const SSL_ERROR_WANT_X509_LOOKUP: c_int = 4;
 const SSL_ERROR_SYSCALL: c_int = 5;
 const SSL_ERROR_ZERO_RETURN: c_int = 6;
 const SSL_RECEIVED_SHUTDOWN: c_int = 2;
 const SSL_CTRL_MODE: c_int = 33;
 const SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: c_long = 2;
 const BIO_C_GET_FD: c_int = 105;
+const BIO_CTRL_GET_CLOSE: c_int = 8;
+const BIO_CTRL_SET_CLOSE: c_int = 9;
+const BIO_CTRL_PENDING: c_int = 10;
+const BIO_CTRL_FLUSH: c_int = 11;
+const BIO_CTRL_DUP: c_int = 12;
+const BIO_CTRL_WPENDING: c_int = 13;
+const BIO_FLAGS_READ: c_int = 0x01;
+const BIO_FLAGS_WRITE: c_int = 0x02;
+const BIO_FLAGS_RWS: c_int = 0x07;
+const BIO_FLAGS_SHOULD_RETRY: c_int = 0x08;
+/// The BIO type number libevent gives its bufferevent BIO (a source/sink BIO).
+const BIO_TYPE_BUFFEREVENT: c_int = 57 | 0x0400;
 
-/// At most this many errors are kept per bufferevent (the newest are dropped), as libevent.
+/// At most this many errors are kept per bufferevent (later ones are dropped), as libevent.
 const MAX_ERRORS: usize = 3;
 /// Plaintext moved per SSL_read / SSL_write call.
 const CHUNK: usize = 16384;
+/// SSL_read / SSL_write calls per wake-up before giving the loop back.
+const ROUNDS: usize = 16;
 
 /// The OpenSSL functions we call, from the program's libssl/libcrypto.
 struct Fns {
@@ -55,8 +83,8 @@ struct Fns {
     get_error: unsafe extern "C" fn(*const Ssl, c_int) -> c_int,
     do_handshake: unsafe extern "C" fn(*mut Ssl) -> c_int,
     set_fd: unsafe extern "C" fn(*mut Ssl, c_int) -> c_int,
-    get_rbio: unsafe extern "C" fn(*const Ssl) -> *mut c_void,
-    bio_ctrl: unsafe extern "C" fn(*mut c_void, c_int, c_long, *mut c_void) -> c_long,
+    get_wbio: unsafe extern "C" fn(*const Ssl) -> *mut Bio,
+    set_bio: unsafe extern "C" fn(*mut Ssl, *mut Bio, *mut Bio),
     ctrl: unsafe extern "C" fn(*mut Ssl, c_int, c_long, *mut c_void) -> c_long,
     set_connect_state: unsafe extern "C" fn(*mut Ssl),
     set_accept_state: unsafe extern "C" fn(*mut Ssl),
@@ -66,21 +94,43 @@ struct Fns {
     free: unsafe extern "C" fn(*mut Ssl),
     err_get_error: unsafe extern "C" fn() -> c_ulong,
     err_peek_error: unsafe extern "C" fn() -> c_ulong,
+    bio_ctrl: unsafe extern "C" fn(*mut Bio, c_int, c_long, *mut c_void) -> c_long,
+    bio_new: unsafe extern "C" fn(*const BioMethod) -> *mut Bio,
+    bio_set_data: unsafe extern "C" fn(*mut Bio, *mut c_void),
+    bio_get_data: unsafe extern "C" fn(*mut Bio) -> *mut c_void,
+    bio_set_init: unsafe extern "C" fn(*mut Bio, c_int),
+    bio_set_shutdown: unsafe extern "C" fn(*mut Bio, c_int),
+    bio_get_shutdown: unsafe extern "C" fn(*mut Bio) -> c_int,
+    bio_set_flags: unsafe extern "C" fn(*mut Bio, c_int),
+    bio_clear_flags: unsafe extern "C" fn(*mut Bio, c_int),
+    meth_new: unsafe extern "C" fn(c_int, *const c_char) -> *mut BioMethod,
+    meth_set_write: unsafe extern "C" fn(*mut BioMethod, BioWrite) -> c_int,
+    meth_set_read: unsafe extern "C" fn(*mut BioMethod, BioRead) -> c_int,
+    meth_set_puts: unsafe extern "C" fn(*mut BioMethod, BioPuts) -> c_int,
+    meth_set_ctrl: unsafe extern "C" fn(*mut BioMethod, BioCtrl) -> c_int,
+    meth_set_create: unsafe extern "C" fn(*mut BioMethod, BioCreate) -> c_int,
+    meth_set_destroy: unsafe extern "C" fn(*mut BioMethod, BioCreate) -> c_int,
 }
+
+type BioWrite = unsafe extern "C" fn(*mut Bio, *const c_char, c_int) -> c_int;
+type BioRead = unsafe extern "C" fn(*mut Bio, *mut c_char, c_int) -> c_int;
+type BioPuts = unsafe extern "C" fn(*mut Bio, *const c_char) -> c_int;
+type BioCtrl = unsafe extern "C" fn(*mut Bio, c_int, c_long, *mut c_void) -> c_long;
+type BioCreate = unsafe extern "C" fn(*mut Bio) -> c_int;
 
 fn fns() -> Option<&'static Fns> {
     static FNS: OnceLock<Option<Fns>> = OnceLock::new();
     FNS.get_or_init(|| {
         macro_rules! sym {
             ($name:literal) => {{
-                // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name; the pointer, when
-                // found, is the named OpenSSL function, whose C signature the field declares.
-                let p = unsafe { libc::dlsym(libc::RTLD_DEFAULT, concat!($name, "\0").as_ptr() as *const libc::c_char) };
+                // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name.
+                let p = unsafe { libc::dlsym(libc::RTLD_DEFAULT, concat!($name, "\0").as_ptr() as *const c_char) };
                 if p.is_null() {
                     log::warn(concat!("OpenSSL bufferevent: ", $name, " not found (is libssl loaded?)"));
                     return None;
                 }
-                // SAFETY: as above.
+                // SAFETY: the pointer is the named OpenSSL function, whose C signature the
+                // field it is stored in declares (OpenSSL 1.1 / 3 ABI).
                 unsafe { std::mem::transmute::<*mut c_void, _>(p) }
             }};
         }
@@ -90,8 +140,8 @@ fn fns() -> Option<&'static Fns> {
             get_error: sym!("SSL_get_error"),
             do_handshake: sym!("SSL_do_handshake"),
             set_fd: sym!("SSL_set_fd"),
-            get_rbio: sym!("SSL_get_rbio"),
-            bio_ctrl: sym!("BIO_ctrl"),
+            get_wbio: sym!("SSL_get_wbio"),
+            set_bio: sym!("SSL_set_bio"),
             ctrl: sym!("SSL_ctrl"),
             set_connect_state: sym!("SSL_set_connect_state"),
             set_accept_state: sym!("SSL_set_accept_state"),
@@ -101,6 +151,22 @@ fn fns() -> Option<&'static Fns> {
             free: sym!("SSL_free"),
             err_get_error: sym!("ERR_get_error"),
             err_peek_error: sym!("ERR_peek_error"),
+            bio_ctrl: sym!("BIO_ctrl"),
+            bio_new: sym!("BIO_new"),
+            bio_set_data: sym!("BIO_set_data"),
+            bio_get_data: sym!("BIO_get_data"),
+            bio_set_init: sym!("BIO_set_init"),
+            bio_set_shutdown: sym!("BIO_set_shutdown"),
+            bio_get_shutdown: sym!("BIO_get_shutdown"),
+            bio_set_flags: sym!("BIO_set_flags"),
+            bio_clear_flags: sym!("BIO_clear_flags"),
+            meth_new: sym!("BIO_meth_new"),
+            meth_set_write: sym!("BIO_meth_set_write"),
+            meth_set_read: sym!("BIO_meth_set_read"),
+            meth_set_puts: sym!("BIO_meth_set_puts"),
+            meth_set_ctrl: sym!("BIO_meth_set_ctrl"),
+            meth_set_create: sym!("BIO_meth_set_create"),
+            meth_set_destroy: sym!("BIO_meth_set_destroy"),
         })
     })
     .as_ref()
@@ -108,25 +174,32 @@ fn fns() -> Option<&'static Fns> {
 
 pub struct SslState {
     ssl: *mut Ssl,
-    /// A handshake (connecting, accepting or renegotiating) is under way: both events drive it.
+    /// The filter flavour's bufferevent underneath (we hold a reference); NULL for sockets.
+    underlying: *mut Bufferevent,
+    /// A handshake (connecting, accepting or renegotiating) is under way: both directions
+    /// drive it.
     handshaking: bool,
     allow_dirty_shutdown: bool,
-    /// Reading needs the fd writable first (SSL_read said WANT_WRITE), or the reverse.
+    /// Reading needs the transport writable first (SSL_read said WANT_WRITE), or the reverse.
     read_blocked_on_write: bool,
     write_blocked_on_read: bool,
     /// Length of an SSL_write to retry with the same length (OpenSSL requires it).
     last_write: usize,
-    /// OpenSSL error codes, oldest first (bufferevent_get_openssl_error takes the newest).
+    /// Queued errors, oldest first (bufferevent_get_openssl_error takes the newest).
     errors: Vec<c_ulong>,
+    /// "Come back from the loop": an event activated by hand when more work is waiting that
+    /// no fd will announce (plaintext decrypted inside SSL, ciphertext already sitting in the
+    /// underlying's input, the filter flavour's first handshake step).
+    kick: Box<Event>,
 }
 
 pub static SSL_OPS: Ops = Ops {
     name: "ssl",
     enable: ssl_enable,
     disable: ssl_disable,
-    unlink: None,
+    unlink: Some(ssl_unlink),
     destruct: Some(ssl_destruct),
-    adj_timeouts: Some(adj_existing_timeouts),
+    adj_timeouts: Some(ssl_adj_timeouts),
     flush: Some(ssl_flush),
     ctrl: Some(ssl_ctrl),
 };
@@ -150,7 +223,53 @@ unsafe fn ssl_state(b: *mut Bev) -> Option<*mut SslState> {
     unsafe { if is_kind(b, &SSL_OPS) { Some(state(b)) } else { None } }
 }
 
-/// bufferevent_openssl_socket_new.
+/// The underlying bufferevent of a filter-flavour b, else None.
+///
+/// SAFETY: b is live and an SSL bufferevent.
+unsafe fn under(b: *mut Bev) -> Option<*mut Bev> {
+    // SAFETY: per the function contract.
+    unsafe {
+        let u = (*state(b)).underlying;
+        if u.is_null() { None } else { Some(upcast(u)) }
+    }
+}
+
+fn new_state(ssl: *mut Ssl, underlying: *mut Bufferevent, st: c_int) -> SslState {
+    SslState {
+        ssl,
+        underlying,
+        handshaking: st != BUFFEREVENT_SSL_OPEN,
+        allow_dirty_shutdown: false,
+        read_blocked_on_write: false,
+        write_blocked_on_read: false,
+        last_write: 0,
+        errors: Vec::new(),
+        kick: Box::new(Event::zeroed()),
+    }
+}
+
+/// What both constructors do once the object exists.
+///
+/// SAFETY: b is fresh and live; its SSL is set up with its transport.
+unsafe fn finish_setup(b: *mut Bev, f: &Fns, st: c_int) {
+    // SAFETY: per the function contract; the kick event lives in b's state, which stays put
+    // until b is freed (it is deleted in unlink, before).
+    unsafe {
+        let s = state(b);
+        (f.ctrl)((*s).ssl, SSL_CTRL_MODE, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, ptr::null_mut());
+        match st {
+            BUFFEREVENT_SSL_CONNECTING => (f.set_connect_state)((*s).ssl),
+            BUFFEREVENT_SSL_ACCEPTING => (f.set_accept_state)((*s).ssl),
+            _ => {}
+        }
+        event_assign(&mut *(*s).kick, (*b).public.ev_base, -1, EV_FINALIZE, Some(kick_cb), b as *mut c_void);
+        evbuf::evbuffer_add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
+    }
+}
+
+/// bufferevent_openssl_socket_new. The SSL may already have a BIO with an fd: then that fd
+/// is ours (and must agree with `fd` if one is given), and the BIO no longer closes it (we do,
+/// with BEV_OPT_CLOSE_ON_FREE). Otherwise a given fd becomes the SSL's.
 ///
 /// SAFETY: base NULL or live; ssl NULL or the program's live SSL.
 pub unsafe fn socket_new(base: *mut EventBase, mut fd: c_int, ssl: *mut Ssl, st: c_int, options: c_int) -> *mut Bev {
@@ -160,47 +279,77 @@ pub unsafe fn socket_new(base: *mut EventBase, mut fd: c_int, ssl: *mut Ssl, st:
     }
     // SAFETY: per the function contract; b is fresh.
     unsafe {
-        // The program may have given the SSL its own BIO: then its fd is the one we watch.
-        let bio = (f.get_rbio)(ssl);
-        if bio.is_null() {
-            if fd >= 0 && (f.set_fd)(ssl, fd) != 1 {
-                return ptr::null_mut();
-            }
-        } else {
-            let bio_fd = (f.bio_ctrl)(bio, BIO_C_GET_FD, 0, ptr::null_mut()) as c_int;
+        let bio = (f.get_wbio)(ssl);
+        let have_fd = if bio.is_null() { -1 } else { (f.bio_ctrl)(bio, BIO_C_GET_FD, 0, ptr::null_mut()) };
+        if have_fd >= 0 {
             if fd < 0 {
-                fd = bio_fd;
-            } else if bio_fd >= 0 && bio_fd != fd {
-                log::warn("bufferevent_openssl_socket_new: fd differs from the SSL's BIO fd");
+                fd = have_fd as c_int;
+            } else if have_fd != fd as c_long {
+                log::warn("bufferevent_openssl_socket_new: fd differs from the SSL's");
                 return ptr::null_mut();
             }
+            (f.bio_ctrl)(bio, BIO_CTRL_SET_CLOSE, 0, ptr::null_mut());
+        } else if fd >= 0 && (f.set_fd)(ssl, fd) != 1 {
+            return ptr::null_mut();
         }
-        let state = SslState {
-            ssl,
-            handshaking: st != BUFFEREVENT_SSL_OPEN,
-            allow_dirty_shutdown: false,
-            read_blocked_on_write: false,
-            write_blocked_on_read: false,
-            last_write: 0,
-            errors: Vec::new(),
-        };
-        let b = alloc(base, &SSL_OPS, options, Kind::Ssl(state));
+        let b = alloc(base, &SSL_OPS, options, Kind::Ssl(new_state(ssl, ptr::null_mut(), st)));
         if b.is_null() {
             return b;
         }
-        (f.ctrl)(ssl, SSL_CTRL_MODE, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, ptr::null_mut());
-        match st {
-            BUFFEREVENT_SSL_CONNECTING => (f.set_connect_state)(ssl),
-            BUFFEREVENT_SSL_ACCEPTING => (f.set_accept_state)(ssl),
-            _ => {}
-        }
+        finish_setup(b, f, st);
         assign_events(b, fd);
-        evbuf::evbuffer_add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
-        // Only we add to the input and drain the output.
-        evbuf::evbuffer_freeze(input(b), evbuf::END);
-        evbuf::evbuffer_freeze(output(b), evbuf::FRONT);
         if st != BUFFEREVENT_SSL_OPEN && fd >= 0 {
             start_handshake_events(b);
+        }
+        b
+    }
+}
+
+/// bufferevent_openssl_filter_new: TLS over `underlying`, whose callbacks become ours and
+/// which we keep a reference on.
+///
+/// SAFETY: base NULL or live; underlying NULL or live; ssl NULL or the program's live SSL.
+pub unsafe fn filter_new(base: *mut EventBase, underlying: *mut Bufferevent, ssl: *mut Ssl, st: c_int, options: c_int) -> *mut Bev {
+    let Some(f) = fns() else { return ptr::null_mut() };
+    if underlying.is_null() || ssl.is_null() || !(BUFFEREVENT_SSL_OPEN..=BUFFEREVENT_SSL_ACCEPTING).contains(&st) {
+        return ptr::null_mut();
+    }
+    // SAFETY: per the function contract; b is fresh.
+    unsafe {
+        let bio = new_bufferevent_bio(f, underlying);
+        if bio.is_null() {
+            return ptr::null_mut();
+        }
+        (f.set_bio)(ssl, bio, bio);
+        let b = alloc(base, &SSL_OPS, options & !BEV_OPT_THREADSAFE, Kind::Ssl(new_state(ssl, underlying, st)));
+        if b.is_null() {
+            return b;
+        }
+        if options & BEV_OPT_THREADSAFE != 0 {
+            // Share the underlying's lock (or make one for both).
+            if enable_locking(b, ptr::null_mut()) < 0 {
+                // Not ours yet: free must neither free the SSL nor the underlying.
+                (*b).options &= !BEV_OPT_CLOSE_ON_FREE;
+                (*state(b)).underlying = ptr::null_mut();
+                free(b);
+                return ptr::null_mut();
+            }
+            (*b).options |= BEV_OPT_THREADSAFE;
+        }
+        finish_setup(b, f, st);
+        init_generic_timeouts(b);
+        let u = upcast(underlying);
+        incref(u);
+        setcb(u, Some(under_readcb), Some(under_writecb), Some(under_eventcb), b as *mut c_void);
+        // Everything the underlying reads is ciphertext for us, however little.
+        setwatermark(u, EV_READ, 0, 0);
+        enable(u, EV_READ | EV_WRITE);
+        if st == BUFFEREVENT_SSL_OPEN {
+            // The underlying reads only while we do.
+            suspend_read(u, SUSPEND_FILT_READ);
+        } else {
+            // The client's first handshake message: from the loop.
+            kick(b);
         }
         b
     }
@@ -217,7 +366,7 @@ unsafe fn assign_events(b: *mut Bev, fd: c_int) {
     }
 }
 
-/// A handshake starts by watching both directions: the first readiness runs it.
+/// Socket flavour: a handshake starts by watching both directions.
 ///
 /// SAFETY: b is live and locked.
 unsafe fn start_handshake_events(b: *mut Bev) {
@@ -229,24 +378,70 @@ unsafe fn start_handshake_events(b: *mut Bev) {
     }
 }
 
-/// SAFETY: b is live and locked.
-unsafe fn want_read(b: *mut Bev) {
+/// Have the loop call us back soon (kick_cb).
+///
+/// SAFETY: b is live.
+unsafe fn kick(b: *mut Bev) {
     // SAFETY: per the function contract.
     unsafe {
+        if !is_finalizing(b) {
+            event_active(&mut *(*state(b)).kick, EV_READ as c_int, 1);
+        }
+    }
+}
+
+/// Incoming bytes wanted: the socket's read event, or the underlying reading.
+///
+/// SAFETY: b is live and locked.
+unsafe fn start_reading(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        if let Some(u) = under(b) {
+            unsuspend_read(u, SUSPEND_FILT_READ);
+            return;
+        }
         let p = &raw mut (*b).public;
-        if event_pending(&(*p).ev_read, EV_READ, ptr::null_mut()) == 0 {
+        if event_get_fd(&(*p).ev_read) >= 0 && event_pending(&(*p).ev_read, EV_READ, ptr::null_mut()) == 0 {
             add_event(&mut (*p).ev_read, &(*p).timeout_read);
         }
     }
 }
 
 /// SAFETY: b is live and locked.
-unsafe fn want_write(b: *mut Bev) {
+unsafe fn stop_reading(b: *mut Bev) {
     // SAFETY: per the function contract.
     unsafe {
+        if let Some(u) = under(b) {
+            suspend_read(u, SUSPEND_FILT_READ);
+        } else {
+            event_del(&mut (*b).public.ev_read);
+        }
+    }
+}
+
+/// Socket flavour: wait for the fd to be writable. (The filter flavour writes into the
+/// underlying's output at once; its write callback tells us when there is room again.)
+///
+/// SAFETY: b is live and locked.
+unsafe fn start_writing(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        if under(b).is_some() {
+            return;
+        }
         let p = &raw mut (*b).public;
-        if event_pending(&(*p).ev_write, EV_WRITE, ptr::null_mut()) == 0 {
+        if event_get_fd(&(*p).ev_write) >= 0 && event_pending(&(*p).ev_write, EV_WRITE, ptr::null_mut()) == 0 {
             add_event(&mut (*p).ev_write, &(*p).timeout_write);
+        }
+    }
+}
+
+/// SAFETY: b is live and locked.
+unsafe fn stop_writing(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        if under(b).is_none() {
+            event_del(&mut (*b).public.ev_write);
         }
     }
 }
@@ -265,17 +460,25 @@ unsafe fn writing(b: *mut Bev) -> bool {
     unsafe { enabled(b) & EV_WRITE != 0 && (*b).write_suspended == 0 }
 }
 
-/// Data added to the output: start writing if the program wants to.
+/// Data added to the output: write it if the program wants to (the socket flavour when the
+/// fd is writable, the filter flavour at once, into the underlying's output).
 unsafe extern "C" fn outbuf_cb(_buf: *mut evbuf::Evbuffer, info: *const evbuf::CbInfo, arg: *mut c_void) {
     let b = arg as *mut Bev;
     // SAFETY: the entry lives in b's output buffer, freed together with b.
     unsafe {
-        if (*info).n_added == 0 || !writing(b) || (*state(b)).handshaking {
+        if (*info).n_added == 0 || !enter(b) {
             return;
         }
-        if event_get_fd(&(*b).public.ev_write) >= 0 {
-            want_write(b);
+        let s = state(b);
+        if !(*s).handshaking && writing(b) {
+            if under(b).is_some() {
+                do_write(b);
+                tidy(b);
+            } else {
+                start_writing(b);
+            }
         }
+        decref_and_unlock(b);
     }
 }
 
@@ -290,8 +493,71 @@ unsafe extern "C" fn ssl_writecb(_fd: c_int, what: c_short, arg: *mut c_void) {
     unsafe { on_ready(arg as *mut Bev, what, false) }
 }
 
+unsafe extern "C" fn kick_cb(_fd: c_int, _what: c_short, arg: *mut c_void) {
+    let b = arg as *mut Bev;
+    // SAFETY: the kick event lives in b's state and is deleted before b is released.
+    unsafe {
+        if !enter(b) {
+            return;
+        }
+        progress(b, true);
+        if !(*state(b)).handshaking && !is_finalizing(b) && writing(b) && evbuf::len(output(b)) > 0 {
+            progress(b, false);
+        }
+        decref_and_unlock(b);
+    }
+}
 
-/// One readiness (or timeout) of ev_read (`is_read`) or ev_write.
+/// Filter flavour: the underlying read ciphertext.
+unsafe extern "C" fn under_readcb(_u: *mut Bufferevent, arg: *mut c_void) {
+    let b = arg as *mut Bev;
+    // SAFETY: we hold a reference on the underlying, and its callbacks are ours only while
+    // we are alive (unlink resets them).
+    unsafe {
+        if enter(b) {
+            progress(b, true);
+            decref_and_unlock(b);
+        }
+    }
+}
+
+/// Filter flavour: the underlying's output drained (to its low-water mark).
+unsafe extern "C" fn under_writecb(_u: *mut Bufferevent, arg: *mut c_void) {
+    let b = arg as *mut Bev;
+    // SAFETY: as under_readcb.
+    unsafe {
+        if enter(b) {
+            progress(b, false);
+            decref_and_unlock(b);
+        }
+    }
+}
+
+/// Filter flavour: news from the underlying. Its EOF is a dirty shutdown (a close_notify
+/// would have ended things first); errors and timeouts pass on as they are; its CONNECTED
+/// is not ours to report (the handshake's is).
+unsafe extern "C" fn under_eventcb(_u: *mut Bufferevent, what: c_short, arg: *mut c_void) {
+    let b = arg as *mut Bev;
+    // SAFETY: as under_readcb.
+    unsafe {
+        if !enter(b) {
+            return;
+        }
+        let event = if what & BEV_EVENT_EOF != 0 {
+            if (*state(b)).allow_dirty_shutdown { BEV_EVENT_EOF } else { BEV_EVENT_ERROR }
+        } else if what & (BEV_EVENT_TIMEOUT | BEV_EVENT_ERROR) != 0 {
+            what
+        } else {
+            0
+        };
+        if event != 0 {
+            run_eventcb(b, event, 0);
+        }
+        decref_and_unlock(b);
+    }
+}
+
+/// One readiness (or timeout) of the socket flavour's ev_read (`is_read`) or ev_write.
 ///
 /// SAFETY: b is live (its event fired).
 unsafe fn on_ready(b: *mut Bev, what: c_short, is_read: bool) {
@@ -300,60 +566,86 @@ unsafe fn on_ready(b: *mut Bev, what: c_short, is_read: bool) {
         if !enter(b) {
             return;
         }
-        let s = state(b);
         if what == EV_TIMEOUT {
             let dir = if is_read { EV_READ } else { EV_WRITE };
             let flag = if is_read { BEV_EVENT_READING } else { BEV_EVENT_WRITING };
             disable(b, dir);
             run_eventcb(b, BEV_EVENT_TIMEOUT | flag, 0);
-        } else if (*s).handshaking {
-            do_handshake(b);
-        } else if is_read {
-            if (*s).write_blocked_on_read {
-                do_write(b);
-            }
-            if !(*s).handshaking && (reading(b) || (*s).read_blocked_on_write) {
-                do_read(b);
-            }
-            tidy_events(b);
         } else {
-            if (*s).read_blocked_on_write {
-                do_read(b);
-            }
-            if writing(b) || (*s).write_blocked_on_read {
-                do_write(b);
-            }
-            tidy_events(b);
+            progress(b, is_read);
         }
         decref_and_unlock(b);
     }
 }
 
-/// After I/O: keep exactly the events something waits for.
+/// The transport can move bytes in (`read_side`) or out: drive the handshake, or read and
+/// write what the program and OpenSSL want.
 ///
-/// SAFETY: b is live and locked.
-unsafe fn tidy_events(b: *mut Bev) {
+/// SAFETY: b is live, locked, referenced.
+unsafe fn progress(b: *mut Bev, read_side: bool) {
     // SAFETY: per the function contract.
     unsafe {
         let s = state(b);
-        if (*s).handshaking || is_finalizing(b) || event_get_fd(&(*b).public.ev_read) < 0 {
+        if (*s).handshaking {
+            do_handshake(b);
             return;
         }
-        let p = &raw mut (*b).public;
-        if reading(b) || (*s).write_blocked_on_read {
-            want_read(b);
+        if read_side {
+            if (*s).write_blocked_on_read {
+                do_write(b);
+            }
+            if !is_finalizing(b) && !(*s).handshaking && (reading(b) || (*s).read_blocked_on_write) {
+                do_read(b);
+            }
         } else {
-            event_del(&mut (*p).ev_read);
+            if (*s).read_blocked_on_write {
+                do_read(b);
+            }
+            if !is_finalizing(b) && !(*s).handshaking && (writing(b) || (*s).write_blocked_on_read) {
+                do_write(b);
+            }
+        }
+        tidy(b);
+    }
+}
+
+/// After I/O: keep exactly the interest something waits for.
+///
+/// SAFETY: b is live and locked.
+unsafe fn tidy(b: *mut Bev) {
+    // SAFETY: per the function contract.
+    unsafe {
+        let s = state(b);
+        if (*s).handshaking || is_finalizing(b) {
+            return;
+        }
+        if let Some(u) = under(b) {
+            if reading(b) || (*s).write_blocked_on_read {
+                unsuspend_read(u, SUSPEND_FILT_READ);
+            } else {
+                suspend_read(u, SUSPEND_FILT_READ);
+            }
+            return;
+        }
+        if event_get_fd(&(*b).public.ev_read) < 0 {
+            return;
+        }
+        if reading(b) || (*s).write_blocked_on_read {
+            start_reading(b);
+        } else {
+            stop_reading(b);
         }
         if (writing(b) && evbuf::len(output(b)) > 0) || (*s).read_blocked_on_write {
-            want_write(b);
+            start_writing(b);
         } else {
-            event_del(&mut (*p).ev_write);
+            stop_writing(b);
         }
     }
 }
 
-/// SAFETY: b is live and locked.
+/// 1 when the handshake completed, 0 when it waits for I/O, -1 when it failed (reported).
+///
+/// SAFETY: b is live, locked, referenced.
 unsafe fn do_handshake(b: *mut Bev) -> c_int {
     let Some(f) = fns() else { return -1 };
     // SAFETY: per the function contract.
@@ -362,29 +654,33 @@ unsafe fn do_handshake(b: *mut Bev) -> c_int {
         let r = (f.do_handshake)((*s).ssl);
         if r == 1 {
             (*s).handshaking = false;
-            let p = &raw mut (*b).public;
-            event_del(&mut (*p).ev_read);
-            event_del(&mut (*p).ev_write);
+            if under(b).is_none() {
+                stop_reading(b);
+                stop_writing(b);
+            }
+            tidy(b);
             run_eventcb(b, BEV_EVENT_CONNECTED, 0);
+            // Application data may have come with the handshake's last flight (decrypted
+            // inside SSL, or still in the underlying's input), and the program may have
+            // written before the handshake ended: pick both up from the loop.
             if !is_finalizing(b) && !(*s).handshaking {
-                tidy_events(b);
-                // Records decrypted along with the handshake's last message wait in SSL.
-                if reading(b) && (f.pending)((*s).ssl) > 0 {
-                    event_active(&mut (*p).ev_read, EV_READ as c_int, 1);
-                }
+                kick(b);
             }
             return 1;
         }
-        let p = &raw mut (*b).public;
         match (f.get_error)((*s).ssl, r) {
             SSL_ERROR_WANT_READ => {
-                event_del(&mut (*p).ev_write);
-                want_read(b);
+                if under(b).is_none() {
+                    stop_writing(b);
+                }
+                start_reading(b);
                 0
             }
             SSL_ERROR_WANT_WRITE => {
-                event_del(&mut (*p).ev_read);
-                want_write(b);
+                if under(b).is_none() {
+                    stop_reading(b);
+                }
+                start_writing(b);
                 0
             }
             e => {
@@ -397,7 +693,7 @@ unsafe fn do_handshake(b: *mut Bev) -> c_int {
 
 /// Read and decrypt what is there, within the high-water mark and the rate limit.
 ///
-/// SAFETY: b is live and locked.
+/// SAFETY: b is live, locked, referenced.
 unsafe fn do_read(b: *mut Bev) {
     let Some(f) = fns() else { return };
     // SAFETY: per the function contract.
@@ -407,7 +703,8 @@ unsafe fn do_read(b: *mut Bev) {
         let inp = input(b);
         let mut got = 0usize;
         let mut buf = [0u8; CHUNK];
-        for _ in 0..16 {
+        let mut more = false;
+        for round in 0..ROUNDS {
             let mut room = CHUNK as isize;
             if let Some(r) = super::watermark::read_room((*b).public.wm_read.high, evbuf::len(inp)) {
                 if r <= 0 {
@@ -422,11 +719,10 @@ unsafe fn do_read(b: *mut Bev) {
             }
             let r = (f.read)((*s).ssl, buf.as_mut_ptr() as *mut c_void, room as c_int);
             if r > 0 {
-                evbuf::evbuffer_unfreeze(inp, evbuf::END);
                 evbuf::evbuffer_add(inp, buf.as_ptr() as *const c_void, r as usize);
-                evbuf::evbuffer_freeze(inp, evbuf::END);
                 ratelim::decrement_read(b, r as isize);
                 got += r as usize;
+                more = round + 1 == ROUNDS;
                 continue;
             }
             match (f.get_error)((*s).ssl, r) {
@@ -438,25 +734,36 @@ unsafe fn do_read(b: *mut Bev) {
                     if got > 0 && evbuf::len(inp) >= (*b).public.wm_read.low {
                         run_readcb(b, 0);
                     }
-                    conn_closed(b, BEV_EVENT_READING, e, r);
+                    if !is_finalizing(b) {
+                        conn_closed(b, BEV_EVENT_READING, e, r);
+                    }
                     return;
                 }
             }
             break;
         }
-        if got > 0 && evbuf::len(inp) >= (*b).public.wm_read.low {
-            run_readcb(b, 0);
+        if got > 0 {
+            if under(b).is_some() {
+                reset_generic_read_timeout(b);
+            }
+            if evbuf::len(inp) >= (*b).public.wm_read.low {
+                run_readcb(b, 0);
+            }
         }
-        // More plaintext already decrypted: come back from the loop for it.
-        if !is_finalizing(b) && reading(b) && (f.pending)((*s).ssl) > 0 {
-            event_active(&mut (*b).public.ev_read, EV_READ as c_int, 1);
+        // More plaintext already inside SSL, or ciphertext already read by the underlying,
+        // or we stopped only to let the loop breathe: come back for it.
+        if got > 0 && !is_finalizing(b) && reading(b) {
+            let queued = under(b).is_some_and(|u| evbuf::len(input(u)) > 0);
+            if more || queued || (f.pending)((*s).ssl) > 0 {
+                kick(b);
+            }
         }
     }
 }
 
 /// Encrypt and send the output buffer, within the rate limit.
 ///
-/// SAFETY: b is live and locked.
+/// SAFETY: b is live, locked, referenced.
 unsafe fn do_write(b: *mut Bev) {
     let Some(f) = fns() else { return };
     // SAFETY: per the function contract.
@@ -465,20 +772,19 @@ unsafe fn do_write(b: *mut Bev) {
         (*s).write_blocked_on_read = false;
         let out = output(b);
         let mut sent = 0usize;
-        for _ in 0..16 {
+        let mut blocked = false;
+        for _ in 0..ROUNDS {
             let have = evbuf::len(out);
             if have == 0 {
                 break;
             }
-            let mut n = if (*s).last_write > 0 { (*s).last_write } else { have.min(CHUNK) };
-            n = n.min(have);
             let limit = ratelim::get_write_max(b);
             if limit <= 0 {
+                blocked = true;
                 break;
             }
-            if (*s).last_write == 0 {
-                n = n.min(limit as usize);
-            }
+            // A retried write must have the same length; a new one is limited by the rate.
+            let n = if (*s).last_write > 0 { (*s).last_write.min(have) } else { have.min(CHUNK).min(limit as usize) };
             let data = evbuffer_pullup(out, n as isize);
             if data.is_null() {
                 break;
@@ -486,14 +792,13 @@ unsafe fn do_write(b: *mut Bev) {
             let r = (f.write)((*s).ssl, data as *const c_void, n as c_int);
             if r > 0 {
                 (*s).last_write = 0;
-                evbuf::evbuffer_unfreeze(out, evbuf::FRONT);
                 evbuffer_drain(out, r as usize);
-                evbuf::evbuffer_freeze(out, evbuf::FRONT);
                 ratelim::decrement_write(b, r as isize);
                 sent += r as usize;
                 continue;
             }
             (*s).last_write = n;
+            blocked = true;
             match (f.get_error)((*s).ssl, r) {
                 SSL_ERROR_WANT_WRITE => {}
                 SSL_ERROR_WANT_READ => {
@@ -507,15 +812,27 @@ unsafe fn do_write(b: *mut Bev) {
             break;
         }
         if sent > 0 {
+            if under(b).is_some() {
+                if evbuf::len(out) > 0 {
+                    reset_generic_write_timeout(b);
+                } else {
+                    del_generic_write_timeout(b);
+                }
+            }
             trigger_nolock(b, EV_WRITE, 0);
+            // The filter flavour has no fd to say "writable" again: if we stopped only to
+            // let the loop breathe, come back.
+            if !blocked && under(b).is_some() && !is_finalizing(b) && evbuf::len(out) > 0 {
+                kick(b);
+            }
         }
     }
 }
 
-/// The connection ended (cleanly or not) or failed: record OpenSSL's errors, stop, and tell
-/// the program. A close without close_notify is an error unless dirty shutdowns are allowed.
+/// The connection ended (cleanly or not) or failed: queue the errors, stop, and tell the
+/// program. An end without close_notify is an error unless dirty shutdowns are allowed.
 ///
-/// SAFETY: b is live and locked.
+/// SAFETY: b is live, locked, referenced.
 unsafe fn conn_closed(b: *mut Bev, when: c_short, errcode: c_int, ret: c_int) {
     let Some(f) = fns() else { return };
     // SAFETY: per the function contract.
@@ -523,6 +840,14 @@ unsafe fn conn_closed(b: *mut Bev, when: c_short, errcode: c_int, ret: c_int) {
         let s = state(b);
         let mut event = BEV_EVENT_ERROR;
         let mut dirty = false;
+        // The queue gets the SSL_ERROR_* code itself first (for the codes that are failures),
+        // then OpenSSL's error stack, as libevent does: programs see the stack's newest
+        // entry first and the code last.
+        let put = |e: c_ulong| {
+            if (*s).errors.len() < MAX_ERRORS {
+                (*s).errors.push(e);
+            }
+        };
         match errcode {
             SSL_ERROR_ZERO_RETURN => {
                 if (f.get_shutdown)((*s).ssl) & SSL_RECEIVED_SHUTDOWN != 0 {
@@ -532,86 +857,150 @@ unsafe fn conn_closed(b: *mut Bev, when: c_short, errcode: c_int, ret: c_int) {
                 }
             }
             SSL_ERROR_SYSCALL => {
+                // Closed or reset under us with nothing on the error stack: a dirty shutdown.
+                // (OpenSSL 3 reports a bare EOF as SSL_ERROR_SSL, which is not one.)
                 if (ret == 0 || ret == -1) && (f.err_peek_error)() == 0 {
                     dirty = true;
                 }
+                put(errcode as c_ulong);
             }
-            SSL_ERROR_SSL => {}
-            _ => {}
+            SSL_ERROR_SSL | SSL_ERROR_WANT_X509_LOOKUP => put(errcode as c_ulong),
+            _ => log::warn(&format!("BUG: Unexpected OpenSSL error code {errcode}")),
         }
         loop {
             let e = (f.err_get_error)();
             if e == 0 {
                 break;
             }
-            if (*s).errors.len() < MAX_ERRORS {
-                (*s).errors.push(e);
-            }
+            put(e);
         }
         if dirty && (*s).allow_dirty_shutdown {
             event = BEV_EVENT_EOF;
         }
-        let p = &raw mut (*b).public;
-        event_del(&mut (*p).ev_read);
-        event_del(&mut (*p).ev_write);
+        stop_reading(b);
+        stop_writing(b);
         run_eventcb(b, when | event, 0);
     }
 }
 
 unsafe fn ssl_enable(b: *mut Bev, event: c_short) -> c_int {
-    // SAFETY: b is live (ops contract).
+    // SAFETY: b is live and locked (ops contract).
     unsafe {
         let s = state(b);
-        if (*s).handshaking || event_get_fd(&(*b).public.ev_read) < 0 {
-            return 0;
-        }
-        let p = &raw mut (*b).public;
-        if event & EV_READ != 0 {
-            want_read(b);
-            if let Some(f) = fns() {
-                if (f.pending)((*s).ssl) > 0 {
-                    event_active(&mut (*p).ev_read, EV_READ as c_int, 1);
-                }
+        let filter = under(b).is_some();
+        if filter {
+            if event & EV_READ != 0 {
+                reset_generic_read_timeout(b);
+            }
+            if event & EV_WRITE != 0 && evbuf::len(output(b)) > 0 {
+                reset_generic_write_timeout(b);
             }
         }
-        if event & EV_WRITE != 0 && evbuf::len(output(b)) > 0 {
-            want_write(b);
+        if (*s).handshaking {
+            return 0;
+        }
+        if filter || event_get_fd(&(*b).public.ev_read) >= 0 {
+            if event & EV_READ != 0 {
+                start_reading(b);
+            }
+            if event & EV_WRITE != 0 && evbuf::len(output(b)) > 0 {
+                start_writing(b);
+            }
+            // Plaintext or ciphertext may already be waiting, or (filter) output to write.
+            let queued = under(b).is_some_and(|u| evbuf::len(input(u)) > 0);
+            if let Some(f) = fns() {
+                if (event & EV_READ != 0 && (queued || (f.pending)((*s).ssl) > 0))
+                    || (filter && event & EV_WRITE != 0 && evbuf::len(output(b)) > 0)
+                {
+                    kick(b);
+                }
+            }
         }
         0
     }
 }
 
 unsafe fn ssl_disable(b: *mut Bev, event: c_short) -> c_int {
-    // SAFETY: b is live (ops contract).
+    // SAFETY: b is live and locked (ops contract).
     unsafe {
         let s = state(b);
+        let filter = under(b).is_some();
+        if filter {
+            if event & EV_READ != 0 {
+                del_generic_read_timeout(b);
+            }
+            if event & EV_WRITE != 0 {
+                del_generic_write_timeout(b);
+            }
+        }
         if (*s).handshaking {
             return 0;
         }
-        let p = &raw mut (*b).public;
         if event & EV_READ != 0 && !(*s).write_blocked_on_read {
-            event_del(&mut (*p).ev_read);
+            stop_reading(b);
         }
         if event & EV_WRITE != 0 && !(*s).read_blocked_on_write {
-            event_del(&mut (*p).ev_write);
+            stop_writing(b);
         }
         0
     }
 }
 
-/// With BEV_OPT_CLOSE_ON_FREE the SSL is freed and the fd closed, as libevent does.
-unsafe fn ssl_destruct(b: *mut Bev) {
-    // SAFETY: b is live (ops contract).
+unsafe fn ssl_adj_timeouts(b: *mut Bev) -> c_int {
+    // SAFETY: b is live and locked (ops contract).
     unsafe {
+        if under(b).is_some() {
+            generic_adj_timeouts(b)
+        } else {
+            adj_existing_timeouts(b)
+        }
+    }
+}
+
+/// The last reference is gone: no more kicks. A filter's underlying goes too with
+/// BEV_OPT_CLOSE_ON_FREE (the program's reference on it; ours goes at finalization),
+/// otherwise it gets its callbacks back (none) and reads freely again.
+unsafe fn ssl_unlink(b: *mut Bev) {
+    // SAFETY: b is live and locked (ops contract); we hold a reference on the underlying.
+    unsafe {
+        let kick: *mut Event = &mut *(*state(b)).kick;
+        if (*kick).cb.flags & EVLIST_INIT != 0 {
+            event_del(kick);
+        }
+        let Some(u) = under(b) else { return };
+        if (*b).options & BEV_OPT_CLOSE_ON_FREE != 0 {
+            free(u);
+        } else {
+            let ours: Option<EventCb> = Some(under_eventcb);
+            if (*u).public.errorcb.map(|f| f as usize) == ours.map(|f| f as usize) {
+                setcb(u, None, None, None, ptr::null_mut());
+            }
+            unsuspend_read(u, SUSPEND_FILT_READ);
+        }
+    }
+}
+
+/// With BEV_OPT_CLOSE_ON_FREE the SSL is freed, and the socket flavour's fd closed, as
+/// libevent does.
+unsafe fn ssl_destruct(b: *mut Bev) {
+    // SAFETY: b is live (ops contract); nothing of ours can run any more.
+    unsafe {
+        let s = state(b);
+        let kick: *mut Event = &mut *(*s).kick;
+        if (*kick).cb.flags & EVLIST_INIT != 0 {
+            event_debug_unassign(kick);
+        }
         if (*b).options & BEV_OPT_CLOSE_ON_FREE == 0 {
             return;
         }
-        let fd = event_get_fd(&(*b).public.ev_read);
-        if fd >= 0 {
-            sock::close(fd);
+        if (*s).underlying.is_null() {
+            let fd = event_get_fd(&(*b).public.ev_read);
+            if fd >= 0 {
+                sock::close(fd);
+            }
         }
         if let Some(f) = fns() {
-            (f.free)((*state(b)).ssl);
+            (f.free)((*s).ssl);
         }
     }
 }
@@ -621,8 +1010,24 @@ unsafe fn ssl_flush(_b: *mut Bev, _iotype: c_short, _mode: c_int) -> c_int {
 }
 
 unsafe fn ssl_ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
-    // SAFETY: b is live (ops contract).
+    // SAFETY: b is live and locked (ops contract).
     unsafe {
+        let s = state(b);
+        if let Some(u) = under(b) {
+            return match op {
+                Ctrl::GetUnderlying => Ok(CtrlOut::Underlying((*s).underlying)),
+                // The fd is the underlying's.
+                Ctrl::GetFd => Ok(CtrlOut::Fd(getfd(u))),
+                Ctrl::SetFd(fd) => {
+                    if setfd(u, fd) == 0 {
+                        Ok(CtrlOut::Done)
+                    } else {
+                        Err(())
+                    }
+                }
+                Ctrl::CancelAll => Err(()),
+            };
+        }
         match op {
             Ctrl::GetFd => Ok(CtrlOut::Fd(event_get_fd(&(*b).public.ev_read))),
             Ctrl::SetFd(fd) => {
@@ -630,21 +1035,21 @@ unsafe fn ssl_ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
                 let p = &raw mut (*b).public;
                 event_del(&mut (*p).ev_read);
                 event_del(&mut (*p).ev_write);
-                if fd >= 0 && (f.set_fd)((*state(b)).ssl, fd) != 1 {
+                if fd >= 0 && (f.set_fd)((*s).ssl, fd) != 1 {
                     return Err(());
                 }
                 assign_events(b, fd);
                 if fd >= 0 {
-                    if (*state(b)).handshaking {
+                    if (*s).handshaking {
                         start_handshake_events(b);
                     } else {
-                        tidy_events(b);
+                        tidy(b);
                     }
                 }
                 Ok(CtrlOut::Done)
             }
             Ctrl::GetUnderlying => Err(()),
-            Ctrl::CancelAll => Ok(CtrlOut::Done),
+            Ctrl::CancelAll => Err(()),
         }
     }
 }
@@ -662,7 +1067,7 @@ pub unsafe fn get_ssl(b: *mut Bev) -> *mut Ssl {
     }
 }
 
-/// bufferevent_get_openssl_error: the newest recorded error, removed; 0 when none.
+/// bufferevent_get_openssl_error: the newest queued error, removed; 0 when none.
 ///
 /// SAFETY: b is live.
 pub unsafe fn take_error(b: *mut Bev) -> c_ulong {
@@ -699,32 +1104,177 @@ pub unsafe fn set_allow_dirty_shutdown(b: *mut Bev, allow: c_int) {
 }
 
 /// bufferevent_ssl_renegotiate: ask OpenSSL for a new handshake and drive it like the first
-/// (TLS 1.3 has no renegotiation; OpenSSL refuses and the handshake completes at once).
-/// 1 when it completed now, 0 when under way, -1 on failure.
+/// (TLS 1.3 has none: OpenSSL accepts the request and the handshake is complete at once,
+/// which reports BEV_EVENT_CONNECTED again, as libevent does). The socket flavour tries at
+/// once: 1 when done, 0 when under way, -1 on failure; the filter flavour goes on when the
+/// underlying next reads or drains (0).
 ///
 /// SAFETY: b is live.
 pub unsafe fn renegotiate(b: *mut Bev) -> c_int {
     let Some(f) = fns() else { return -1 };
     // SAFETY: per the function contract.
     unsafe {
-        lock(b);
-        let Some(s) = ssl_state(b) else {
-            unlock(b);
-            return -1;
+        incref_and_lock(b);
+        let r = match ssl_state(b) {
+            None => -1,
+            Some(s) if (f.renegotiate)((*s).ssl) < 0 => -1,
+            Some(s) => {
+                (*s).handshaking = true;
+                if under(b).is_some() {
+                    0
+                } else {
+                    if event_get_fd(&(*b).public.ev_read) >= 0 {
+                        start_handshake_events(b);
+                    }
+                    do_handshake(b)
+                }
+            }
         };
-        if (f.renegotiate)((*s).ssl) < 0 {
-            unlock(b);
-            return -1;
-        }
-        (*s).handshaking = true;
-        if event_get_fd(&(*b).public.ev_read) >= 0 {
-            start_handshake_events(b);
-        }
-        incref(b);
-        let r = do_handshake(b);
         decref_and_unlock(b);
         r
     }
+}
+
+// ---- the filter flavour's BIO: reads the underlying's input, writes its output ----
+
+/// The BIO_METHOD, made once (an address, so that it can sit in a static).
+fn bio_method(f: &Fns) -> *mut BioMethod {
+    static METHOD: OnceLock<usize> = OnceLock::new();
+    *METHOD.get_or_init(|| {
+        // SAFETY: OpenSSL's BIO_meth_* API with our callbacks, which match its signatures.
+        unsafe {
+            let m = (f.meth_new)(BIO_TYPE_BUFFEREVENT, c"bufferevent".as_ptr());
+            if !m.is_null() {
+                (f.meth_set_write)(m, bio_write);
+                (f.meth_set_read)(m, bio_read);
+                (f.meth_set_puts)(m, bio_puts);
+                (f.meth_set_ctrl)(m, bio_ctrl);
+                (f.meth_set_create)(m, bio_create);
+                (f.meth_set_destroy)(m, bio_destroy);
+            }
+            m as usize
+        }
+    }) as *mut BioMethod
+}
+
+/// A BIO on `underlying`'s buffers that does not own it.
+///
+/// SAFETY: underlying is live.
+unsafe fn new_bufferevent_bio(f: &Fns, underlying: *mut Bufferevent) -> *mut Bio {
+    let m = bio_method(f);
+    if m.is_null() {
+        return ptr::null_mut();
+    }
+    // SAFETY: a fresh BIO of our method.
+    unsafe {
+        let bio = (f.bio_new)(m);
+        if !bio.is_null() {
+            (f.bio_set_data)(bio, underlying as *mut c_void);
+            (f.bio_set_shutdown)(bio, 0);
+            (f.bio_set_init)(bio, 1);
+        }
+        bio
+    }
+}
+
+/// The underlying bufferevent behind one of our BIOs (NULL before init).
+///
+/// SAFETY: bio is one of our BIOs.
+unsafe fn bio_under(f: &Fns, bio: *mut Bio) -> *mut Bufferevent {
+    // SAFETY: per the function contract.
+    unsafe { (f.bio_get_data)(bio) as *mut Bufferevent }
+}
+
+/// Append to the underlying's output, up to its write high-water mark ("retry" when full).
+unsafe extern "C" fn bio_write(bio: *mut Bio, data: *const c_char, len: c_int) -> c_int {
+    let Some(f) = fns() else { return -1 };
+    // SAFETY: OpenSSL calls us with one of our BIOs and len readable bytes at data; the
+    // underlying outlives the SSL's use of the BIO (we hold a reference on it).
+    unsafe {
+        (f.bio_clear_flags)(bio, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
+        let u = bio_under(f, bio);
+        if u.is_null() || data.is_null() || len < 0 {
+            return -1;
+        }
+        let out = (*u).output;
+        let mut n = len as usize;
+        let high = (*u).wm_write.high;
+        if high != 0 {
+            let have = evbuf::len(out);
+            if have >= high {
+                (f.bio_set_flags)(bio, BIO_FLAGS_WRITE | BIO_FLAGS_SHOULD_RETRY);
+                return -1;
+            }
+            n = n.min(high - have);
+        }
+        if evbuf::evbuffer_add(out, data as *const c_void, n) < 0 {
+            return -1;
+        }
+        n as c_int
+    }
+}
+
+/// Take from the underlying's input ("retry" when it is empty).
+unsafe extern "C" fn bio_read(bio: *mut Bio, out: *mut c_char, len: c_int) -> c_int {
+    let Some(f) = fns() else { return -1 };
+    // SAFETY: as bio_write; out has room for len bytes.
+    unsafe {
+        (f.bio_clear_flags)(bio, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
+        let u = bio_under(f, bio);
+        if u.is_null() || out.is_null() || len <= 0 {
+            return if u.is_null() { -1 } else { 0 };
+        }
+        let inp = (*u).input;
+        if evbuf::len(inp) == 0 {
+            (f.bio_set_flags)(bio, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
+            return -1;
+        }
+        evbuf::evbuffer_remove(inp, out as *mut c_void, len as usize)
+    }
+}
+
+unsafe extern "C" fn bio_puts(bio: *mut Bio, s: *const c_char) -> c_int {
+    if s.is_null() {
+        return -1;
+    }
+    // SAFETY: s is a NUL-terminated string (BIO_puts contract).
+    let n = unsafe { libc::strlen(s) };
+    // SAFETY: as bio_write.
+    unsafe { bio_write(bio, s, n.min(c_int::MAX as usize) as c_int) }
+}
+
+unsafe extern "C" fn bio_ctrl(bio: *mut Bio, cmd: c_int, num: c_long, _ptr: *mut c_void) -> c_long {
+    let Some(f) = fns() else { return 0 };
+    // SAFETY: as bio_write.
+    unsafe {
+        let u = bio_under(f, bio);
+        match cmd {
+            BIO_CTRL_GET_CLOSE => (f.bio_get_shutdown)(bio) as c_long,
+            BIO_CTRL_SET_CLOSE => {
+                (f.bio_set_shutdown)(bio, num as c_int);
+                1
+            }
+            BIO_CTRL_PENDING => (!u.is_null() && evbuf::len((*u).input) != 0) as c_long,
+            BIO_CTRL_WPENDING => (!u.is_null() && evbuf::len((*u).output) != 0) as c_long,
+            BIO_CTRL_DUP | BIO_CTRL_FLUSH => 1,
+            _ => 0,
+        }
+    }
+}
+
+unsafe extern "C" fn bio_create(bio: *mut Bio) -> c_int {
+    let Some(f) = fns() else { return 0 };
+    // SAFETY: a BIO OpenSSL is making with our method.
+    unsafe {
+        (f.bio_set_init)(bio, 0);
+        (f.bio_set_data)(bio, ptr::null_mut());
+    }
+    1
+}
+
+/// Our BIOs never own the underlying bufferevent (the bufferevent's options decide).
+unsafe extern "C" fn bio_destroy(bio: *mut Bio) -> c_int {
+    if bio.is_null() { 0 } else { 1 }
 }
 
 extern "C" {

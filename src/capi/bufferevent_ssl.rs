@@ -1,5 +1,5 @@
-//! event2/bufferevent_ssl.h: OpenSSL bufferevents over a socket (src/bufferevent/openssl.rs).
-//! bufferevent_openssl_filter_new is not implemented yet and therefore not exported.
+//! event2/bufferevent_ssl.h: OpenSSL bufferevents over a socket or another bufferevent
+//! (src/bufferevent/openssl.rs).
 
 use crate::bufferevent::core::{downcast, upcast, Bufferevent};
 use crate::bufferevent::openssl::{self, Ssl};
@@ -20,6 +20,19 @@ pub unsafe extern "C" fn bufferevent_openssl_socket_new(
 ) -> *mut Bufferevent {
     // SAFETY: base NULL or live; ssl NULL (refused) or the program's SSL.
     downcast(unsafe { openssl::socket_new(base, fd, ssl, state, options) })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn bufferevent_openssl_filter_new(
+    base: *mut EventBase,
+    underlying: *mut Bufferevent,
+    ssl: *mut Ssl,
+    state: SslStateArg,
+    options: c_int,
+) -> *mut Bufferevent {
+    // SAFETY: base NULL or live; underlying NULL (refused) or live; ssl NULL (refused) or the
+    // program's SSL.
+    downcast(unsafe { openssl::filter_new(base, underlying, ssl, state, options) })
 }
 
 #[no_mangle]
