@@ -874,7 +874,9 @@ pub unsafe fn unsuspend_read(b: *mut Bev, why: u16) {
     unsafe {
         lock(b);
         (*b).read_suspended &= !why;
-        if (*b).read_suspended == 0 && enabled(b) & EV_READ != 0 {
+        // A freed bufferevent waiting for its finalizer must not get its events back: they
+        // would outlive its memory (a group refill or group free can get here for it).
+        if (*b).read_suspended == 0 && enabled(b) & EV_READ != 0 && !(*b).finalizing {
             ((*b).ops.enable)(b, EV_READ);
         }
         unlock(b);
@@ -900,7 +902,7 @@ pub unsafe fn unsuspend_write(b: *mut Bev, why: u16) {
     unsafe {
         lock(b);
         (*b).write_suspended &= !why;
-        if (*b).write_suspended == 0 && enabled(b) & EV_WRITE != 0 {
+        if (*b).write_suspended == 0 && enabled(b) & EV_WRITE != 0 && !(*b).finalizing {
             ((*b).ops.enable)(b, EV_WRITE);
         }
         unlock(b);
