@@ -187,6 +187,8 @@ pub struct SslState {
     last_write: usize,
     /// Queued errors, oldest first (bufferevent_get_openssl_error takes the newest).
     errors: Vec<c_ulong>,
+    /// The last bufferevent_socket_connect_hostname lookup's error.
+    dns_error: c_int,
     /// "Come back from the loop": an event activated by hand when more work is waiting that
     /// no fd will announce (plaintext decrypted inside SSL, ciphertext already sitting in the
     /// underlying's input, the filter flavour's first handshake step).
@@ -244,6 +246,7 @@ fn new_state(ssl: *mut Ssl, underlying: *mut Bufferevent, st: c_int) -> SslState
         write_blocked_on_read: false,
         last_write: 0,
         errors: Vec::new(),
+        dns_error: 0,
         kick: Box::new(Event::zeroed()),
     }
 }
@@ -1132,6 +1135,110 @@ pub unsafe fn renegotiate(b: *mut Bev) -> c_int {
         };
         decref_and_unlock(b);
         r
+    }
+}
+
+// ---- bufferevent_socket_connect / _hostname on the socket flavour ----
+
+/// bufferevent_socket_connect on a socket-flavour SSL bufferevent, which libevent allows:
+/// the fd (made here when there is none) is connected and becomes the SSL's; a pending
+/// handshake starts on it, and a failed connect surfaces as the handshake's error. The
+/// filter flavour has no socket of its own (connect its underlying bufferevent): -1.
+///
+/// SAFETY: b is live and an SSL bufferevent; sa is NULL or points to socklen readable bytes.
+pub unsafe fn socket_connect(b: *mut Bev, sa: *const libc::sockaddr, socklen: c_int) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        if under(b).is_some() {
+            log::warn("bufferevent_socket_connect: an SSL filter has no socket of its own");
+            return -1;
+        }
+        incref_and_lock(b);
+        let mut result = -1;
+        let mut fd = event_get_fd(&(*b).public.ev_read);
+        let had_fd = fd >= 0;
+        'work: {
+            if fd < 0 && sa.is_null() {
+                break 'work;
+            }
+            let mut r = sock::CONNECT_IN_PROGRESS;
+            if !sa.is_null() {
+                r = sock::connect_nonblocking(&mut fd, sa, socklen as libc::socklen_t);
+                if r == sock::CONNECT_ERROR {
+                    break 'work;
+                }
+            }
+            if !had_fd && setfd(b, fd) < 0 {
+                let e = errno();
+                sock::close(fd);
+                set_errno(e);
+                break 'work;
+            }
+            result = 0;
+            match r {
+                sock::CONNECT_REFUSED => {
+                    // Refused at once: report it from the loop.
+                    set_errno(libc::ECONNREFUSED);
+                    run_eventcb(b, BEV_EVENT_ERROR, BEV_OPT_DEFER_CALLBACKS);
+                    disable(b, EV_WRITE | EV_READ);
+                }
+                // Writable once connected: the handshake (or pending output) goes then.
+                _ => start_writing(b),
+            }
+        }
+        decref_and_unlock(b);
+        result
+    }
+}
+
+/// bufferevent_socket_connect_hostname on a socket-flavour SSL bufferevent: resolve
+/// (blocking, as without an evdns base), then connect to the first address. 0 once the
+/// attempt is made; a failed lookup is reported as BEV_EVENT_ERROR with the error kept for
+/// bufferevent_socket_get_dns_error.
+///
+/// SAFETY: b is live and an SSL bufferevent; hostname is NULL or a C string.
+pub unsafe fn socket_connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
+    if family != libc::AF_INET && family != libc::AF_INET6 && family != libc::AF_UNSPEC {
+        return -1;
+    }
+    if !(1..=65535).contains(&port) {
+        return -1;
+    }
+    // SAFETY: per the function contract.
+    unsafe {
+        let mut hints: libc::addrinfo = std::mem::zeroed();
+        hints.ai_family = family;
+        hints.ai_protocol = libc::IPPROTO_TCP;
+        hints.ai_socktype = libc::SOCK_STREAM;
+        let Ok(portbuf) = std::ffi::CString::new(port.to_string()) else { return -1 };
+        incref_and_lock(b);
+        (*state(b)).dns_error = 0;
+        let mut ai: *mut libc::addrinfo = ptr::null_mut();
+        let err = crate::capi::util::evutil_getaddrinfo(hostname, portbuf.as_ptr(), &hints, &mut ai);
+        if err != 0 || ai.is_null() {
+            (*state(b)).dns_error = if err != 0 { err } else { libc::EAI_FAIL };
+            run_eventcb(b, BEV_EVENT_ERROR, 0);
+        } else if socket_connect(b, (*ai).ai_addr, (*ai).ai_addrlen as c_int) < 0 {
+            run_eventcb(b, BEV_EVENT_ERROR, 0);
+        }
+        if !ai.is_null() {
+            crate::capi::util::evutil_freeaddrinfo(ai);
+        }
+        decref_and_unlock(b);
+        0
+    }
+}
+
+/// The last lookup's error (bufferevent_socket_get_dns_error).
+///
+/// SAFETY: b is live and an SSL bufferevent.
+pub unsafe fn dns_error(b: *mut Bev) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        lock(b);
+        let e = (*state(b)).dns_error;
+        unlock(b);
+        e
     }
 }
 

@@ -358,6 +358,10 @@ unsafe fn setfd_locked(b: *mut Bev, fd: c_int) {
 pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
+        if is_kind(b, &super::openssl::SSL_OPS) {
+            // An SSL bufferevent over a socket connects like a socket one.
+            return super::openssl::socket_connect(b, sa, socklen);
+        }
         if !is_kind(b, &SOCKET_OPS) {
             // A pair or filter has no socket of its own to connect.
             crate::core::log::warn(&format!("bufferevent_socket_connect: not a socket bufferevent ({})", (*b).ops.name));
@@ -433,6 +437,9 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
     }
     // SAFETY: per the function contract.
     unsafe {
+        if is_kind(b, &super::openssl::SSL_OPS) {
+            return super::openssl::socket_connect_hostname(b, family, hostname, port);
+        }
         if !is_kind(b, &SOCKET_OPS) {
             crate::core::log::warn(&format!("bufferevent_socket_connect_hostname: not a socket bufferevent ({})", (*b).ops.name));
             return -1;
@@ -490,6 +497,9 @@ unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
 pub unsafe fn get_dns_error(b: *mut Bev) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
+        if is_kind(b, &super::openssl::SSL_OPS) {
+            return super::openssl::dns_error(b);
+        }
         if !is_kind(b, &SOCKET_OPS) {
             return 0;
         }
