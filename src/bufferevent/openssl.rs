@@ -570,9 +570,9 @@ unsafe fn on_ready(b: *mut Bev, what: c_short, is_read: bool) {
             return;
         }
         if what == EV_TIMEOUT {
-            let dir = if is_read { EV_READ } else { EV_WRITE };
+            // Unlike a plain socket bufferevent, libevent's SSL one leaves the direction
+            // enabled: the (persistent) event keeps timing out until the program acts.
             let flag = if is_read { BEV_EVENT_READING } else { BEV_EVENT_WRITING };
-            disable(b, dir);
             run_eventcb(b, BEV_EVENT_TIMEOUT | flag, 0);
         } else {
             progress(b, is_read);
