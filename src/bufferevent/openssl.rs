@@ -288,7 +288,7 @@ pub unsafe fn socket_new(base: *mut EventBase, mut fd: c_int, ssl: *mut Ssl, st:
             if fd < 0 {
                 fd = have_fd as c_int;
             } else if have_fd != fd as c_long {
-                log::warn("bufferevent_openssl_socket_new: fd differs from the SSL's");
+                // Two different fds: a mistake of the program's; refused silently, as libevent.
                 return ptr::null_mut();
             }
             (f.bio_ctrl)(bio, BIO_CTRL_SET_CLOSE, 0, ptr::null_mut());
@@ -475,8 +475,9 @@ unsafe extern "C" fn outbuf_cb(_buf: *mut evbuf::Evbuffer, info: *const evbuf::C
         let s = state(b);
         if !(*s).handshaking && writing(b) {
             if under(b).is_some() {
-                do_write(b);
-                tidy(b);
+                if do_write(b) {
+                    tidy(b);
+                }
             } else {
                 start_writing(b);
             }
@@ -593,19 +594,22 @@ unsafe fn progress(b: *mut Bev, read_side: bool) {
             do_handshake(b);
             return;
         }
+        // After a failure or the end (conn_closed) both directions stay stopped until the
+        // program enables one again, as libevent: no tidy(), which would re-arm them and
+        // report the same end over and over.
         if read_side {
-            if (*s).write_blocked_on_read {
-                do_write(b);
+            if (*s).write_blocked_on_read && !do_write(b) {
+                return;
             }
-            if !is_finalizing(b) && !(*s).handshaking && (reading(b) || (*s).read_blocked_on_write) {
-                do_read(b);
+            if !is_finalizing(b) && !(*s).handshaking && (reading(b) || (*s).read_blocked_on_write) && !do_read(b) {
+                return;
             }
         } else {
-            if (*s).read_blocked_on_write {
-                do_read(b);
+            if (*s).read_blocked_on_write && !do_read(b) {
+                return;
             }
-            if !is_finalizing(b) && !(*s).handshaking && (writing(b) || (*s).write_blocked_on_read) {
-                do_write(b);
+            if !is_finalizing(b) && !(*s).handshaking && (writing(b) || (*s).write_blocked_on_read) && !do_write(b) {
+                return;
             }
         }
         tidy(b);
@@ -694,11 +698,12 @@ unsafe fn do_handshake(b: *mut Bev) -> c_int {
     }
 }
 
-/// Read and decrypt what is there, within the high-water mark and the rate limit.
+/// Read and decrypt what is there, within the high-water mark and the rate limit. False when
+/// the connection ended or failed (reported, both directions stopped).
 ///
 /// SAFETY: b is live, locked, referenced.
-unsafe fn do_read(b: *mut Bev) {
-    let Some(f) = fns() else { return };
+unsafe fn do_read(b: *mut Bev) -> bool {
+    let Some(f) = fns() else { return false };
     // SAFETY: per the function contract.
     unsafe {
         let s = state(b);
@@ -740,7 +745,7 @@ unsafe fn do_read(b: *mut Bev) {
                     if !is_finalizing(b) {
                         conn_closed(b, BEV_EVENT_READING, e, r);
                     }
-                    return;
+                    return false;
                 }
             }
             break;
@@ -761,14 +766,16 @@ unsafe fn do_read(b: *mut Bev) {
                 kick(b);
             }
         }
+        true
     }
 }
 
-/// Encrypt and send the output buffer, within the rate limit.
+/// Encrypt and send the output buffer, within the rate limit. False when the connection
+/// failed (reported, both directions stopped).
 ///
 /// SAFETY: b is live, locked, referenced.
-unsafe fn do_write(b: *mut Bev) {
-    let Some(f) = fns() else { return };
+unsafe fn do_write(b: *mut Bev) -> bool {
+    let Some(f) = fns() else { return false };
     // SAFETY: per the function contract.
     unsafe {
         let s = state(b);
@@ -809,7 +816,7 @@ unsafe fn do_write(b: *mut Bev) {
                 }
                 e => {
                     conn_closed(b, BEV_EVENT_WRITING, e, r);
-                    return;
+                    return false;
                 }
             }
             break;
@@ -829,6 +836,7 @@ unsafe fn do_write(b: *mut Bev) {
                 kick(b);
             }
         }
+        true
     }
 }
 
