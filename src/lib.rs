@@ -9,5 +9,6 @@ pub mod bufferevent;
 pub mod capi;
 pub mod core;
 pub mod listener;
+pub mod tag;
 pub mod thread;
 pub mod util;

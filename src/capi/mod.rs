@@ -10,5 +10,6 @@ pub mod thread;
 pub mod event_compat;
 pub mod internal;
 pub mod listener;
+pub mod tag;
 pub mod util;
 
