@@ -94,6 +94,7 @@ struct Fns {
     free: unsafe extern "C" fn(*mut Ssl),
     err_get_error: unsafe extern "C" fn() -> c_ulong,
     err_peek_error: unsafe extern "C" fn() -> c_ulong,
+    err_clear_error: unsafe extern "C" fn(),
     bio_ctrl: unsafe extern "C" fn(*mut Bio, c_int, c_long, *mut c_void) -> c_long,
     bio_new: unsafe extern "C" fn(*const BioMethod) -> *mut Bio,
     bio_set_data: unsafe extern "C" fn(*mut Bio, *mut c_void),
@@ -151,6 +152,7 @@ fn fns() -> Option<&'static Fns> {
             free: sym!("SSL_free"),
             err_get_error: sym!("ERR_get_error"),
             err_peek_error: sym!("ERR_peek_error"),
+            err_clear_error: sym!("ERR_clear_error"),
             bio_ctrl: sym!("BIO_ctrl"),
             bio_new: sym!("BIO_new"),
             bio_set_data: sym!("BIO_set_data"),
@@ -658,6 +660,9 @@ unsafe fn do_handshake(b: *mut Bev) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
         let s = state(b);
+        // SSL_get_error reads the thread's error queue: anything stale there (a refused
+        // SSL_renegotiate, the program's own calls) would turn a retry into a failure.
+        (f.err_clear_error)();
         let r = (f.do_handshake)((*s).ssl);
         if r == 1 {
             (*s).handshaking = false;
@@ -725,6 +730,9 @@ unsafe fn do_read(b: *mut Bev) -> bool {
             if room <= 0 {
                 break;
             }
+            // SSL_get_error reads the thread's error queue: anything stale there (a refused
+            // SSL_renegotiate, the program's own calls) would turn a retry into a failure.
+            (f.err_clear_error)();
             let r = (f.read)((*s).ssl, buf.as_mut_ptr() as *mut c_void, room as c_int);
             if r > 0 {
                 evbuf::evbuffer_add(inp, buf.as_ptr() as *const c_void, r as usize);
@@ -799,6 +807,9 @@ unsafe fn do_write(b: *mut Bev) -> bool {
             if data.is_null() {
                 break;
             }
+            // SSL_get_error reads the thread's error queue: anything stale there (a refused
+            // SSL_renegotiate, the program's own calls) would turn a retry into a failure.
+            (f.err_clear_error)();
             let r = (f.write)((*s).ssl, data as *const c_void, n as c_int);
             if r > 0 {
                 (*s).last_write = 0;
