@@ -791,7 +791,10 @@ unsafe fn do_write(b: *mut Bev) -> bool {
         let out = output(b);
         let mut sent = 0usize;
         let mut blocked = false;
-        for _ in 0..ROUNDS {
+        // The filter flavour writes into memory (the underlying's output): all of it at once,
+        // as libevent does, so the program's write callback comes as soon as it is taken.
+        let rounds = if under(b).is_some() { usize::MAX } else { ROUNDS };
+        for _ in 0..rounds {
             let have = evbuf::len(out);
             if have == 0 {
                 break;
@@ -899,7 +902,12 @@ unsafe fn conn_closed(b: *mut Bev, when: c_short, errcode: c_int, ret: c_int) {
         if dirty && (*s).allow_dirty_shutdown {
             event = BEV_EVENT_EOF;
         }
-        stop_reading(b);
+        // The socket flavour stops reading. The filter flavour leaves its underlying reading,
+        // as libevent 2.1.12 does: each further chunk from the peer is reported again, and
+        // the underlying's own end (EOF or error) follows as another event.
+        if under(b).is_none() {
+            stop_reading(b);
+        }
         stop_writing(b);
         run_eventcb(b, when | event, 0);
     }
