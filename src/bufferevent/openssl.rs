@@ -843,7 +843,10 @@ unsafe fn do_write(b: *mut Bev) -> bool {
                     del_generic_write_timeout(b);
                 }
             }
-            trigger_nolock(b, EV_WRITE, 0);
+            // From the loop, as libevent does: a write callback that writes more would
+            // otherwise recurse through outbuf_cb (the filter flavour writes at once),
+            // as deep as the program keeps writing.
+            trigger_nolock(b, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
             // The filter flavour has no fd to say "writable" again: if we stopped only to
             // let the loop breathe, come back.
             if !blocked && under(b).is_some() && !is_finalizing(b) && evbuf::len(out) > 0 {
