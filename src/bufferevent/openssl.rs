@@ -371,15 +371,21 @@ unsafe fn assign_events(b: *mut Bev, fd: c_int) {
     }
 }
 
-/// Socket flavour: a handshake starts by watching both directions.
+/// Socket flavour: a handshake starts by watching the directions the program has enabled
+/// (by default only writing, which is enough: the first step says what it needs next). As in
+/// libevent, a program that enables neither holds the handshake back until it does.
 ///
 /// SAFETY: b is live and locked.
 unsafe fn start_handshake_events(b: *mut Bev) {
     // SAFETY: per the function contract.
     unsafe {
         let p = &raw mut (*b).public;
-        add_event(&mut (*p).ev_read, &(*p).timeout_read);
-        add_event(&mut (*p).ev_write, &(*p).timeout_write);
+        if reading(b) {
+            add_event(&mut (*p).ev_read, &(*p).timeout_read);
+        }
+        if writing(b) {
+            add_event(&mut (*p).ev_write, &(*p).timeout_write);
+        }
     }
 }
 
@@ -929,10 +935,20 @@ unsafe fn ssl_enable(b: *mut Bev, event: c_short) -> c_int {
                 reset_generic_write_timeout(b);
             }
         }
+        let p = &raw mut (*b).public;
         if (*s).handshaking {
+            // The socket flavour's handshake follows the program's directions, as libevent.
+            if !filter && event_get_fd(&(*p).ev_read) >= 0 {
+                if event & EV_READ != 0 {
+                    add_event(&mut (*p).ev_read, &(*p).timeout_read);
+                }
+                if event & EV_WRITE != 0 {
+                    add_event(&mut (*p).ev_write, &(*p).timeout_write);
+                }
+            }
             return 0;
         }
-        if filter || event_get_fd(&(*b).public.ev_read) >= 0 {
+        if filter || event_get_fd(&(*p).ev_read) >= 0 {
             if event & EV_READ != 0 {
                 start_reading(b);
             }
@@ -967,6 +983,14 @@ unsafe fn ssl_disable(b: *mut Bev, event: c_short) -> c_int {
             }
         }
         if (*s).handshaking {
+            if !filter {
+                if event & EV_READ != 0 {
+                    event_del(&mut (*b).public.ev_read);
+                }
+                if event & EV_WRITE != 0 {
+                    event_del(&mut (*b).public.ev_write);
+                }
+            }
             return 0;
         }
         if event & EV_READ != 0 && !(*s).write_blocked_on_read {
