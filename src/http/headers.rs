@@ -1,0 +1,1 @@
+//! struct evkeyvalq header lists.

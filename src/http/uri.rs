@@ -1,0 +1,1 @@
+//! evhttp_uri and percent-coding.
