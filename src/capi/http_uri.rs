@@ -1,1 +1,323 @@
 //! event2/http.h: URI, percent-coding, query and header-list functions.
+//!
+//! Strings handed back to the program come from its allocator (core::mem), so it frees them
+//! with free() or with the function it gave event_set_mem_functions. NULL arguments get -1 /
+//! NULL instead of libevent's crash.
+
+use crate::core::{log, mem};
+use crate::http::headers::{self, KeyValQ};
+use crate::http::uri::{self, c_bytes, Uri};
+use libc::{c_char, c_int, c_uint, size_t, ssize_t};
+use std::ptr;
+
+/// A NUL-terminated copy in the program's allocator, or NULL (with a warning) when it fails.
+fn give(bytes: &[u8], what: &str) -> *mut c_char {
+    let p = mem::strdup_bytes(bytes);
+    if p.is_null() {
+        log::warn(&format!("{}: malloc", what));
+    }
+    p
+}
+
+/// Optional C string as bytes.
+///
+/// SAFETY: p is NULL or NUL-terminated.
+unsafe fn opt<'a>(p: *const c_char) -> Option<&'a [u8]> {
+    // SAFETY: per the contract.
+    (!p.is_null()).then(|| unsafe { c_bytes(p) })
+}
+
+// --- header lists ---------------------------------------------------------------------
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_find_header(headers: *const KeyValQ, key: *const c_char) -> *const c_char {
+    if headers.is_null() || key.is_null() {
+        return ptr::null();
+    }
+    // SAFETY: headers is a list the program built with our functions / TAILQ macros; key is
+    // a C string.
+    unsafe { headers::find_ptr(headers, c_bytes(key)) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_remove_header(headers: *mut KeyValQ, key: *const c_char) -> c_int {
+    if headers.is_null() || key.is_null() {
+        return -1;
+    }
+    // SAFETY: as in evhttp_find_header.
+    if unsafe { headers::remove(headers, c_bytes(key)) } {
+        0
+    } else {
+        -1
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_add_header(headers: *mut KeyValQ, key: *const c_char, value: *const c_char) -> c_int {
+    if headers.is_null() || key.is_null() || value.is_null() {
+        return -1;
+    }
+    // SAFETY: a valid list; key and value are C strings.
+    if unsafe { headers::add(headers, c_bytes(key), c_bytes(value)) } {
+        0
+    } else {
+        -1
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_clear_headers(headers: *mut KeyValQ) {
+    // SAFETY: NULL or a valid list whose nodes came from our allocator.
+    unsafe { headers::clear(headers) }
+}
+
+// --- percent-coding, escaping -----------------------------------------------------------
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_encode_uri(str: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded; str is NULL or a C string.
+    unsafe { evhttp_uriencode(str, -1, 0) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uriencode(str: *const c_char, size: ssize_t, space_to_plus: c_int) -> *mut c_char {
+    if str.is_null() {
+        return ptr::null_mut();
+    }
+    let input: &[u8] = if size >= 0 {
+        // SAFETY: the caller says `size` bytes are readable at str (NULs included).
+        unsafe { std::slice::from_raw_parts(str as *const u8, size as usize) }
+    } else {
+        // SAFETY: a C string.
+        unsafe { c_bytes(str) }
+    };
+    give(&uri::encode(input, space_to_plus != 0), "evhttp_uriencode")
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_decode_uri(uri: *const c_char) -> *mut c_char {
+    if uri.is_null() {
+        return ptr::null_mut();
+    }
+    // SAFETY: a C string. '+' becomes a space only after a '?'.
+    give(&uri::decode_ctl(unsafe { c_bytes(uri) }, -1), "evhttp_decode_uri")
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uridecode(uri: *const c_char, decode_plus: c_int, size_out: *mut size_t) -> *mut c_char {
+    if uri.is_null() {
+        return ptr::null_mut();
+    }
+    // SAFETY: a C string.
+    let out = uri::decode(unsafe { c_bytes(uri) }, decode_plus != 0);
+    let p = give(&out, "evhttp_uridecode");
+    if !p.is_null() && !size_out.is_null() {
+        // SAFETY: the caller passed a writable size_t.
+        unsafe { *size_out = out.len() };
+    }
+    p
+}
+
+/// libevent's internal decoder (its own tests call it): decodes `length` bytes of `uri` into
+/// `ret` (which must hold length + 1 bytes), NUL-terminates and returns the decoded length.
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_decode_uri_internal(uri: *const c_char, length: size_t, ret: *mut c_char, decode_plus: c_int) -> c_int {
+    if ret.is_null() || (uri.is_null() && length > 0) {
+        return -1;
+    }
+    let input: &[u8] = if length == 0 {
+        &[]
+    } else {
+        // SAFETY: the caller says `length` bytes are readable at uri.
+        unsafe { std::slice::from_raw_parts(uri as *const u8, length) }
+    };
+    let out = uri::decode_ctl(input, decode_plus);
+    // SAFETY: ret has room for length + 1 bytes and decoding never grows the input; the
+    // regions do not overlap unless the caller decodes in place, which copy handles.
+    unsafe {
+        ptr::copy(out.as_ptr(), ret as *mut u8, out.len());
+        *ret.add(out.len()) = 0;
+    }
+    out.len() as c_int
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_htmlescape(html: *const c_char) -> *mut c_char {
+    if html.is_null() {
+        return ptr::null_mut();
+    }
+    // SAFETY: a C string.
+    give(&uri::html_escape(unsafe { c_bytes(html) }), "evhttp_htmlescape")
+}
+
+// --- query strings ------------------------------------------------------------------------
+
+/// Fill `headers` (re-initialised first) from a query string; on a malformed one the list is
+/// left empty and -1 returned.
+///
+/// SAFETY: headers is writable; query is NULL or a C string.
+unsafe fn fill_query(query: Option<&[u8]>, headers: *mut KeyValQ) -> c_int {
+    let Some(q) = query else { return 0 };
+    match uri::parse_query(q) {
+        Ok(pairs) => {
+            for (k, v) in pairs {
+                // SAFETY: headers was initialised by the caller.
+                if !unsafe { headers::add_unchecked(headers, &k, &v) } {
+                    // SAFETY: as above.
+                    unsafe { headers::clear(headers) };
+                    return -1;
+                }
+            }
+            0
+        }
+        Err(()) => -1,
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_parse_query(uri: *const c_char, headers: *mut KeyValQ) -> c_int {
+    if headers.is_null() {
+        return -1;
+    }
+    // SAFETY: the program's list head, overwritten as TAILQ_INIT does.
+    unsafe { headers::init(headers) };
+    // SAFETY: uri is NULL or a C string.
+    let Some(parsed) = (unsafe { opt(uri) }).and_then(|s| Uri::parse(s, 0)) else {
+        return -1;
+    };
+    // SAFETY: headers is initialised.
+    unsafe { fill_query(parsed.query(), headers) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_parse_query_str(uri: *const c_char, headers: *mut KeyValQ) -> c_int {
+    if headers.is_null() {
+        return -1;
+    }
+    // SAFETY: as in evhttp_parse_query; a NULL string is an empty query, as in libevent.
+    unsafe {
+        headers::init(headers);
+        fill_query(opt(uri), headers)
+    }
+}
+
+// --- struct evhttp_uri --------------------------------------------------------------------
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_new() -> *mut Uri {
+    mem::new_object(Uri::new()).unwrap_or_else(|| {
+        log::warn("evhttp_uri_new: calloc");
+        ptr::null_mut()
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_set_flags(uri: *mut Uri, flags: c_uint) {
+    // SAFETY: NULL or a live Uri from evhttp_uri_new/parse.
+    if let Some(u) = unsafe { uri.as_mut() } {
+        u.set_flags(flags);
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_parse_with_flags(source_uri: *const c_char, flags: c_uint) -> *mut Uri {
+    if source_uri.is_null() {
+        log::warn("evhttp_uri_parse_with_flags: strdup: NULL URI");
+        return ptr::null_mut();
+    }
+    // SAFETY: a C string.
+    match Uri::parse(unsafe { c_bytes(source_uri) }, flags) {
+        Some(u) => mem::new_object(u).unwrap_or(ptr::null_mut()),
+        None => ptr::null_mut(),
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_parse(source_uri: *const c_char) -> *mut Uri {
+    // SAFETY: forwarded.
+    unsafe { evhttp_uri_parse_with_flags(source_uri, 0) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_free(uri: *mut Uri) {
+    // SAFETY: NULL or a Uri from evhttp_uri_new/parse, given up here.
+    unsafe { mem::free_object(uri) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_join(uri: *mut Uri, buf: *mut c_char, limit: size_t) -> *mut c_char {
+    if uri.is_null() || buf.is_null() || limit == 0 {
+        return ptr::null_mut();
+    }
+    // SAFETY: a live Uri.
+    let Some(joined) = (unsafe { &*uri }).join() else {
+        return ptr::null_mut();
+    };
+    if joined.len() + 1 > limit {
+        return ptr::null_mut();
+    }
+    // SAFETY: buf has `limit` writable bytes, and joined + NUL fits.
+    unsafe {
+        ptr::copy_nonoverlapping(joined.as_ptr(), buf as *mut u8, joined.len());
+        *buf.add(joined.len()) = 0;
+    }
+    buf
+}
+
+macro_rules! getter {
+    ($name:ident, $ptr:ident) => {
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(uri: *const Uri) -> *const c_char {
+            // SAFETY: NULL or a live Uri.
+            match unsafe { uri.as_ref() } {
+                Some(u) => u.$ptr(),
+                None => ptr::null(),
+            }
+        }
+    };
+}
+
+getter!(evhttp_uri_get_scheme, scheme_ptr);
+getter!(evhttp_uri_get_userinfo, userinfo_ptr);
+getter!(evhttp_uri_get_host, host_ptr);
+getter!(evhttp_uri_get_path, path_ptr);
+getter!(evhttp_uri_get_query, query_ptr);
+getter!(evhttp_uri_get_fragment, fragment_ptr);
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_get_port(uri: *const Uri) -> c_int {
+    // SAFETY: NULL or a live Uri.
+    unsafe { uri.as_ref() }.map_or(-1, |u| u.port())
+}
+
+macro_rules! setter {
+    ($name:ident, $set:ident) => {
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(uri: *mut Uri, value: *const c_char) -> c_int {
+            // SAFETY: NULL or a live Uri.
+            let Some(u) = (unsafe { uri.as_mut() }) else { return -1 };
+            // SAFETY: value is NULL or a C string.
+            match u.$set(unsafe { opt(value) }) {
+                Ok(()) => 0,
+                Err(()) => -1,
+            }
+        }
+    };
+}
+
+setter!(evhttp_uri_set_scheme, set_scheme);
+setter!(evhttp_uri_set_userinfo, set_userinfo);
+setter!(evhttp_uri_set_host, set_host);
+setter!(evhttp_uri_set_path, set_path);
+setter!(evhttp_uri_set_query, set_query);
+setter!(evhttp_uri_set_fragment, set_fragment);
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_set_port(uri: *mut Uri, port: c_int) -> c_int {
+    // SAFETY: NULL or a live Uri.
+    let Some(u) = (unsafe { uri.as_mut() }) else { return -1 };
+    match u.set_port(port) {
+        Ok(()) => 0,
+        Err(()) => -1,
+    }
+}
