@@ -321,3 +321,71 @@ pub unsafe extern "C" fn evhttp_uri_set_port(uri: *mut Uri, port: c_int) -> c_in
         Err(()) => -1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    #[test]
+    fn http_capi_null_arguments_are_harmless() {
+        // SAFETY: every pointer is NULL or a valid C string / buffer; nothing is retained.
+        unsafe {
+            assert!(evhttp_find_header(ptr::null(), c"k".as_ptr()).is_null());
+            assert_eq!(evhttp_remove_header(ptr::null_mut(), c"k".as_ptr()), -1);
+            assert_eq!(evhttp_add_header(ptr::null_mut(), c"k".as_ptr(), c"v".as_ptr()), -1);
+            evhttp_clear_headers(ptr::null_mut());
+            assert!(evhttp_encode_uri(ptr::null()).is_null());
+            assert!(evhttp_uriencode(ptr::null(), 3, 1).is_null());
+            assert!(evhttp_decode_uri(ptr::null()).is_null());
+            assert!(evhttp_uridecode(ptr::null(), 1, ptr::null_mut()).is_null());
+            assert!(evhttp_htmlescape(ptr::null()).is_null());
+            assert_eq!(evhttp_decode_uri_internal(ptr::null(), 3, ptr::null_mut(), 0), -1);
+            assert_eq!(evhttp_parse_query(c"/?a=1".as_ptr(), ptr::null_mut()), -1);
+            assert_eq!(evhttp_parse_query_str(c"a=1".as_ptr(), ptr::null_mut()), -1);
+            assert!(evhttp_uri_parse(ptr::null()).is_null());
+            evhttp_uri_free(ptr::null_mut());
+            evhttp_uri_set_flags(ptr::null_mut(), 1);
+            assert!(evhttp_uri_get_scheme(ptr::null()).is_null());
+            assert!(evhttp_uri_get_host(ptr::null()).is_null());
+            assert_eq!(evhttp_uri_get_port(ptr::null()), -1);
+            assert_eq!(evhttp_uri_set_host(ptr::null_mut(), c"h".as_ptr()), -1);
+            assert_eq!(evhttp_uri_set_port(ptr::null_mut(), 1), -1);
+            let mut buf = [0 as c_char; 8];
+            assert!(evhttp_uri_join(ptr::null_mut(), buf.as_mut_ptr(), 8).is_null());
+            let u = evhttp_uri_new();
+            assert!(evhttp_uri_join(u, ptr::null_mut(), 8).is_null());
+            assert!(evhttp_uri_join(u, buf.as_mut_ptr(), 0).is_null());
+            evhttp_uri_free(u);
+        }
+    }
+
+    #[test]
+    fn http_capi_round_trip() {
+        // SAFETY: valid C strings; results freed with the allocator that made them.
+        unsafe {
+            let u = evhttp_uri_parse(c"http://u@[::1]:8080/a%20b?x=1#f".as_ptr());
+            assert!(!u.is_null());
+            assert_eq!(CStr::from_ptr(evhttp_uri_get_host(u)).to_bytes(), b"[::1]");
+            assert_eq!(evhttp_uri_get_port(u), 8080);
+            let mut buf = [0 as c_char; 64];
+            let j = evhttp_uri_join(u, buf.as_mut_ptr(), buf.len());
+            assert_eq!(CStr::from_ptr(j).to_bytes(), b"http://u@[::1]:8080/a%20b?x=1#f");
+            let mut q = KeyValQ::unlinked();
+            assert_eq!(evhttp_parse_query(c"http://h/?a=1+2&b=%41".as_ptr(), &mut q), 0);
+            assert_eq!(CStr::from_ptr(evhttp_find_header(&q, c"B".as_ptr())).to_bytes(), b"A");
+            assert_eq!(CStr::from_ptr(evhttp_find_header(&q, c"a".as_ptr())).to_bytes(), b"1 2");
+            assert_eq!(evhttp_parse_query_str(c"a=1&b".as_ptr(), &mut q), -1);
+            assert!(q.first.is_null());
+            let mut n = 0usize;
+            let d = evhttp_uridecode(c"%41+".as_ptr(), 1, &mut n);
+            assert_eq!(n, 2);
+            assert_eq!(CStr::from_ptr(d).to_bytes(), b"A ");
+            mem::free(d as *mut libc::c_void);
+            let mut out = [0 as c_char; 8];
+            assert_eq!(evhttp_decode_uri_internal(c"a+b?+".as_ptr(), 5, out.as_mut_ptr(), -1), 5);
+            assert_eq!(CStr::from_ptr(out.as_ptr()).to_bytes(), b"a+b? ");
+            evhttp_uri_free(u);
+        }
+    }
+}
