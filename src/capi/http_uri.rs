@@ -170,7 +170,7 @@ unsafe fn fill_query(query: Option<&[u8]>, headers: *mut KeyValQ) -> c_int {
             }
             0
         }
-        Err(()) => -1,
+        Err(_) => -1,
     }
 }
 
@@ -299,7 +299,7 @@ macro_rules! setter {
             // SAFETY: value is NULL or a C string.
             match u.$set(unsafe { opt(value) }) {
                 Ok(()) => 0,
-                Err(()) => -1,
+                Err(_) => -1,
             }
         }
     };
@@ -318,7 +318,7 @@ pub unsafe extern "C" fn evhttp_uri_set_port(uri: *mut Uri, port: c_int) -> c_in
     let Some(u) = (unsafe { uri.as_mut() }) else { return -1 };
     match u.set_port(port) {
         Ok(()) => 0,
-        Err(()) => -1,
+        Err(_) => -1,
     }
 }
 

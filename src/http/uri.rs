@@ -17,6 +17,13 @@ pub const URI_NONCONFORMANT: u32 = 0x01;
 
 const SUBDELIMS: &[u8] = b"!$&'()*+,;=";
 
+/// A value (or query string) outside its grammar; nothing was changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Invalid;
+
+/// (key, decoded value) pairs of a query string, in order.
+pub type QueryPairs = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// RFC 3986 "unreserved": ALPHA / DIGIT / "-" / "." / "_" / "~".
 pub fn is_unreserved(b: u8) -> bool {
     is_alnum(b) || matches!(b, b'-' | b'.' | b'_' | b'~')
@@ -119,7 +126,7 @@ pub fn html_escape(bytes: &[u8]) -> Vec<u8> {
 /// written; values are percent-decoded with '+' as space. An empty query is no pairs; an
 /// element without '=' or with an empty key (so also "a=1&&b=2") makes the whole query
 /// malformed. One trailing '&' is allowed.
-pub fn parse_query(query: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, ()> {
+pub fn parse_query(query: &[u8]) -> Result<QueryPairs, Invalid> {
     let query = c_prefix(query);
     let mut out = Vec::new();
     let mut rest = query;
@@ -129,9 +136,9 @@ pub fn parse_query(query: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, ()> {
             None => (rest, &rest[rest.len()..]),
         };
         rest = next;
-        let eq = element.iter().position(|&b| b == b'=').ok_or(())?;
+        let eq = element.iter().position(|&b| b == b'=').ok_or(Invalid)?;
         if eq == 0 {
-            return Err(());
+            return Err(Invalid);
         }
         out.push((element[..eq].to_vec(), decode(&element[eq + 1..], true)));
     }
@@ -496,40 +503,40 @@ impl Uri {
     // Setters: None clears the part; a value outside the part's grammar is refused (Err)
     // and leaves the part unchanged. Values stop at the first NUL, as in C.
 
-    pub fn set_scheme(&mut self, v: Option<&[u8]>) -> Result<(), ()> {
+    pub fn set_scheme(&mut self, v: Option<&[u8]>) -> Result<(), Invalid> {
         set_checked(&mut self.scheme, v, scheme_ok)
     }
-    pub fn set_userinfo(&mut self, v: Option<&[u8]>) -> Result<(), ()> {
+    pub fn set_userinfo(&mut self, v: Option<&[u8]>) -> Result<(), Invalid> {
         set_checked(&mut self.userinfo, v, userinfo_ok)
     }
-    pub fn set_host(&mut self, v: Option<&[u8]>) -> Result<(), ()> {
+    pub fn set_host(&mut self, v: Option<&[u8]>) -> Result<(), Invalid> {
         set_checked(&mut self.host, v, host_ok)
     }
     /// Any port from -1 ("none") up is taken; values above 65535 too, as in libevent.
-    pub fn set_port(&mut self, port: i32) -> Result<(), ()> {
+    pub fn set_port(&mut self, port: i32) -> Result<(), Invalid> {
         if port < -1 {
-            return Err(());
+            return Err(Invalid);
         }
         self.port = port;
         Ok(())
     }
-    pub fn set_path(&mut self, v: Option<&[u8]>) -> Result<(), ()> {
+    pub fn set_path(&mut self, v: Option<&[u8]>) -> Result<(), Invalid> {
         let flags = self.flags;
         set_checked(&mut self.path, v, |p| end_of_part(p, 0, Part::Path, flags) == p.len())
     }
-    pub fn set_query(&mut self, v: Option<&[u8]>) -> Result<(), ()> {
+    pub fn set_query(&mut self, v: Option<&[u8]>) -> Result<(), Invalid> {
         let flags = self.flags;
         set_checked(&mut self.query, v, |p| end_of_part(p, 0, Part::Query, flags) == p.len())
     }
-    pub fn set_fragment(&mut self, v: Option<&[u8]>) -> Result<(), ()> {
+    pub fn set_fragment(&mut self, v: Option<&[u8]>) -> Result<(), Invalid> {
         let flags = self.flags;
         set_checked(&mut self.fragment, v, |p| end_of_part(p, 0, Part::Fragment, flags) == p.len())
     }
 }
 
-fn set_checked(slot: &mut Option<CString>, v: Option<&[u8]>, ok: impl Fn(&[u8]) -> bool) -> Result<(), ()> {
+fn set_checked(slot: &mut Option<CString>, v: Option<&[u8]>, ok: impl Fn(&[u8]) -> bool) -> Result<(), Invalid> {
     match v.map(c_prefix) {
-        Some(b) if !ok(b) => Err(()),
+        Some(b) if !ok(b) => Err(Invalid),
         Some(b) => {
             *slot = Some(cs(b));
             Ok(())
