@@ -8,6 +8,7 @@ pub mod bufferevent_ssl;
 pub mod event;
 pub mod thread;
 pub mod event_compat;
+pub mod http;
 pub mod http_uri;
 pub mod internal;
 pub mod listener;

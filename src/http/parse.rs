@@ -1,0 +1,328 @@
+//! Reading HTTP messages out of an evbuffer: the first line (request or status line), the header
+//! block, and chunked bodies. Each step consumes what it understands and reports one of
+//! libevent's `enum message_read_status` values.
+
+use super::ffi::*;
+use super::request::*;
+use crate::core::mem;
+use libc::{c_char, c_int, c_void};
+use std::ptr;
+
+/// enum message_read_status
+pub const ALL_DATA_READ: c_int = 1;
+pub const MORE_DATA_EXPECTED: c_int = 0;
+pub const DATA_CORRUPTED: c_int = -1;
+pub const REQUEST_CANCELED: c_int = -2;
+pub const DATA_TOO_LONG: c_int = -3;
+
+/// The header-size limit that applies to this request.
+///
+/// SAFETY: req is live.
+unsafe fn max_headers(req: *const RequestC) -> usize {
+    // SAFETY: per the function contract; evcon is NULL or live.
+    unsafe {
+        let c = (*req).evcon;
+        if c.is_null() { usize::MAX } else { (*c).max_headers_size }
+    }
+}
+
+/// One CRLF/LF-terminated line, without its ending, owned by us.
+///
+/// SAFETY: buf is live.
+unsafe fn read_line(buf: *mut Evbuffer) -> Option<Vec<u8>> {
+    let mut n = 0usize;
+    // SAFETY: per the function contract.
+    unsafe {
+        let p = evbuffer_readln(buf, &mut n, EOL_CRLF);
+        if p.is_null() {
+            return None;
+        }
+        let v = std::slice::from_raw_parts(p as *const u8, n).to_vec();
+        mem::free(p as *mut c_void);
+        Some(v)
+    }
+}
+
+/// "HTTP/<major>.<minor>" with one-digit-or-more numbers and nothing after.
+fn parse_version(s: &[u8]) -> Option<(c_char, c_char)> {
+    let rest = s.strip_prefix(b"HTTP/")?;
+    let dot = rest.iter().position(|&c| c == b'.')?;
+    let (a, b) = (&rest[..dot], &rest[dot + 1..]);
+    let num = |d: &[u8]| -> Option<i64> {
+        if d.is_empty() || d.len() > 9 || !d.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(d).ok()?.parse().ok()
+    };
+    let (ma, mi) = (num(a)?, num(b)?);
+    Some((ma as c_char, mi as c_char))
+}
+
+/// The request line: METHOD SP URI SP VERSION. The URI may itself hold spaces: the version is
+/// after the last one.
+///
+/// SAFETY: req is live.
+unsafe fn parse_request_line(req: *mut RequestC, line: &[u8]) -> bool {
+    let Some(sp) = line.iter().position(|&c| c == b' ') else { return false };
+    let method = &line[..sp];
+    let rest = &line[sp + 1..];
+    let Some(last) = rest.iter().rposition(|&c| c == b' ') else { return false };
+    if last == 0 {
+        return false;
+    }
+    let (uri, version) = (&rest[..last], &rest[last + 1..]);
+    let Some((major, minor)) = parse_version(version) else { return false };
+    if uri.is_empty() || uri.contains(&0) {
+        return false;
+    }
+    // SAFETY: per the function contract.
+    unsafe {
+        let r = &mut *req;
+        r.type_ = method_type(method);
+        r.major = major;
+        r.minor = minor;
+        if !set_string(&mut r.uri, uri) {
+            return false;
+        }
+        let parsed = evhttp_uri_parse_with_flags(r.uri, URI_NONCONFORMANT);
+        if parsed.is_null() {
+            return false;
+        }
+        if !r.uri_elems.is_null() {
+            evhttp_uri_free(r.uri_elems);
+        }
+        r.uri_elems = parsed;
+        // An absolute http URI for a host we do not serve is a proxy request.
+        let scheme = evhttp_uri_get_scheme(parsed);
+        let host = evhttp_uri_get_host(parsed);
+        if !scheme.is_null() && !host.is_null() {
+            let s = std::ffi::CStr::from_ptr(scheme).to_bytes();
+            if (s.eq_ignore_ascii_case(b"http") || s.eq_ignore_ascii_case(b"https"))
+                && !super::server::serves_host(r.evcon, std::ffi::CStr::from_ptr(host).to_bytes())
+            {
+                r.flags |= PROXY_REQUEST;
+            }
+        }
+    }
+    true
+}
+
+/// The status line: VERSION SP CODE [SP REASON].
+///
+/// SAFETY: req is live.
+unsafe fn parse_response_line(req: *mut RequestC, line: &[u8]) -> bool {
+    let mut parts = line.splitn(3, |&c| c == b' ');
+    let version = parts.next().unwrap_or(b"");
+    let Some(number) = parts.next() else { return false };
+    let reason = parts.next().unwrap_or(b"");
+    let Some((major, minor)) = parse_version(version) else { return false };
+    if number.len() != 3 || !number.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let code = (number[0] - b'0') as c_int * 100 + (number[1] - b'0') as c_int * 10 + (number[2] - b'0') as c_int;
+    if !(100..=999).contains(&code) {
+        return false;
+    }
+    // SAFETY: per the function contract.
+    unsafe {
+        let r = &mut *req;
+        r.major = major;
+        r.minor = minor;
+        r.response_code = code;
+        set_string(&mut r.response_code_line, reason)
+    }
+}
+
+/// evhttp_parse_firstline_: read the request or status line (which one by req->kind).
+///
+/// SAFETY: req and buf are live.
+pub unsafe fn firstline(req: *mut RequestC, buf: *mut Evbuffer) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        let limit = max_headers(req);
+        let Some(line) = read_line(buf) else {
+            if evbuffer_get_length(buf) > limit {
+                return DATA_TOO_LONG;
+            }
+            return MORE_DATA_EXPECTED;
+        };
+        (*req).headers_size = line.len();
+        if line.len() > limit {
+            return DATA_TOO_LONG;
+        }
+        let ok = if (*req).kind == KIND_REQUEST { parse_request_line(req, &line) } else { parse_response_line(req, &line) };
+        if ok { ALL_DATA_READ } else { DATA_CORRUPTED }
+    }
+}
+
+/// Trim spaces and tabs at both ends.
+fn trim_lws(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Append a continuation line to the last header in the list.
+///
+/// SAFETY: q is a live header list.
+unsafe fn append_to_last(q: *mut KeyValQ, more: &[u8]) -> bool {
+    // SAFETY: per the function contract; the list links are well formed.
+    unsafe {
+        let mut last: *mut KeyVal = ptr::null_mut();
+        let mut e = (*q).first;
+        while !e.is_null() {
+            last = e;
+            e = (*e).next;
+        }
+        if last.is_null() {
+            return false;
+        }
+        let old = std::ffi::CStr::from_ptr((*last).value).to_bytes();
+        let mut v = old.to_vec();
+        if !v.is_empty() {
+            v.push(b' ');
+        }
+        v.extend_from_slice(trim_lws(more));
+        set_string(&mut (*last).value, &v)
+    }
+}
+
+/// evhttp_parse_headers_: read header lines into req->input_headers up to the empty line.
+///
+/// SAFETY: req and buf are live.
+pub unsafe fn headers(req: *mut RequestC, buf: *mut Evbuffer) -> c_int {
+    // SAFETY: per the function contract.
+    unsafe {
+        let limit = max_headers(req);
+        let q = (*req).input_headers;
+        loop {
+            let Some(line) = read_line(buf) else {
+                if evbuffer_get_length(buf) > limit || (*req).headers_size + evbuffer_get_length(buf) > limit {
+                    return DATA_TOO_LONG;
+                }
+                return MORE_DATA_EXPECTED;
+            };
+            (*req).headers_size += line.len();
+            if (*req).headers_size > limit {
+                return DATA_TOO_LONG;
+            }
+            if line.is_empty() {
+                return ALL_DATA_READ;
+            }
+            if line[0] == b' ' || line[0] == b'\t' {
+                if !append_to_last(q, &line) {
+                    return DATA_CORRUPTED;
+                }
+                continue;
+            }
+            let Some(colon) = line.iter().position(|&c| c == b':') else { return DATA_CORRUPTED };
+            let key = &line[..colon];
+            let value = trim_lws(&line[colon + 1..]);
+            if key.contains(&0) || value.contains(&0) {
+                return DATA_CORRUPTED;
+            }
+            let (Ok(k), Ok(v)) = (std::ffi::CString::new(key), std::ffi::CString::new(value)) else {
+                return DATA_CORRUPTED;
+            };
+            if evhttp_add_header(q, k.as_ptr(), v.as_ptr()) != 0 {
+                return DATA_CORRUPTED;
+            }
+        }
+    }
+}
+
+/// How the body of a message is delimited.
+pub enum BodyLength {
+    /// This many bytes.
+    Length(i64),
+    /// Until the peer closes.
+    UntilClose,
+}
+
+/// Content-Length / Connection rules for a non-chunked body; None when they contradict.
+///
+/// SAFETY: req is live.
+pub unsafe fn body_length(req: *const RequestC) -> Option<BodyLength> {
+    // SAFETY: per the function contract.
+    unsafe {
+        let q = (*req).input_headers;
+        let cl = header(q, "Content-Length");
+        let conn = header(q, "Connection");
+        match (cl, conn) {
+            (None, None) => Some(BodyLength::UntilClose),
+            (None, Some(c)) if !c.eq_ignore_ascii_case(b"close") => {
+                crate::core::log::warn(&format!(
+                    "evhttp_get_body_length: we got no content length, but the server wants to keep the connection open: {}.",
+                    String::from_utf8_lossy(c)
+                ));
+                None
+            }
+            (None, Some(_)) => Some(BodyLength::UntilClose),
+            (Some(v), _) => {
+                let s = std::str::from_utf8(v).ok()?;
+                let n: i64 = s.parse().ok()?;
+                if n < 0 || s.starts_with('+') {
+                    return None;
+                }
+                Some(BodyLength::Length(n))
+            }
+        }
+    }
+}
+
+/// The size line of a chunk: hex digits, optionally followed by ";extension".
+pub fn chunk_size(line: &[u8]) -> Option<i64> {
+    let end = line.iter().position(|&c| c == b';').unwrap_or(line.len());
+    let digits = trim_lws(&line[..end]);
+    if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    i64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+/// Read the next chunk size line; None when no full line is buffered yet. Empty lines (the CRLF
+/// that ends the previous chunk's data) are skipped.
+///
+/// SAFETY: buf is live.
+pub unsafe fn next_chunk_line(buf: *mut Evbuffer) -> Option<Vec<u8>> {
+    loop {
+        // SAFETY: per the function contract.
+        let line = unsafe { read_line(buf) }?;
+        if !line.is_empty() {
+            return Some(line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(parse_version(b"HTTP/1.1"), Some((1, 1)));
+        assert_eq!(parse_version(b"HTTP/1.0"), Some((1, 0)));
+        assert_eq!(parse_version(b"HTTP/1.1x"), None);
+        assert_eq!(parse_version(b"HTTP/1"), None);
+        assert_eq!(parse_version(b"http/1.1"), None);
+    }
+
+    #[test]
+    fn chunk_sizes() {
+        assert_eq!(chunk_size(b"1a"), Some(26));
+        assert_eq!(chunk_size(b"0"), Some(0));
+        assert_eq!(chunk_size(b"ff;name=v"), Some(255));
+        assert_eq!(chunk_size(b"-1"), None);
+        assert_eq!(chunk_size(b"zz"), None);
+    }
+
+    #[test]
+    fn lws() {
+        assert_eq!(trim_lws(b" \t a b \t"), b"a b");
+        assert_eq!(trim_lws(b"   "), b"");
+    }
+}

@@ -1,0 +1,408 @@
+//! `struct evhttp_request`: the public 216-byte layout of event2/http_struct.h (transmission and
+//! others read its fields directly), followed in the same allocation by state only we use.
+
+use super::ffi::*;
+use crate::core::mem;
+use libc::{c_char, c_int, c_void};
+use std::ptr;
+
+pub type RequestCb = unsafe extern "C" fn(*mut RequestC, *mut c_void);
+pub type HeaderCb = unsafe extern "C" fn(*mut RequestC, *mut c_void) -> c_int;
+pub type ErrorCb = unsafe extern "C" fn(c_int, *mut c_void);
+
+/// enum evhttp_request_kind
+pub const KIND_REQUEST: c_int = 0;
+pub const KIND_RESPONSE: c_int = 1;
+
+/// Request flags (http_struct.h).
+pub const REQ_OWN_CONNECTION: c_int = 0x0001;
+pub const PROXY_REQUEST: c_int = 0x0002;
+pub const USER_OWNED: c_int = 0x0004;
+pub const REQ_DEFER_FREE: c_int = 0x0008;
+pub const REQ_NEEDS_FREE: c_int = 0x0010;
+
+/// enum evhttp_cmd_type
+pub const REQ_GET: c_int = 1 << 0;
+pub const REQ_POST: c_int = 1 << 1;
+pub const REQ_HEAD: c_int = 1 << 2;
+pub const REQ_PUT: c_int = 1 << 3;
+pub const REQ_DELETE: c_int = 1 << 4;
+pub const REQ_OPTIONS: c_int = 1 << 5;
+pub const REQ_TRACE: c_int = 1 << 6;
+pub const REQ_CONNECT: c_int = 1 << 7;
+pub const REQ_PATCH: c_int = 1 << 8;
+
+/// enum evhttp_request_error
+pub const ERR_TIMEOUT: c_int = 0;
+pub const ERR_EOF: c_int = 1;
+pub const ERR_INVALID_HEADER: c_int = 2;
+pub const ERR_BUFFER_ERROR: c_int = 3;
+pub const ERR_REQUEST_CANCEL: c_int = 4;
+pub const ERR_DATA_TOO_LONG: c_int = 5;
+
+/// The public part, field for field as http_struct.h.
+#[repr(C)]
+pub struct RequestC {
+    pub tqe_next: *mut RequestC,
+    pub tqe_prev: *mut *mut RequestC,
+    pub evcon: *mut super::connection::Connection,
+    pub flags: c_int,
+    pub input_headers: *mut KeyValQ,
+    pub output_headers: *mut KeyValQ,
+    pub remote_host: *mut c_char,
+    pub remote_port: u16,
+    pub host_cache: *mut c_char,
+    pub kind: c_int,
+    pub type_: c_int,
+    pub headers_size: usize,
+    pub body_size: usize,
+    pub uri: *mut c_char,
+    pub uri_elems: *mut Uri,
+    pub major: c_char,
+    pub minor: c_char,
+    pub response_code: c_int,
+    pub response_code_line: *mut c_char,
+    pub input_buffer: *mut Evbuffer,
+    pub ntoread: i64,
+    /// bit 0 chunked, bit 1 userdone
+    pub bits: u8,
+    pub output_buffer: *mut Evbuffer,
+    pub cb: Option<RequestCb>,
+    pub cb_arg: *mut c_void,
+    pub chunk_cb: Option<RequestCb>,
+    pub header_cb: Option<HeaderCb>,
+    pub error_cb: Option<ErrorCb>,
+    pub on_complete_cb: Option<RequestCb>,
+    pub on_complete_cb_arg: *mut c_void,
+}
+
+const _: () = assert!(std::mem::size_of::<RequestC>() == 216);
+const _: () = assert!(std::mem::offset_of!(RequestC, ntoread) == 136);
+const _: () = assert!(std::mem::offset_of!(RequestC, output_buffer) == 152);
+const _: () = assert!(std::mem::offset_of!(RequestC, on_complete_cb_arg) == 208);
+
+/// The whole object: public part first so `struct evhttp_request *` is a `*mut Request`.
+#[repr(C)]
+pub struct Request {
+    pub c: RequestC,
+    /// The server handed it to the program's callback (it may be holding it to reply later).
+    pub delivered: bool,
+}
+
+impl RequestC {
+    pub fn chunked(&self) -> bool {
+        self.bits & 1 != 0
+    }
+    pub fn set_chunked(&mut self, on: bool) {
+        self.bits = (self.bits & !1) | on as u8;
+    }
+    pub fn userdone(&self) -> bool {
+        self.bits & 2 != 0
+    }
+    pub fn set_userdone(&mut self, on: bool) {
+        self.bits = (self.bits & !2) | ((on as u8) << 1);
+    }
+    /// HTTP version strictly before major.minor.
+    pub fn version_before(&self, major: c_char, minor: c_char) -> bool {
+        self.major < major || (self.major == major && self.minor < minor)
+    }
+}
+
+/// evhttp_request_new: empty header lists and buffers, HTTP/1.1 until told otherwise.
+pub fn new(cb: Option<RequestCb>, arg: *mut c_void) -> *mut RequestC {
+    let inh = headers_new();
+    let outh = headers_new();
+    // SAFETY: evbuffer_new has no preconditions.
+    let (inb, outb) = (evbuffer_new(), evbuffer_new());
+    let fail = |_: ()| {
+        // SAFETY: each is NULL or freshly made by us.
+        unsafe {
+            headers_free(inh);
+            headers_free(outh);
+            if !inb.is_null() {
+                evbuffer_free(inb);
+            }
+            if !outb.is_null() {
+                evbuffer_free(outb);
+            }
+        }
+        ptr::null_mut()
+    };
+    if inh.is_null() || outh.is_null() || inb.is_null() || outb.is_null() {
+        crate::core::log::warn("evhttp_request_new: out of memory");
+        return fail(());
+    }
+    let value = Request {
+        c: RequestC {
+            tqe_next: ptr::null_mut(),
+            tqe_prev: ptr::null_mut(),
+            evcon: ptr::null_mut(),
+            flags: 0,
+            input_headers: inh,
+            output_headers: outh,
+            remote_host: ptr::null_mut(),
+            remote_port: 0,
+            host_cache: ptr::null_mut(),
+            kind: KIND_RESPONSE,
+            type_: 0,
+            headers_size: 0,
+            body_size: 0,
+            uri: ptr::null_mut(),
+            uri_elems: ptr::null_mut(),
+            major: 1,
+            minor: 1,
+            response_code: 0,
+            response_code_line: ptr::null_mut(),
+            input_buffer: inb,
+            ntoread: 0,
+            bits: 0,
+            output_buffer: outb,
+            cb,
+            cb_arg: arg,
+            chunk_cb: None,
+            header_cb: None,
+            error_cb: None,
+            on_complete_cb: None,
+            on_complete_cb_arg: ptr::null_mut(),
+        },
+        delivered: false,
+    };
+    match mem::new_object(value) {
+        Some(p) => p as *mut RequestC,
+        None => fail(()),
+    }
+}
+
+/// Release everything the request holds. A request inside a chunk callback is only marked and
+/// freed when the callback returns.
+///
+/// SAFETY: req is a live request from `new`, not used afterwards unless it was only marked.
+pub unsafe fn free(req: *mut RequestC) {
+    // SAFETY: per the function contract.
+    unsafe {
+        if (*req).flags & REQ_DEFER_FREE != 0 {
+            (*req).flags |= REQ_NEEDS_FREE;
+            return;
+        }
+        let r = &mut *req;
+        mem::free(r.remote_host as *mut c_void);
+        mem::free(r.uri as *mut c_void);
+        if !r.uri_elems.is_null() {
+            evhttp_uri_free(r.uri_elems);
+        }
+        mem::free(r.response_code_line as *mut c_void);
+        mem::free(r.host_cache as *mut c_void);
+        headers_free(r.input_headers);
+        headers_free(r.output_headers);
+        evbuffer_free(r.input_buffer);
+        evbuffer_free(r.output_buffer);
+        mem::free_object(req as *mut Request);
+    }
+}
+
+/// Free unless the program took ownership with evhttp_request_own.
+///
+/// SAFETY: req is live.
+pub unsafe fn free_auto(req: *mut RequestC) {
+    // SAFETY: per the function contract.
+    unsafe {
+        if (*req).flags & USER_OWNED == 0 {
+            free(req);
+        }
+    }
+}
+
+/// A fresh, empty `struct evkeyvalq` (TAILQ_INIT).
+pub fn headers_new() -> *mut KeyValQ {
+    let p = mem::malloc(std::mem::size_of::<KeyValQ>()) as *mut KeyValQ;
+    if !p.is_null() {
+        // SAFETY: p is a fresh allocation of the right size.
+        unsafe {
+            (*p).first = ptr::null_mut();
+            (*p).last = &raw mut (*p).first;
+        }
+    }
+    p
+}
+
+/// SAFETY: q is NULL or from headers_new.
+pub unsafe fn headers_free(q: *mut KeyValQ) {
+    if !q.is_null() {
+        // SAFETY: per the function contract.
+        unsafe {
+            evhttp_clear_headers(q);
+            mem::free(q as *mut c_void);
+        }
+    }
+}
+
+/// Replace a C-string field with a copy of `bytes`.
+///
+/// SAFETY: field holds NULL or a string from the library allocator.
+pub unsafe fn set_string(field: &mut *mut c_char, bytes: &[u8]) -> bool {
+    let p = mem::strdup_bytes(bytes);
+    if p.is_null() {
+        return false;
+    }
+    mem::free(*field as *mut c_void);
+    *field = p;
+    true
+}
+
+/// The phrase for a status code when the program gives none.
+pub fn reason_phrase(code: c_int) -> &'static str {
+    let known = match code {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        305 => "Use Proxy",
+        307 => "Temporary Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Time-out",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Request Entity Too Large",
+        414 => "Request-URI Too Large",
+        415 => "Unsupported Media Type",
+        416 => "Requested range not satisfiable",
+        417 => "Expectation Failed",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Time-out",
+        505 => "HTTP Version not supported",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known;
+    }
+    match code / 100 {
+        1 => "Informational",
+        2 => "Success",
+        3 => "Redirection",
+        4 => "Client Error",
+        5 => "Server Error",
+        _ => "Unknown Status Code",
+    }
+}
+
+/// The method name for a command type, or None for an unknown one.
+pub fn method_name(t: c_int) -> Option<&'static str> {
+    Some(match t {
+        REQ_GET => "GET",
+        REQ_POST => "POST",
+        REQ_HEAD => "HEAD",
+        REQ_PUT => "PUT",
+        REQ_DELETE => "DELETE",
+        REQ_OPTIONS => "OPTIONS",
+        REQ_TRACE => "TRACE",
+        REQ_CONNECT => "CONNECT",
+        REQ_PATCH => "PATCH",
+        _ => return None,
+    })
+}
+
+/// The command type a method name stands for (case-sensitive, as HTTP says), 0 if unknown.
+pub fn method_type(name: &[u8]) -> c_int {
+    match name {
+        b"GET" => REQ_GET,
+        b"POST" => REQ_POST,
+        b"HEAD" => REQ_HEAD,
+        b"PUT" => REQ_PUT,
+        b"DELETE" => REQ_DELETE,
+        b"OPTIONS" => REQ_OPTIONS,
+        b"TRACE" => REQ_TRACE,
+        b"CONNECT" => REQ_CONNECT,
+        b"PATCH" => REQ_PATCH,
+        _ => 0,
+    }
+}
+
+/// Methods whose requests may carry a body (TRACE and HEAD never do).
+pub fn method_may_have_body(t: c_int) -> bool {
+    !matches!(t, REQ_TRACE | REQ_HEAD) && method_name(t).is_some()
+}
+
+/// A response to this request carries a body (not HEAD, 1xx, 204 or 304).
+pub fn response_needs_body(r: &RequestC) -> bool {
+    r.response_code != 204 && r.response_code != 304 && !(100..200).contains(&r.response_code) && r.type_ != REQ_HEAD
+}
+
+/// A header's value as bytes, if present.
+///
+/// SAFETY: q is a live header list.
+pub unsafe fn header<'a>(q: *const KeyValQ, key: &str) -> Option<&'a [u8]> {
+    let k = std::ffi::CString::new(key).ok()?;
+    // SAFETY: per the function contract; the value lives as long as the list entry.
+    unsafe {
+        let v = evhttp_find_header(q, k.as_ptr());
+        if v.is_null() {
+            None
+        } else {
+            Some(std::ffi::CStr::from_ptr(v).to_bytes())
+        }
+    }
+}
+
+/// Add a header from Rust strings; false on failure.
+///
+/// SAFETY: q is a live header list.
+pub unsafe fn add_header(q: *mut KeyValQ, key: &str, value: &[u8]) -> bool {
+    let (Ok(k), Ok(v)) = (std::ffi::CString::new(key), std::ffi::CString::new(value)) else { return false };
+    // SAFETY: per the function contract.
+    unsafe { evhttp_add_header(q, k.as_ptr(), v.as_ptr()) == 0 }
+}
+
+/// SAFETY: q is a live header list.
+pub unsafe fn remove_header(q: *mut KeyValQ, key: &str) {
+    if let Ok(k) = std::ffi::CString::new(key) {
+        // SAFETY: per the function contract.
+        unsafe { evhttp_remove_header(q, k.as_ptr()) };
+    }
+}
+
+/// "Connection: close" (or "Proxy-Connection: close" for a proxy request) in `q`.
+///
+/// SAFETY: q is a live header list.
+pub unsafe fn is_connection_close(flags: c_int, q: *const KeyValQ) -> bool {
+    let name = if flags & PROXY_REQUEST != 0 { "Proxy-Connection" } else { "Connection" };
+    // SAFETY: per the function contract.
+    matches!(unsafe { header(q, name) }, Some(v) if v.eq_ignore_ascii_case(b"close"))
+}
+
+/// "Connection: keep-alive" in `q`.
+///
+/// SAFETY: q is a live header list.
+pub unsafe fn is_connection_keepalive(q: *const KeyValQ) -> bool {
+    // SAFETY: per the function contract.
+    matches!(unsafe { header(q, "Connection") }, Some(v) if v.eq_ignore_ascii_case(b"keep-alive"))
+}
+
+/// The request or its answer asked to close the connection.
+///
+/// SAFETY: req is live.
+pub unsafe fn wants_close(req: *const RequestC) -> bool {
+    // SAFETY: per the function contract.
+    unsafe { is_connection_close((*req).flags, (*req).input_headers) || is_connection_close((*req).flags, (*req).output_headers) }
+}
