@@ -116,13 +116,12 @@ unsafe fn parse_response_line(req: *mut RequestC, line: &[u8]) -> bool {
     let Some(number) = parts.next() else { return false };
     let reason = parts.next().unwrap_or(b"");
     let Some((major, minor)) = parse_version(version) else { return false };
-    if number.len() != 3 || !number.iter().all(u8::is_ascii_digit) {
+    // Any decimal number is taken as the code, as libevent does (range checks are the
+    // program's business).
+    if number.is_empty() || number.len() > 9 || !number.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let code = (number[0] - b'0') as c_int * 100 + (number[1] - b'0') as c_int * 10 + (number[2] - b'0') as c_int;
-    if !(100..=999).contains(&code) {
-        return false;
-    }
+    let code: c_int = std::str::from_utf8(number).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     // SAFETY: per the function contract.
     unsafe {
         let r = &mut *req;
