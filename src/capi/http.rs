@@ -5,7 +5,7 @@ use crate::core::base::EventBase;
 use crate::core::mem;
 use crate::http::connection::{self as conn, ConnCb, Connection};
 use crate::http::ffi::{Bufferevent, EvdnsBase, Evbuffer, KeyValQ, Listener, Uri};
-use crate::http::request::{self as rq, ErrorCb, HeaderCb, RequestC, RequestCb};
+use crate::http::request::{self as rq, CmdType, ErrorCb, HeaderCb, RequestC, RequestCb, RequestError};
 use crate::http::server::{self, BevCb, BoundSocket, Http};
 use crate::http::{message, parse};
 use libc::{c_char, c_int, c_void, sockaddr, ssize_t, timeval};
@@ -540,7 +540,7 @@ pub unsafe extern "C" fn evhttp_connection_get_addr(evcon: *mut Connection) -> *
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evhttp_make_request(evcon: *mut Connection, req: *mut RequestC, type_: c_int, uri: *const c_char) -> c_int {
+pub unsafe extern "C" fn evhttp_make_request(evcon: *mut Connection, req: *mut RequestC, type_: CmdType, uri: *const c_char) -> c_int {
     if req.is_null() {
         return -1;
     }
@@ -562,7 +562,7 @@ pub unsafe extern "C" fn evhttp_cancel_request(req: *mut RequestC) {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evhttp_connection_fail_(evcon: *mut Connection, error: c_int) {
+pub unsafe extern "C" fn evhttp_connection_fail_(evcon: *mut Connection, error: RequestError) {
     if !evcon.is_null() {
         // SAFETY: a live connection.
         unsafe { conn::fail(evcon, error) }
@@ -646,7 +646,7 @@ pub unsafe extern "C" fn evhttp_request_get_evhttp_uri(req: *const RequestC) -> 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evhttp_request_get_command(req: *const RequestC) -> c_int {
+pub unsafe extern "C" fn evhttp_request_get_command(req: *const RequestC) -> CmdType {
     // SAFETY: req NULL or live.
     unsafe { req.as_ref().map_or(0, |r| r.type_) }
 }

@@ -8,7 +8,10 @@ use std::ptr;
 
 pub type RequestCb = unsafe extern "C" fn(*mut RequestC, *mut c_void);
 pub type HeaderCb = unsafe extern "C" fn(*mut RequestC, *mut c_void) -> c_int;
-pub type ErrorCb = unsafe extern "C" fn(c_int, *mut c_void);
+/// C's `enum evhttp_cmd_type` and `enum evhttp_request_error`.
+pub type CmdType = c_int;
+pub type RequestError = c_int;
+pub type ErrorCb = unsafe extern "C" fn(RequestError, *mut c_void);
 
 /// enum evhttp_request_kind
 pub const KIND_REQUEST: c_int = 0;
