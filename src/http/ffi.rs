@@ -18,7 +18,7 @@ pub use crate::capi::listener::{evconnlistener_free, evconnlistener_get_fd, evco
 pub use crate::core::base::EventBase;
 pub use crate::core::event::Event;
 pub use crate::listener::Listener;
-use libc::{c_char, c_int, size_t};
+use libc::{c_char, c_int};
 
 /// evbuffer_readln style: a line ends at CRLF or a bare LF.
 pub const EOL_CRLF: c_int = 1;
@@ -34,15 +34,9 @@ pub struct Uri {
 pub const URI_NONCONFORMANT: u32 = 1;
 
 extern "C" {
-    pub fn evhttp_find_header(q: *const KeyValQ, key: *const c_char) -> *const c_char;
-    pub fn evhttp_add_header(q: *mut KeyValQ, key: *const c_char, value: *const c_char) -> c_int;
-    pub fn evhttp_remove_header(q: *mut KeyValQ, key: *const c_char) -> c_int;
-    pub fn evhttp_clear_headers(q: *mut KeyValQ);
     pub fn evhttp_uri_parse_with_flags(s: *const c_char, flags: u32) -> *mut Uri;
     pub fn evhttp_uri_free(u: *mut Uri);
     pub fn evhttp_uri_get_path(u: *const Uri) -> *const c_char;
     pub fn evhttp_uri_get_host(u: *const Uri) -> *const c_char;
     pub fn evhttp_uri_get_scheme(u: *const Uri) -> *const c_char;
-    pub fn evhttp_decode_uri_internal(uri: *const c_char, length: size_t, ret: *mut c_char, decode_plus: c_int) -> c_int;
-    pub fn evhttp_htmlescape(s: *const c_char) -> *mut c_char;
 }

@@ -4,7 +4,6 @@
 use super::connection::{self as conn, Connection, WriteDone};
 use super::ffi::*;
 use super::request::{self as rq, RequestC};
-use crate::core::mem;
 use libc::{c_char, c_int, c_void};
 use std::ffi::CStr;
 use std::ptr;
@@ -205,12 +204,11 @@ pub unsafe fn send_error(req: *mut RequestC, code: c_int, reason: *const c_char)
 pub unsafe fn send_not_found(req: *mut RequestC) {
     // SAFETY: per the function contract.
     unsafe {
-        let esc = evhttp_htmlescape(if (*req).uri.is_null() { c"".as_ptr() } else { (*req).uri });
+        let esc = super::uri::html_escape(cstr((*req).uri));
         let page = format!(
             "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL {} was not found on this server.</p></body></html>\n",
-            String::from_utf8_lossy(cstr(esc))
+            String::from_utf8_lossy(&esc)
         );
-        mem::free(esc as *mut c_void);
         send_page(req, 404, c"Not Found".as_ptr(), page.as_bytes());
     }
 }

@@ -224,10 +224,7 @@ pub unsafe fn headers(req: *mut RequestC, buf: *mut Evbuffer) -> c_int {
             if key.contains(&0) || value.contains(&0) {
                 return DATA_CORRUPTED;
             }
-            let (Ok(k), Ok(v)) = (std::ffi::CString::new(key), std::ffi::CString::new(value)) else {
-                return DATA_CORRUPTED;
-            };
-            if evhttp_add_header(q, k.as_ptr(), v.as_ptr()) != 0 {
+            if !super::headers::add_unchecked(q, key, value) {
                 return DATA_CORRUPTED;
             }
         }

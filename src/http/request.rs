@@ -218,13 +218,8 @@ pub unsafe fn free_auto(req: *mut RequestC) {
 /// A fresh, empty `struct evkeyvalq` (TAILQ_INIT).
 pub fn headers_new() -> *mut KeyValQ {
     let p = mem::malloc(std::mem::size_of::<KeyValQ>()) as *mut KeyValQ;
-    if !p.is_null() {
-        // SAFETY: p is a fresh allocation of the right size.
-        unsafe {
-            (*p).first = ptr::null_mut();
-            (*p).last = &raw mut (*p).first;
-        }
-    }
+    // SAFETY: p is NULL or a fresh allocation of the right size.
+    unsafe { super::headers::init(p) };
     p
 }
 
@@ -233,7 +228,7 @@ pub unsafe fn headers_free(q: *mut KeyValQ) {
     if !q.is_null() {
         // SAFETY: per the function contract.
         unsafe {
-            evhttp_clear_headers(q);
+            super::headers::clear(q);
             mem::free(q as *mut c_void);
         }
     }
@@ -352,37 +347,26 @@ pub fn response_needs_body(r: &RequestC) -> bool {
     r.response_code != 204 && r.response_code != 304 && !(100..200).contains(&r.response_code) && r.type_ != REQ_HEAD
 }
 
-/// A header's value as bytes, if present.
+/// A header's value as bytes, if present (case-insensitive name).
 ///
 /// SAFETY: q is a live header list.
 pub unsafe fn header<'a>(q: *const KeyValQ, key: &str) -> Option<&'a [u8]> {
-    let k = std::ffi::CString::new(key).ok()?;
-    // SAFETY: per the function contract; the value lives as long as the list entry.
-    unsafe {
-        let v = evhttp_find_header(q, k.as_ptr());
-        if v.is_null() {
-            None
-        } else {
-            Some(std::ffi::CStr::from_ptr(v).to_bytes())
-        }
-    }
+    // SAFETY: per the function contract.
+    unsafe { super::headers::find(q, key.as_bytes()) }
 }
 
-/// Add a header from Rust strings; false on failure.
+/// Add a header (refused, like evhttp_add_header, when it holds CR or LF); false on failure.
 ///
 /// SAFETY: q is a live header list.
 pub unsafe fn add_header(q: *mut KeyValQ, key: &str, value: &[u8]) -> bool {
-    let (Ok(k), Ok(v)) = (std::ffi::CString::new(key), std::ffi::CString::new(value)) else { return false };
     // SAFETY: per the function contract.
-    unsafe { evhttp_add_header(q, k.as_ptr(), v.as_ptr()) == 0 }
+    unsafe { super::headers::add(q, key.as_bytes(), value) }
 }
 
 /// SAFETY: q is a live header list.
 pub unsafe fn remove_header(q: *mut KeyValQ, key: &str) {
-    if let Ok(k) = std::ffi::CString::new(key) {
-        // SAFETY: per the function contract.
-        unsafe { evhttp_remove_header(q, k.as_ptr()) };
-    }
+    // SAFETY: per the function contract.
+    unsafe { super::headers::remove(q, key.as_bytes()) };
 }
 
 /// "Connection: close" (or "Proxy-Connection: close" for a proxy request) in `q`.

@@ -265,15 +265,10 @@ pub unsafe extern "C" fn handle_request(req: *mut RequestC, arg: *mut c_void) {
         }
         let path = if (*req).uri_elems.is_null() { ptr::null() } else { evhttp_uri_get_path((*req).uri_elems) };
         let path = if path.is_null() { c"/".as_ptr() } else { path };
-        let plen = libc::strlen(path);
-        let decoded = mem::malloc(plen + 1) as *mut c_char;
-        if !decoded.is_null() {
-            evhttp_decode_uri_internal(path, plen, decoded, 0);
-            let d = CStr::from_ptr(decoded).to_bytes().to_vec();
-            mem::free(decoded as *mut c_void);
-            if let Some(&(_, cb, cbarg)) = (*http).callbacks.iter().find(|(p, _, _)| p.as_bytes() == d.as_slice()) {
-                return cb(req, cbarg);
-            }
+        // Callbacks match the percent-decoded path ('+' stays '+').
+        let decoded = super::uri::decode(CStr::from_ptr(path).to_bytes(), false);
+        if let Some(&(_, cb, cbarg)) = (*http).callbacks.iter().find(|(p, _, _)| p.as_bytes() == decoded.as_slice()) {
+            return cb(req, cbarg);
         }
         if let Some(g) = (*http).gencb {
             return g(req, (*http).gencb_arg);
