@@ -10,4 +10,5 @@ pub mod inet;
 pub mod rng;
 pub mod socket;
 pub mod strings;
+pub mod sys;
 pub mod time;
