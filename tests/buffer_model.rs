@@ -171,12 +171,18 @@ pub fn run_with(mut r: Rng, seed: u64, steps: usize) {
         unsafe {
             match op {
                 0 | 1 => {
-                    let d = { let n = r.size(); r.bytes(n) };
+                    let d = {
+                        let n = r.size();
+                        r.bytes(n)
+                    };
                     assert_eq!(evbuffer_add(b, d.as_ptr() as *const c_void, d.len()), 0, "{ctx}");
                     models[w].extend_from_slice(&d);
                 }
                 2 => {
-                    let d = { let n = r.size(); r.bytes(n) };
+                    let d = {
+                        let n = r.size();
+                        r.bytes(n)
+                    };
                     assert_eq!(evbuffer_prepend(b, d.as_ptr() as *const c_void, d.len()), 0, "{ctx}");
                     models[w].splice(0..0, d);
                 }
@@ -296,7 +302,10 @@ pub fn run_with(mut r: Rng, seed: u64, steps: usize) {
                         let len = 1 + r.below((m.len() - at).min(40));
                         m[at..at + len].to_vec()
                     } else {
-                        { let n = 1 + r.below(3); r.bytes(n) }
+                        {
+                            let n = 1 + r.below(3);
+                            r.bytes(n)
+                        }
                     };
                     let from = r.below(m.len() + 1);
                     let mut start = EvbufferPtr::NOT_FOUND;
@@ -331,7 +340,10 @@ pub fn run_with(mut r: Rng, seed: u64, steps: usize) {
                     }
                 }
                 16 => {
-                    let d = Box::new({ let n = r.size(); r.bytes(n) });
+                    let d = Box::new({
+                        let n = r.size();
+                        r.bytes(n)
+                    });
                     let (ptr, len) = (d.as_ptr(), d.len());
                     models[w].extend_from_slice(&d);
                     let arg = Box::into_raw(d) as *mut c_void;

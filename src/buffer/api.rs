@@ -52,7 +52,10 @@ enum BufLock {
     None,
     Own(Box<RecMutex>),
     /// Through the program's threading callbacks; `owned`: allocated by us, freed with us.
-    Thread { raw: RawLock, owned: bool },
+    Thread {
+        raw: RawLock,
+        owned: bool,
+    },
 }
 
 /// `struct evbuffer` (opaque to programs).
@@ -578,7 +581,13 @@ pub unsafe fn add_iovec(p: *mut Evbuffer, vecs: &[iovec]) -> usize {
 }
 
 #[inline]
-pub unsafe fn add_reference(p: *mut Evbuffer, data: *const c_void, len: usize, cleanup: Option<RefCleanupFn>, arg: *mut c_void) -> c_int {
+pub unsafe fn add_reference(
+    p: *mut Evbuffer,
+    data: *const c_void,
+    len: usize,
+    cleanup: Option<RefCleanupFn>,
+    arg: *mut c_void,
+) -> c_int {
     // SAFETY: forwarded contract.
     unsafe {
         enter(p);

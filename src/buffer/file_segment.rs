@@ -21,7 +21,11 @@ pub type SegCleanupFn = unsafe extern "C" fn(*const FileSegHandle, c_int, *mut c
 
 enum Contents {
     NotLoaded,
-    Mapped { map: *mut c_void, maplen: usize, data: *const u8 },
+    Mapped {
+        map: *mut c_void,
+        maplen: usize,
+        data: *const u8,
+    },
     Heap(HeapBlock),
     /// A zero-length segment: nothing to hold.
     Empty,
@@ -107,7 +111,9 @@ impl FileSeg {
             let leftover = self.file_offset % page;
             let maplen = len + leftover as usize;
             // SAFETY: a fresh read-only private mapping of the program's fd.
-            let map = unsafe { libc::mmap(std::ptr::null_mut(), maplen, libc::PROT_READ, libc::MAP_PRIVATE, self.fd, self.file_offset - leftover) };
+            let map = unsafe {
+                libc::mmap(std::ptr::null_mut(), maplen, libc::PROT_READ, libc::MAP_PRIVATE, self.fd, self.file_offset - leftover)
+            };
             if map != libc::MAP_FAILED {
                 // SAFETY: leftover < maplen.
                 let data = unsafe { (map as *const u8).add(leftover as usize) };
@@ -118,7 +124,8 @@ impl FileSeg {
         let mut done = 0usize;
         while done < len {
             // SAFETY: writes at most len - done bytes into the block at done.
-            let n = unsafe { libc::pread(self.fd, block.ptr().add(done) as *mut c_void, len - done, self.file_offset + done as i64) };
+            let n =
+                unsafe { libc::pread(self.fd, block.ptr().add(done) as *mut c_void, len - done, self.file_offset + done as i64) };
             if n < 0 {
                 if errno() == libc::EINTR {
                     continue;

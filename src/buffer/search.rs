@@ -67,9 +67,7 @@ fn memchr(x: u8, s: &[u8]) -> Option<usize> {
 /// First occurrence of `needle` (not empty) in `hay`.
 fn memmem(hay: &[u8], needle: &[u8]) -> Option<usize> {
     // SAFETY: both are valid slices of the given lengths.
-    let p = unsafe {
-        libc::memmem(hay.as_ptr() as *const c_void, hay.len(), needle.as_ptr() as *const c_void, needle.len())
-    };
+    let p = unsafe { libc::memmem(hay.as_ptr() as *const c_void, hay.len(), needle.as_ptr() as *const c_void, needle.len()) };
     (!p.is_null()).then(|| p as usize - hay.as_ptr() as usize)
 }
 
@@ -169,7 +167,13 @@ impl State {
     }
 
     /// First byte from (i, at) for which `hit` says yes: (chain, offset, absolute position).
-    fn scan(&mut self, mut i: usize, mut at: usize, mut pos: usize, hit: impl Fn(&[u8]) -> Option<usize>) -> Option<(usize, usize, usize)> {
+    fn scan(
+        &mut self,
+        mut i: usize,
+        mut at: usize,
+        mut pos: usize,
+        hit: impl Fn(&[u8]) -> Option<usize>,
+    ) -> Option<(usize, usize, usize)> {
         while i < self.chains.len() {
             let s = self.slice_from(i, at)?;
             if let Some(k) = hit(s) {
@@ -277,14 +281,16 @@ impl State {
         };
         let find = |st: &mut State, b: u8| st.scan(i, at, pos, |s| memchr(b, s));
         let found = match style {
-            EVBUFFER_EOL_ANY => self.scan(i, at, pos, |s| s.iter().position(|&b| b == b'\r' || b == b'\n')).map(|(ci, co, cp)| {
-                let run = self.scan(ci, co, cp, |s| s.iter().position(|&b| b != b'\r' && b != b'\n'));
-                let n = match run {
-                    Some((_, _, end)) => end - cp,
-                    None => self.total - cp,
-                };
-                (ci, co, cp, n)
-            }),
+            EVBUFFER_EOL_ANY => {
+                self.scan(i, at, pos, |s| s.iter().position(|&b| b == b'\r' || b == b'\n')).map(|(ci, co, cp)| {
+                    let run = self.scan(ci, co, cp, |s| s.iter().position(|&b| b != b'\r' && b != b'\n'));
+                    let n = match run {
+                        Some((_, _, end)) => end - cp,
+                        None => self.total - cp,
+                    };
+                    (ci, co, cp, n)
+                })
+            }
             EVBUFFER_EOL_CRLF_STRICT => {
                 let s = EvbufferPtr::at(pos, i, at);
                 let r = self.search_range(b"\r\n", Some(&s), None);

@@ -254,7 +254,10 @@ fn callbacks_and_references() {
         );
         let before = CLEANUPS.load(Ordering::SeqCst);
         static DATA: &[u8] = b"referenced";
-        assert_eq!(api::add_reference(b, DATA.as_ptr() as *const c_void, DATA.len(), Some(count_cleanup), std::ptr::null_mut()), 0);
+        assert_eq!(
+            api::add_reference(b, DATA.as_ptr() as *const c_void, DATA.len(), Some(count_cleanup), std::ptr::null_mut()),
+            0
+        );
         assert_eq!(api::add_buffer_reference(c, b), 0);
         assert_eq!(api::drain(b, usize::MAX), 0);
         assert_eq!(CLEANUPS.load(Ordering::SeqCst), before, "c still reads it");

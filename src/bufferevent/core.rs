@@ -19,8 +19,7 @@ use super::evbuf::{self, CbEntry, CbInfo, Evbuffer};
 use super::watermark as wm;
 use super::{filter, pair, ratelim, socket};
 use crate::capi::event::{
-    event_add, event_assign, event_base_get_npriorities, event_debug_unassign, event_del, event_pending,
-    event_remove_timer,
+    event_add, event_assign, event_base_get_npriorities, event_debug_unassign, event_del, event_pending, event_remove_timer,
 };
 use crate::capi::internal::{event_callback_finalize_, event_deferred_cb_init_, event_deferred_cb_schedule_};
 use crate::core::base::EventBase;

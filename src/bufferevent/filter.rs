@@ -184,9 +184,7 @@ unsafe fn process_input(b: *mut Bev, mode: c_int, processed: &mut bool) -> c_int
 unsafe fn process_output(b: *mut Bev, mode: c_int, processed_out: &mut bool) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
-        if mode == BEV_NORMAL
-            && (enabled(b) & EV_WRITE == 0 || underlying_writebuf_full(b, mode) || evbuf::len(output(b)) == 0)
-        {
+        if mode == BEV_NORMAL && (enabled(b) & EV_WRITE == 0 || underlying_writebuf_full(b, mode) || evbuf::len(output(b)) == 0) {
             return BEV_OK;
         }
         let s = st(b);
@@ -198,7 +196,8 @@ unsafe fn process_output(b: *mut Bev, mode: c_int, processed_out: &mut bool) -> 
             let mut processed = false;
             loop {
                 let u = under(b);
-                let limit = if mode == BEV_NORMAL { wm::filter_limit((*u).public.wm_write.high, evbuf::len(output(u))) } else { -1 };
+                let limit =
+                    if mode == BEV_NORMAL { wm::filter_limit((*u).public.wm_write.high, evbuf::len(output(u))) } else { -1 };
                 res = ((*s).process_out)(out, output(u), limit, mode, (*s).context);
                 if res == BEV_OK {
                     processed = true;

@@ -224,7 +224,13 @@ unsafe fn state(b: *mut Bev) -> *mut SslState {
 /// SAFETY: b is live.
 unsafe fn ssl_state(b: *mut Bev) -> Option<*mut SslState> {
     // SAFETY: per the function contract.
-    unsafe { if is_kind(b, &SSL_OPS) { Some(state(b)) } else { None } }
+    unsafe {
+        if is_kind(b, &SSL_OPS) {
+            Some(state(b))
+        } else {
+            None
+        }
+    }
 }
 
 /// The underlying bufferevent of a filter-flavour b, else None.
@@ -234,7 +240,11 @@ unsafe fn under(b: *mut Bev) -> Option<*mut Bev> {
     // SAFETY: per the function contract.
     unsafe {
         let u = (*state(b)).underlying;
-        if u.is_null() { None } else { Some(upcast(u)) }
+        if u.is_null() {
+            None
+        } else {
+            Some(upcast(u))
+        }
     }
 }
 
@@ -314,7 +324,13 @@ pub unsafe fn socket_new(base: *mut EventBase, mut fd: c_int, ssl: *mut Ssl, st:
 /// which we keep a reference on.
 ///
 /// SAFETY: base NULL or live; underlying NULL or live; ssl NULL or the program's live SSL.
-pub unsafe fn filter_new(base: *mut EventBase, underlying: *mut Bufferevent, ssl: *mut Ssl, st: c_int, options: c_int) -> *mut Bev {
+pub unsafe fn filter_new(
+    base: *mut EventBase,
+    underlying: *mut Bufferevent,
+    ssl: *mut Ssl,
+    st: c_int,
+    options: c_int,
+) -> *mut Bev {
     let Some(f) = fns() else { return ptr::null_mut() };
     if underlying.is_null() || ssl.is_null() || !(BUFFEREVENT_SSL_OPEN..=BUFFEREVENT_SSL_ACCEPTING).contains(&st) {
         return ptr::null_mut();
@@ -556,7 +572,11 @@ unsafe extern "C" fn under_eventcb(_u: *mut Bufferevent, what: c_short, arg: *mu
             return;
         }
         let event = if what & BEV_EVENT_EOF != 0 {
-            if (*state(b)).allow_dirty_shutdown { BEV_EVENT_EOF } else { BEV_EVENT_ERROR }
+            if (*state(b)).allow_dirty_shutdown {
+                BEV_EVENT_EOF
+            } else {
+                BEV_EVENT_ERROR
+            }
         } else if what & (BEV_EVENT_TIMEOUT | BEV_EVENT_ERROR) != 0 {
             what
         } else {
@@ -1435,7 +1455,11 @@ unsafe extern "C" fn bio_create(bio: *mut Bio) -> c_int {
 
 /// Our BIOs never own the underlying bufferevent (the bufferevent's options decide).
 unsafe extern "C" fn bio_destroy(bio: *mut Bio) -> c_int {
-    if bio.is_null() { 0 } else { 1 }
+    if bio.is_null() {
+        0
+    } else {
+        1
+    }
 }
 
 extern "C" {

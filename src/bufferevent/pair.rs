@@ -114,10 +114,7 @@ pub unsafe fn get_partner(b: *mut Bev) -> *mut Bev {
 unsafe fn wants_to_talk(src: *mut Bev, dst: *mut Bev) -> bool {
     // SAFETY: per the function contract.
     unsafe {
-        enabled(src) & EV_WRITE != 0
-            && enabled(dst) & EV_READ != 0
-            && (*dst).read_suspended == 0
-            && evbuf::len(output(src)) > 0
+        enabled(src) & EV_WRITE != 0 && enabled(dst) & EV_READ != 0 && (*dst).read_suspended == 0 && evbuf::len(output(src)) > 0
     }
 }
 

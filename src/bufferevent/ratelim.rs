@@ -41,7 +41,13 @@ pub struct TokenBucketCfg {
 impl TokenBucketCfg {
     /// ev_token_bucket_cfg_new's checks: rates at least 1 and at most their bursts, all
     /// within EV_RATE_LIMIT_MAX. `tick` None means one second.
-    pub fn new(read_rate: usize, read_burst: usize, write_rate: usize, write_burst: usize, tick: Option<timeval>) -> Option<Self> {
+    pub fn new(
+        read_rate: usize,
+        read_burst: usize,
+        write_rate: usize,
+        write_burst: usize,
+        tick: Option<timeval>,
+    ) -> Option<Self> {
         if read_rate > read_burst || write_rate > write_burst || read_rate < 1 || write_rate < 1 {
             return None;
         }
@@ -248,7 +254,8 @@ unsafe fn charge(b: *mut Bev, bytes: isize, is_write: bool) -> c_int {
             let lim = if is_write { &mut (*r).limit.write_limit } else { &mut (*r).limit.read_limit };
             *lim = lim.saturating_sub(bytes);
             let dry = *lim <= 0;
-            let (mine, other) = if is_write { ((*b).write_suspended, (*b).read_suspended) } else { ((*b).read_suspended, (*b).write_suspended) };
+            let (mine, other) =
+                if is_write { ((*b).write_suspended, (*b).read_suspended) } else { ((*b).read_suspended, (*b).write_suspended) };
             if dry {
                 suspend_dir(b, is_write, SUSPEND_BW);
                 if event_add(&mut (*r).refill, &(*(*r).cfg).tick_timeout) < 0 {

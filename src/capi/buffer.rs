@@ -195,7 +195,12 @@ pub unsafe extern "C" fn evbuffer_copyout(buf: *mut Evbuffer, data: *mut c_void,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evbuffer_copyout_from(buf: *mut Evbuffer, pos: *const EvbufferPtr, data: *mut c_void, datlen: size_t) -> ssize_t {
+pub unsafe extern "C" fn evbuffer_copyout_from(
+    buf: *mut Evbuffer,
+    pos: *const EvbufferPtr,
+    data: *mut c_void,
+    datlen: size_t,
+) -> ssize_t {
     if buf.is_null() || (data.is_null() && datlen != 0) {
         return -1;
     }
@@ -291,7 +296,11 @@ pub unsafe extern "C" fn evbuffer_file_segment_free(seg: *mut FileSegHandle) {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evbuffer_file_segment_add_cleanup_cb(seg: *mut FileSegHandle, cb: Option<SegCleanupFn>, arg: *mut c_void) {
+pub unsafe extern "C" fn evbuffer_file_segment_add_cleanup_cb(
+    seg: *mut FileSegHandle,
+    cb: Option<SegCleanupFn>,
+    arg: *mut c_void,
+) {
     if !seg.is_null() {
         // SAFETY: a live segment.
         unsafe { api::file_segment_add_cleanup_cb(seg, cb, arg) };
@@ -299,7 +308,12 @@ pub unsafe extern "C" fn evbuffer_file_segment_add_cleanup_cb(seg: *mut FileSegH
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evbuffer_add_file_segment(buf: *mut Evbuffer, seg: *mut FileSegHandle, offset: i64, length: i64) -> c_int {
+pub unsafe extern "C" fn evbuffer_add_file_segment(
+    buf: *mut Evbuffer,
+    seg: *mut FileSegHandle,
+    offset: i64,
+    length: i64,
+) -> c_int {
     if buf.is_null() || seg.is_null() {
         return -1;
     }
@@ -348,7 +362,12 @@ pub unsafe extern "C" fn evbuffer_read(buf: *mut Evbuffer, fd: c_int, howmuch: c
 // ---- searching ----
 
 #[no_mangle]
-pub unsafe extern "C" fn evbuffer_search(buf: *mut Evbuffer, what: *const c_char, len: size_t, start: *const EvbufferPtr) -> EvbufferPtr {
+pub unsafe extern "C" fn evbuffer_search(
+    buf: *mut Evbuffer,
+    what: *const c_char,
+    len: size_t,
+    start: *const EvbufferPtr,
+) -> EvbufferPtr {
     // SAFETY: as evbuffer_search_range.
     unsafe { evbuffer_search_range(buf, what, len, start, ptr::null()) }
 }
@@ -378,7 +397,12 @@ pub unsafe extern "C" fn evbuffer_ptr_set(buf: *mut Evbuffer, p: *mut EvbufferPt
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evbuffer_search_eol(buf: *mut Evbuffer, start: *mut EvbufferPtr, eol_len_out: *mut size_t, style: EolStyle) -> EvbufferPtr {
+pub unsafe extern "C" fn evbuffer_search_eol(
+    buf: *mut Evbuffer,
+    start: *mut EvbufferPtr,
+    eol_len_out: *mut size_t,
+    style: EolStyle,
+) -> EvbufferPtr {
     // SAFETY: live buffer (or NULL); start NULL or a position; eol_len_out NULL or writable.
     unsafe {
         let (p, n) = if buf.is_null() { (EvbufferPtr::NOT_FOUND, 0) } else { api::search_eol(buf, start.as_ref(), style) };
@@ -390,7 +414,13 @@ pub unsafe extern "C" fn evbuffer_search_eol(buf: *mut Evbuffer, start: *mut Evb
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evbuffer_peek(buf: *mut Evbuffer, len: ssize_t, start_at: *mut EvbufferPtr, vec_out: *mut iovec, n_vec: c_int) -> c_int {
+pub unsafe extern "C" fn evbuffer_peek(
+    buf: *mut Evbuffer,
+    len: ssize_t,
+    start_at: *mut EvbufferPtr,
+    vec_out: *mut iovec,
+    n_vec: c_int,
+) -> c_int {
     if buf.is_null() {
         return -1;
     }
@@ -541,7 +571,12 @@ pub unsafe extern "C" fn evbuffer_find(buf: *mut Evbuffer, what: *const u8, len:
 /// Room for `want` bytes of formatted output: 0 and the space, or -1 (frozen end, no
 /// memory). The caller holds the buffer's lock until levent_evbuffer_printf_commit.
 #[no_mangle]
-pub unsafe extern "C" fn levent_evbuffer_printf_space(buf: *mut Evbuffer, want: size_t, space: *mut *mut c_char, len: *mut size_t) -> c_int {
+pub unsafe extern "C" fn levent_evbuffer_printf_space(
+    buf: *mut Evbuffer,
+    want: size_t,
+    space: *mut *mut c_char,
+    len: *mut size_t,
+) -> c_int {
     if buf.is_null() || space.is_null() || len.is_null() {
         return -1;
     }

@@ -2,12 +2,12 @@
 //! pointers (a NULL bufferevent gets a failure answer, or nothing happens, where libevent
 //! would crash), converts C arguments and calls src/bufferevent/. The logic lives there.
 
+use crate::buffer::Evbuffer;
 use crate::bufferevent::core::{self as bev, upcast, Bufferevent, DataCb, EventCb};
 use crate::bufferevent::filter::{self, FilterCb, FlushMode, FreeContextCb};
 use crate::bufferevent::ratelim::{self, Group, TokenBucketCfg};
 use crate::bufferevent::{pair, socket};
 use crate::capi::buffer::{evbuffer_add, evbuffer_add_buffer, evbuffer_remove};
-use crate::buffer::Evbuffer;
 use crate::capi::event::event_get_priority;
 use crate::core::base::EventBase;
 use crate::core::mem;
@@ -258,7 +258,11 @@ pub unsafe extern "C" fn bufferevent_get_enabled(b: *mut Bufferevent) -> c_short
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn bufferevent_set_timeouts(b: *mut Bufferevent, tv_read: *const timeval, tv_write: *const timeval) -> c_int {
+pub unsafe extern "C" fn bufferevent_set_timeouts(
+    b: *mut Bufferevent,
+    tv_read: *const timeval,
+    tv_write: *const timeval,
+) -> c_int {
     let Some(b) = handle(b) else { return -1 };
     // SAFETY: a live bufferevent; the timevals are NULL or readable.
     unsafe { bev::set_timeouts(b, tv_read, tv_write) }
@@ -274,7 +278,12 @@ pub unsafe extern "C" fn bufferevent_setwatermark(b: *mut Bufferevent, events: c
 
 /// 0 with the marks of exactly one direction; -1 for anything else in `events`.
 #[no_mangle]
-pub unsafe extern "C" fn bufferevent_getwatermark(b: *mut Bufferevent, events: c_short, lowmark: *mut size_t, highmark: *mut size_t) -> c_int {
+pub unsafe extern "C" fn bufferevent_getwatermark(
+    b: *mut Bufferevent,
+    events: c_short,
+    lowmark: *mut size_t,
+    highmark: *mut size_t,
+) -> c_int {
     let Some(b) = handle(b) else { return -1 };
     // SAFETY: a live bufferevent; the out pointers are NULL or writable.
     unsafe {
@@ -586,7 +595,11 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_decrement_write(g: *mut Gr
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn bufferevent_rate_limit_group_get_totals(g: *mut Group, total_read_out: *mut u64, total_written_out: *mut u64) {
+pub unsafe extern "C" fn bufferevent_rate_limit_group_get_totals(
+    g: *mut Group,
+    total_read_out: *mut u64,
+    total_written_out: *mut u64,
+) {
     if g.is_null() {
         return;
     }

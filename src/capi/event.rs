@@ -480,7 +480,11 @@ pub unsafe extern "C" fn event_base_active_by_signal(base: *mut EventBase, sig: 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn event_base_foreach_event(base: *mut EventBase, f: Option<api::ForeachEventCb>, arg: *mut c_void) -> c_int {
+pub unsafe extern "C" fn event_base_foreach_event(
+    base: *mut EventBase,
+    f: Option<api::ForeachEventCb>,
+    arg: *mut c_void,
+) -> c_int {
     let Some(f) = f else { return -1 };
     // SAFETY: base is NULL or ours; f is the program's visitor.
     unsafe { api::foreach_event(base, f, arg) }

@@ -71,13 +71,7 @@ pub unsafe extern "C" fn event_priority_init(n: c_int) -> c_int {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn event_set(
-    ev: *mut Event,
-    fd: c_int,
-    events: c_short,
-    cb: Option<EventCallbackFn>,
-    arg: *mut c_void,
-) {
+pub unsafe extern "C" fn event_set(ev: *mut Event, fd: c_int, events: c_short, cb: Option<EventCallbackFn>, arg: *mut c_void) {
     // SAFETY: forwarded contract; a NULL current base leaves the event base-less, as libevent.
     unsafe { event_assign(ev, global::current_base(), fd, events, cb, arg) };
 }

@@ -4,7 +4,7 @@
 use crate::core::base::EventBase;
 use crate::core::mem;
 use crate::http::connection::{self as conn, ConnCb, Connection};
-use crate::http::ffi::{Bufferevent, EvdnsBase, Evbuffer, KeyValQ, Listener, Uri};
+use crate::http::ffi::{Bufferevent, Evbuffer, EvdnsBase, KeyValQ, Listener, Uri};
 use crate::http::request::{self as rq, CmdType, ErrorCb, HeaderCb, RequestC, RequestCb, RequestError};
 use crate::http::server::{self, BevCb, BoundSocket, Http};
 use crate::http::{message, parse};
@@ -13,11 +13,19 @@ use std::ffi::CStr;
 use std::ptr;
 
 fn size_limit(max: ssize_t) -> usize {
-    if max < 0 { usize::MAX } else { max as usize }
+    if max < 0 {
+        usize::MAX
+    } else {
+        max as usize
+    }
 }
 
 fn tv_of_secs(secs: c_int) -> Option<timeval> {
-    if secs == -1 { None } else { Some(timeval { tv_sec: secs as libc::time_t, tv_usec: 0 }) }
+    if secs == -1 {
+        None
+    } else {
+        Some(timeval { tv_sec: secs as libc::time_t, tv_usec: 0 })
+    }
 }
 
 /// SAFETY: tv is NULL or readable.
@@ -64,7 +72,11 @@ pub unsafe extern "C" fn evhttp_free(http: *mut Http) {
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_bind_socket(http: *mut Http, address: *const c_char, port: u16) -> c_int {
     // SAFETY: forwarded contract.
-    if unsafe { evhttp_bind_socket_with_handle(http, address, port) }.is_null() { -1 } else { 0 }
+    if unsafe { evhttp_bind_socket_with_handle(http, address, port) }.is_null() {
+        -1
+    } else {
+        0
+    }
 }
 
 #[no_mangle]
@@ -79,7 +91,11 @@ pub unsafe extern "C" fn evhttp_bind_socket_with_handle(http: *mut Http, address
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_accept_socket(http: *mut Http, fd: c_int) -> c_int {
     // SAFETY: forwarded contract.
-    if unsafe { evhttp_accept_socket_with_handle(http, fd) }.is_null() { -1 } else { 0 }
+    if unsafe { evhttp_accept_socket_with_handle(http, fd) }.is_null() {
+        -1
+    } else {
+        0
+    }
 }
 
 #[no_mangle]
@@ -197,7 +213,11 @@ pub unsafe extern "C" fn evhttp_del_cb(http: *mut Http, path: *const c_char) -> 
     let p = unsafe { CStr::from_ptr(path) };
     let before = h.callbacks.len();
     h.callbacks.retain(|(q, _, _)| q.as_c_str() != p);
-    if h.callbacks.len() == before { -1 } else { 0 }
+    if h.callbacks.len() == before {
+        -1
+    } else {
+        0
+    }
 }
 
 #[no_mangle]
@@ -335,7 +355,12 @@ pub unsafe extern "C" fn evhttp_send_reply_chunk(req: *mut RequestC, databuf: *m
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evhttp_send_reply_chunk_with_cb(req: *mut RequestC, databuf: *mut Evbuffer, cb: Option<ConnCb>, arg: *mut c_void) {
+pub unsafe extern "C" fn evhttp_send_reply_chunk_with_cb(
+    req: *mut RequestC,
+    databuf: *mut Evbuffer,
+    cb: Option<ConnCb>,
+    arg: *mut c_void,
+) {
     if !req.is_null() {
         // SAFETY: a live request.
         unsafe { message::reply_chunk(req, databuf, cb, arg) }
@@ -369,7 +394,12 @@ pub unsafe extern "C" fn evhttp_connection_base_bufferevent_new(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evhttp_connection_base_new(base: *mut EventBase, dnsbase: *mut EvdnsBase, address: *const c_char, port: u16) -> *mut Connection {
+pub unsafe extern "C" fn evhttp_connection_base_new(
+    base: *mut EventBase,
+    dnsbase: *mut EvdnsBase,
+    address: *const c_char,
+    port: u16,
+) -> *mut Connection {
     // SAFETY: forwarded contract.
     unsafe { evhttp_connection_base_bufferevent_new(base, dnsbase, ptr::null_mut(), address, port) }
 }
@@ -540,7 +570,12 @@ pub unsafe extern "C" fn evhttp_connection_get_addr(evcon: *mut Connection) -> *
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evhttp_make_request(evcon: *mut Connection, req: *mut RequestC, type_: CmdType, uri: *const c_char) -> c_int {
+pub unsafe extern "C" fn evhttp_make_request(
+    evcon: *mut Connection,
+    req: *mut RequestC,
+    type_: CmdType,
+    uri: *const c_char,
+) -> c_int {
     if req.is_null() {
         return -1;
     }
@@ -711,7 +746,11 @@ pub unsafe extern "C" fn evhttp_request_get_host(req: *mut RequestC) -> *const c
         }
     }
     // SAFETY: host_cache holds NULL.
-    if unsafe { rq::set_string(&mut r.host_cache, host) } { r.host_cache } else { ptr::null() }
+    if unsafe { rq::set_string(&mut r.host_cache, host) } {
+        r.host_cache
+    } else {
+        ptr::null()
+    }
 }
 
 // ---- internals libevent's own tests use ----

@@ -121,7 +121,12 @@ pub unsafe extern "C" fn evhttp_uridecode(uri: *const c_char, decode_plus: c_int
 /// libevent's internal decoder (its own tests call it): decodes `length` bytes of `uri` into
 /// `ret` (which must hold length + 1 bytes), NUL-terminates and returns the decoded length.
 #[no_mangle]
-pub unsafe extern "C" fn evhttp_decode_uri_internal(uri: *const c_char, length: size_t, ret: *mut c_char, decode_plus: c_int) -> c_int {
+pub unsafe extern "C" fn evhttp_decode_uri_internal(
+    uri: *const c_char,
+    length: size_t,
+    ret: *mut c_char,
+    decode_plus: c_int,
+) -> c_int {
     if ret.is_null() || (uri.is_null() && length > 0) {
         return -1;
     }

@@ -6,12 +6,11 @@ pub mod buffer;
 pub mod bufferevent;
 pub mod bufferevent_ssl;
 pub mod event;
-pub mod thread;
 pub mod event_compat;
 pub mod http;
 pub mod http_uri;
 pub mod internal;
 pub mod listener;
 pub mod tag;
+pub mod thread;
 pub mod util;
-

@@ -3,7 +3,9 @@
 //! libevent's choice (a record's header goes as soon as it decodes), kept for compatibility.
 
 use crate::buffer::Evbuffer;
-use crate::capi::buffer::{evbuffer_add, evbuffer_add_buffer, evbuffer_copyout, evbuffer_drain, evbuffer_get_length, evbuffer_remove};
+use crate::capi::buffer::{
+    evbuffer_add, evbuffer_add_buffer, evbuffer_copyout, evbuffer_drain, evbuffer_get_length, evbuffer_remove,
+};
 use crate::core::mem;
 use crate::tag;
 use libc::{c_char, c_int, c_void, timeval};

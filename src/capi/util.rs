@@ -11,7 +11,9 @@ use crate::util::rng::{self, WeakRandState};
 use crate::util::socket;
 use crate::util::strings;
 use crate::util::time::{self, DateFields, MonotonicTimer};
-use libc::{addrinfo as AddrInfo, c_char, c_int, c_uint, c_void, in6_addr, in_addr, size_t, sockaddr, sockaddr_in, sockaddr_in6, timeval};
+use libc::{
+    addrinfo as AddrInfo, c_char, c_int, c_uint, c_void, in6_addr, in_addr, size_t, sockaddr, sockaddr_in, sockaddr_in6, timeval,
+};
 use std::ffi::{CStr, CString};
 use std::ptr;
 
@@ -323,11 +325,8 @@ pub unsafe extern "C" fn evutil_inet_pton(af: c_int, src: *const c_char, dst: *m
     if dst.is_null() {
         return 0;
     }
-    let parsed: Option<Vec<u8>> = if af == libc::AF_INET {
-        inet::parse_ipv4(text).map(|a| a.to_vec())
-    } else {
-        inet::parse_ipv6(text).map(|a| a.to_vec())
-    };
+    let parsed: Option<Vec<u8>> =
+        if af == libc::AF_INET { inet::parse_ipv4(text).map(|a| a.to_vec()) } else { inet::parse_ipv6(text).map(|a| a.to_vec()) };
     match parsed {
         Some(bytes) => {
             // SAFETY: dst holds an address of the family's size (4 or 16 bytes).
@@ -475,7 +474,12 @@ pub unsafe extern "C" fn evutil_format_sockaddr_port_(sa: *const sockaddr, out: 
 // ---- getaddrinfo ----
 
 #[no_mangle]
-pub unsafe extern "C" fn evutil_getaddrinfo(node: *const c_char, serv: *const c_char, hints: *const AddrInfo, res: *mut *mut AddrInfo) -> c_int {
+pub unsafe extern "C" fn evutil_getaddrinfo(
+    node: *const c_char,
+    serv: *const c_char,
+    hints: *const AddrInfo,
+    res: *mut *mut AddrInfo,
+) -> c_int {
     if res.is_null() {
         set_errno(libc::EINVAL);
         return addrinfo::EAI_SYSTEM;
@@ -560,7 +564,15 @@ pub unsafe extern "C" fn evutil_date_rfc1123(date: *mut c_char, datelen: size_t,
     }
     // SAFETY: tm is NULL or a live struct tm.
     let fields = match unsafe { tm.as_ref() } {
-        Some(tm) => DateFields { wday: tm.tm_wday, mday: tm.tm_mday, mon: tm.tm_mon, year: tm.tm_year, hour: tm.tm_hour, min: tm.tm_min, sec: tm.tm_sec },
+        Some(tm) => DateFields {
+            wday: tm.tm_wday,
+            mday: tm.tm_mday,
+            mon: tm.tm_mon,
+            year: tm.tm_year,
+            hour: tm.tm_hour,
+            min: tm.tm_min,
+            sec: tm.tm_sec,
+        },
         None => time::utc_now(),
     };
     let text = time::rfc1123(&fields);

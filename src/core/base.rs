@@ -518,12 +518,16 @@ impl EventBase {
         let d = if duration.tv_usec >= 1_000_000 { clock::normalize(duration) } else { *duration };
         // Already a common timeout of ours, or one we made before: hand back the same one.
         for ct in &self.common_timeouts {
-            if ct.tv_sec == d.tv_sec && (ct.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK) == (d.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK) {
+            if ct.tv_sec == d.tv_sec
+                && (ct.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK) == (d.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK)
+            {
                 return Some(&**ct as *const timeval);
             }
         }
         if self.common_timeouts.len() >= MAX_COMMON_TIMEOUTS {
-            log::warn("event_base_init_common_timeout: Too many common timeouts already in use; we only support 256 per event_base");
+            log::warn(
+                "event_base_init_common_timeout: Too many common timeouts already in use; we only support 256 per event_base",
+            );
             return None;
         }
         let idx = self.common_timeouts.len() as i64;
@@ -791,7 +795,13 @@ impl EventBase {
                 // SAFETY: queued callbacks are live.
                 unsafe {
                     if (*cb).flags & EVLIST_ACTIVE == 0 || (*cb).pri as usize != pri {
-                        return Err(format!("active callback {:p} in queue {} has flags {:#x} pri {}", cb, pri, (*cb).flags, (*cb).pri));
+                        return Err(format!(
+                            "active callback {:p} in queue {} has flags {:#x} pri {}",
+                            cb,
+                            pri,
+                            (*cb).flags,
+                            (*cb).pri
+                        ));
                     }
                     cb = (*cb).active_next;
                 }

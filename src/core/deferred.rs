@@ -119,9 +119,8 @@ pub unsafe fn finalize(base: *mut EventBase, flags: u32, cb: *mut EventCallback,
             };
             // The two callback types differ only in the pointer type of their first argument
             // (an event is its callback's head), so the function is the same either way.
-            (*ev).cb.cb = CallbackUnion {
-                ev_finalize: std::mem::transmute::<Option<SelfCallbackFn>, Option<EventFinalizeFn>>(f),
-            };
+            (*ev).cb.cb =
+                CallbackUnion { ev_finalize: std::mem::transmute::<Option<SelfCallbackFn>, Option<EventFinalizeFn>>(f) };
             b.active_nolock(ev, EV_FINALIZE, 1);
             (*ev).cb.flags |= EVLIST_FINALIZING;
         } else {

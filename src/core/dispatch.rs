@@ -8,11 +8,11 @@
 
 use super::base::{EventBase, OnceEvent, COMMON_TIMEOUT_MICROSECONDS_MASK};
 use super::clock;
-use super::timer_heap::micros;
 use super::debug;
 use super::event::*;
 use super::log;
 use super::mem;
+use super::timer_heap::micros;
 use libc::{c_int, c_short, c_void, timeval};
 use std::ptr;
 
@@ -61,11 +61,8 @@ pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
             if bb.got_term || bb.got_break {
                 break;
             }
-            let timeout: Option<timeval> = if bb.event_count_active == 0 && flags & EVLOOP_NONBLOCK == 0 {
-                next_timeout(bb)
-            } else {
-                Some(clock::ZERO)
-            };
+            let timeout: Option<timeval> =
+                if bb.event_count_active == 0 && flags & EVLOOP_NONBLOCK == 0 { next_timeout(bb) } else { Some(clock::ZERO) };
             if flags & EVLOOP_NO_EXIT_ON_EMPTY == 0 && !bb.have_events() && bb.event_count_active == 0 {
                 retval = 1;
                 break;

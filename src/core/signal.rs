@@ -85,7 +85,14 @@ pub fn install(base: &mut EventBase, sig: c_int) -> Result<(), ()> {
         let ev: *mut Event = &mut *base.sig.ev;
         // SAFETY: ev is our boxed internal event; assign initialises every field we use.
         unsafe {
-            super::base::assign_raw(ev, base_ptr, base.sig.pipe[0], EV_READ | EV_PERSIST, Some(on_pipe_readable), base_ptr as *mut c_void);
+            super::base::assign_raw(
+                ev,
+                base_ptr,
+                base.sig.pipe[0],
+                EV_READ | EV_PERSIST,
+                Some(on_pipe_readable),
+                base_ptr as *mut c_void,
+            );
             (*ev).cb.flags |= EVLIST_INTERNAL;
             (*ev).cb.pri = 0;
         }
@@ -164,7 +171,14 @@ pub fn reinit(base: &mut EventBase) -> Result<(), ()> {
     let base_ptr = base as *mut EventBase;
     // SAFETY: re-assigning our own internal event, which is not added.
     unsafe {
-        super::base::assign_raw(ev, base_ptr, base.sig.pipe[0], EV_READ | EV_PERSIST, Some(on_pipe_readable), base_ptr as *mut c_void);
+        super::base::assign_raw(
+            ev,
+            base_ptr,
+            base.sig.pipe[0],
+            EV_READ | EV_PERSIST,
+            Some(on_pipe_readable),
+            base_ptr as *mut c_void,
+        );
         (*ev).cb.flags |= EVLIST_INTERNAL;
         (*ev).cb.pri = 0;
     }

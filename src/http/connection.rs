@@ -96,7 +96,13 @@ pub struct Connection {
 /// A new connection object around `bev` (made here when NULL). Nothing is connected yet.
 ///
 /// SAFETY: base is live; bev is NULL or a live bufferevent now owned by the connection.
-pub unsafe fn new(base: *mut EventBase, dns_base: *mut EvdnsBase, bev: *mut Bufferevent, address: &[u8], port: u16) -> *mut Connection {
+pub unsafe fn new(
+    base: *mut EventBase,
+    dns_base: *mut EvdnsBase,
+    bev: *mut Bufferevent,
+    address: &[u8],
+    port: u16,
+) -> *mut Connection {
     // SAFETY: per the function contract.
     unsafe {
         let mut own_fd = true;
@@ -843,7 +849,13 @@ pub unsafe fn connect(evcon: *mut Connection) -> c_int {
             };
             bufferevent_socket_connect(bev, &(*evcon).peer as *const _ as *mut libc::sockaddr, len as c_int)
         } else {
-            bufferevent_socket_connect_hostname(bev, (*evcon).dns_base, (*evcon).family, (*evcon).address.as_ptr(), (*evcon).port as c_int)
+            bufferevent_socket_connect_hostname(
+                bev,
+                (*evcon).dns_base,
+                (*evcon).family,
+                (*evcon).address.as_ptr(),
+                (*evcon).port as c_int,
+            )
         };
         if r < 0 {
             (*evcon).state = old;
@@ -942,7 +954,16 @@ pub unsafe fn new_incoming(
         let mut host = [0 as c_char; 64];
         let mut serv = [0 as c_char; 16];
         let (mut host_s, mut port) = (b"".to_vec(), 0u16);
-        if libc::getnameinfo(sa, salen as libc::socklen_t, host.as_mut_ptr(), 64, serv.as_mut_ptr(), 16, libc::NI_NUMERICHOST | libc::NI_NUMERICSERV) == 0 {
+        if libc::getnameinfo(
+            sa,
+            salen as libc::socklen_t,
+            host.as_mut_ptr(),
+            64,
+            serv.as_mut_ptr(),
+            16,
+            libc::NI_NUMERICHOST | libc::NI_NUMERICSERV,
+        ) == 0
+        {
             host_s = std::ffi::CStr::from_ptr(host.as_ptr()).to_bytes().to_vec();
             port = std::ffi::CStr::from_ptr(serv.as_ptr()).to_str().ok().and_then(|s| s.parse().ok()).unwrap_or(0);
         }

@@ -9,9 +9,9 @@ pub use crate::capi::buffer::{
     evbuffer_readln, evbuffer_remove_buffer,
 };
 pub use crate::capi::bufferevent::{
-    bufferevent_disable, bufferevent_enable, bufferevent_free, bufferevent_get_input, bufferevent_get_output,
-    bufferevent_getfd, bufferevent_set_timeouts, bufferevent_setcb, bufferevent_setfd, bufferevent_socket_connect,
-    bufferevent_socket_connect_hostname, bufferevent_socket_new, bufferevent_base_set, EvdnsBase,
+    bufferevent_base_set, bufferevent_disable, bufferevent_enable, bufferevent_free, bufferevent_get_input,
+    bufferevent_get_output, bufferevent_getfd, bufferevent_set_timeouts, bufferevent_setcb, bufferevent_setfd,
+    bufferevent_socket_connect, bufferevent_socket_connect_hostname, bufferevent_socket_new, EvdnsBase,
 };
 pub use crate::capi::event::{event_active, event_add, event_del, event_free, event_new};
 pub use crate::capi::listener::{evconnlistener_free, evconnlistener_get_fd, evconnlistener_new};

@@ -17,7 +17,11 @@ unsafe fn add(buf: *mut Evbuffer, bytes: &[u8]) {
 /// SAFETY: p is NULL or a C string.
 unsafe fn cstr<'a>(p: *const c_char) -> &'a [u8] {
     // SAFETY: per the function contract.
-    if p.is_null() { b"" } else { unsafe { CStr::from_ptr(p).to_bytes() } }
+    if p.is_null() {
+        b""
+    } else {
+        unsafe { CStr::from_ptr(p).to_bytes() }
+    }
 }
 
 /// Add "Date" unless the program set one.
@@ -293,7 +297,8 @@ pub unsafe fn send_done(evcon: *mut Connection) {
     // SAFETY: per the function contract.
     unsafe {
         let Some(req) = (*evcon).requests.pop_front() else { return };
-        let need_close = ((*req).version_before(1, 1) && !rq::is_connection_keepalive((*req).input_headers)) || rq::wants_close(req);
+        let need_close =
+            ((*req).version_before(1, 1) && !rq::is_connection_keepalive((*req).input_headers)) || rq::wants_close(req);
         (*req).evcon = ptr::null_mut();
         (*evcon).state = conn::State::Idle;
         if let Some(cb) = (*req).on_complete_cb {

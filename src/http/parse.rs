@@ -22,7 +22,11 @@ unsafe fn max_headers(req: *const RequestC) -> usize {
     // SAFETY: per the function contract; evcon is NULL or live.
     unsafe {
         let c = (*req).evcon;
-        if c.is_null() { usize::MAX } else { (*c).max_headers_size }
+        if c.is_null() {
+            usize::MAX
+        } else {
+            (*c).max_headers_size
+        }
     }
 }
 
@@ -150,7 +154,11 @@ pub unsafe fn firstline(req: *mut RequestC, buf: *mut Evbuffer) -> c_int {
             return DATA_TOO_LONG;
         }
         let ok = if (*req).kind == KIND_REQUEST { parse_request_line(req, &line) } else { parse_response_line(req, &line) };
-        if ok { ALL_DATA_READ } else { DATA_CORRUPTED }
+        if ok {
+            ALL_DATA_READ
+        } else {
+            DATA_CORRUPTED
+        }
     }
 }
 

@@ -133,7 +133,14 @@ pub unsafe fn accept_socket(http: *mut Http, fd: c_int) -> *mut BoundSocket {
     // SAFETY: per the function contract.
     unsafe {
         let base = if (*http).base.is_null() { crate::core::global::current_base() } else { (*http).base };
-        let l = evconnlistener_new(base, None, ptr::null_mut(), LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+        let l = evconnlistener_new(
+            base,
+            None,
+            ptr::null_mut(),
+            LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+            0,
+            fd,
+        );
         if l.is_null() {
             return ptr::null_mut();
         }

@@ -594,10 +594,7 @@ mod tests {
 
     #[test]
     fn http_uri_parse_full_and_relative() {
-        assert_eq!(
-            show("http://[::1]:80/p?q#f", 0),
-            "s=http ui=(null) h=[::1] p=80 path=/p q=q f=f join=http://[::1]:80/p?q#f"
-        );
+        assert_eq!(show("http://[::1]:80/p?q#f", 0), "s=http ui=(null) h=[::1] p=80 path=/p q=q f=f join=http://[::1]:80/p?q#f");
         assert_eq!(show("http://u@h:/p", 0), "s=http ui=u h=h p=-1 path=/p q=(null) f=(null) join=http://u@h/p");
         assert_eq!(show("http://h:000080/", 0), "s=http ui=(null) h=h p=80 path=/ q=(null) f=(null) join=http://h:80/");
         assert_eq!(show("//h", 0), "s=(null) ui=(null) h=h p=-1 path= q=(null) f=(null) join=//h");
@@ -698,10 +695,7 @@ mod tests {
     fn http_uri_query() {
         let q = parse_query(b"a=1&b=x+y%21&c=&d=e=f&").unwrap();
         let v: Vec<(&[u8], &[u8])> = q.iter().map(|(k, v)| (&k[..], &v[..])).collect();
-        assert_eq!(
-            v,
-            vec![(&b"a"[..], &b"1"[..]), (b"b", b"x y!"), (b"c", b""), (b"d", b"e=f")]
-        );
+        assert_eq!(v, vec![(&b"a"[..], &b"1"[..]), (b"b", b"x y!"), (b"c", b""), (b"d", b"e=f")]);
         assert_eq!(parse_query(b"").unwrap().len(), 0);
         assert!(parse_query(b"a=1&&b=2").is_err());
         assert!(parse_query(b"a").is_err());

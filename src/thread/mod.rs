@@ -59,25 +59,42 @@ pub struct CondCallbacks {
 }
 
 impl LockCallbacks {
-    pub const NONE: LockCallbacks = LockCallbacks { lock_api_version: 0, supported_locktypes: 0, alloc: None, free: None, lock: None, unlock: None };
+    pub const NONE: LockCallbacks =
+        LockCallbacks { lock_api_version: 0, supported_locktypes: 0, alloc: None, free: None, lock: None, unlock: None };
     pub fn is_set(&self) -> bool {
         self.alloc.is_some() && self.free.is_some() && self.lock.is_some() && self.unlock.is_some()
     }
     /// Same callbacks (compared by address: the program passes the same functions again).
     pub fn same(&self, o: &LockCallbacks) -> bool {
-        let a = |x: &LockCallbacks| (x.alloc.map(|f| f as usize), x.free.map(|f| f as usize), x.lock.map(|f| f as usize), x.unlock.map(|f| f as usize));
+        let a = |x: &LockCallbacks| {
+            (x.alloc.map(|f| f as usize), x.free.map(|f| f as usize), x.lock.map(|f| f as usize), x.unlock.map(|f| f as usize))
+        };
         a(self) == a(o) && self.lock_api_version == o.lock_api_version && self.supported_locktypes == o.supported_locktypes
     }
 }
 
 impl CondCallbacks {
-    pub const NONE: CondCallbacks = CondCallbacks { condition_api_version: 0, alloc_condition: None, free_condition: None, signal_condition: None, wait_condition: None };
+    pub const NONE: CondCallbacks = CondCallbacks {
+        condition_api_version: 0,
+        alloc_condition: None,
+        free_condition: None,
+        signal_condition: None,
+        wait_condition: None,
+    };
     pub fn is_set(&self) -> bool {
-        self.alloc_condition.is_some() && self.free_condition.is_some() && self.signal_condition.is_some() && self.wait_condition.is_some()
+        self.alloc_condition.is_some()
+            && self.free_condition.is_some()
+            && self.signal_condition.is_some()
+            && self.wait_condition.is_some()
     }
     pub fn same(&self, o: &CondCallbacks) -> bool {
         let a = |x: &CondCallbacks| {
-            (x.alloc_condition.map(|f| f as usize), x.free_condition.map(|f| f as usize), x.signal_condition.map(|f| f as usize), x.wait_condition.map(|f| f as usize))
+            (
+                x.alloc_condition.map(|f| f as usize),
+                x.free_condition.map(|f| f as usize),
+                x.signal_condition.map(|f| f as usize),
+                x.wait_condition.map(|f| f as usize),
+            )
         };
         a(self) == a(o) && self.condition_api_version == o.condition_api_version
     }

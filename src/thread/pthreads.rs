@@ -73,8 +73,18 @@ unsafe extern "C" fn cond_free(cond: *mut c_void) {
 unsafe extern "C" fn cond_signal(cond: *mut c_void, broadcast: c_int) -> c_int {
     let c = cond as *mut pthread_cond_t;
     // SAFETY: cond came from cond_alloc.
-    let r = unsafe { if broadcast != 0 { libc::pthread_cond_broadcast(c) } else { libc::pthread_cond_signal(c) } };
-    if r == 0 { 0 } else { -1 }
+    let r = unsafe {
+        if broadcast != 0 {
+            libc::pthread_cond_broadcast(c)
+        } else {
+            libc::pthread_cond_signal(c)
+        }
+    };
+    if r == 0 {
+        0
+    } else {
+        -1
+    }
 }
 
 /// 0 when signalled, 1 on timeout, -1 on error (libevent's contract).

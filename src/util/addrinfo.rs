@@ -132,7 +132,14 @@ pub unsafe fn freeaddrinfo(ai: *mut addrinfo) {
 /// the struct, the canonical name (if any) in its own block, and AI_LIBEVENT_ALLOCATED
 /// added to `flags` so that [`freeaddrinfo`] releases it the right way. None when out of
 /// memory.
-pub fn new_addrinfo_node(sa: &[u8], family: c_int, socktype: c_int, protocol: c_int, flags: c_int, canonname: Option<&CStr>) -> Option<*mut addrinfo> {
+pub fn new_addrinfo_node(
+    sa: &[u8],
+    family: c_int,
+    socktype: c_int,
+    protocol: c_int,
+    flags: c_int,
+    canonname: Option<&CStr>,
+) -> Option<*mut addrinfo> {
     let head = std::mem::size_of::<addrinfo>();
     let block = mem::calloc(1, head + sa.len()) as *mut u8;
     if block.is_null() {

@@ -120,7 +120,15 @@ pub fn utc_now() -> DateFields {
         libc::gmtime_r(&t, &mut tm);
         tm
     };
-    DateFields { wday: tm.tm_wday, mday: tm.tm_mday, mon: tm.tm_mon, year: tm.tm_year, hour: tm.tm_hour, min: tm.tm_min, sec: tm.tm_sec }
+    DateFields {
+        wday: tm.tm_wday,
+        mday: tm.tm_mday,
+        mon: tm.tm_mon,
+        year: tm.tm_year,
+        hour: tm.tm_hour,
+        min: tm.tm_min,
+        sec: tm.tm_sec,
+    }
 }
 
 /// Sleep for `tv` (the whole of it, resuming after signal interruptions).
