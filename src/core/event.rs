@@ -16,6 +16,22 @@ pub const EV_ET: c_short = 0x20;
 pub const EV_FINALIZE: c_short = 0x40;
 pub const EV_CLOSED: c_short = 0x80;
 
+bitflags::bitflags! {
+    /// The `EV_*` bits as a typed set, for the Rust API between layers (`ev_events` and the
+    /// callbacks' `what` stay plain `short`s, as C sees them: `Ev::from_bits_retain(what)`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct Ev: c_short {
+        const TIMEOUT = EV_TIMEOUT;
+        const READ = EV_READ;
+        const WRITE = EV_WRITE;
+        const SIGNAL = EV_SIGNAL;
+        const PERSIST = EV_PERSIST;
+        const ET = EV_ET;
+        const FINALIZE = EV_FINALIZE;
+        const CLOSED = EV_CLOSED;
+    }
+}
+
 // evcb_flags bits: where the callback currently is.
 pub const EVLIST_TIMEOUT: u16 = 0x01;
 pub const EVLIST_INSERTED: u16 = 0x02;
