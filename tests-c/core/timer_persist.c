@@ -61,16 +61,18 @@ int main(void)
     CHECK_EQ(event_base_dispatch(base), 1);   /* ran out of events */
     CHECK_EQ(ncalls, 5);
     /* call i is scheduled (i+1)*20ms after the add (rescheduled from the previous deadline,
-       not from when the callback ran); never early beyond coarse-clock slack */
+       not from when the callback ran); never early beyond coarse-clock slack (libevent reads
+       CLOCK_MONOTONIC_COARSE, 4 ms ticks here, and a loaded machine delays the reading by
+       another tick or two, so allow three ticks) */
     for (int i = 0; i < 5; i++) {
         long long d = t_calls[i] - t_start;
-        if (d < (i + 1) * 20000LL - 5000) {
+        if (d < (i + 1) * 20000LL - 12000) {
             fprintf(stderr, "call %d came only %lld us after the add\n", i, d);
             return 1;
         }
     }
     /* 5 periods of 20ms; coarse-clock slack */
-    CHECK(t_calls[4] - t_start >= 90000);
+    CHECK(t_calls[4] - t_start >= 88000);
     CHECK(t_calls[4] - t_start < 1000000);
     event_free(ev);
 
