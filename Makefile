@@ -21,6 +21,7 @@ SOVER    := 7.0.1
 MAINSO   := libevent-2.1.so
 SHIMS    := event_core event_extra event_pthreads event_openssl
 NATIVE   := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+VERSION  := 2.1.12
 RUST_SRC := $(shell find src -name '*.rs' -o -name '*.c' -o -name '*.h') Cargo.toml build.rs
 
 .PHONY: all libs headers pc demo check check-deps test-rust test-c bench install uninstall clean
@@ -83,13 +84,30 @@ pc:
 	@$(call pc_all,$(CURDIR)/$(BUILD),$(CURDIR)/$(BLIBDIR),$(CURDIR)/$(BINCDIR),$(BPCDIR))
 
 # What make install puts where; make uninstall removes exactly these names.
+CMAKEDIR    = $(LIBDIR)/cmake/libevent
 SO_FILES   := $(MAINSO).$(SOVER) $(foreach s,$(SHIMS),lib$(s)-2.1.so.$(SOVER))
 SO_LINKS   := $(MAINSO).7 libevent.so $(foreach s,$(SHIMS),lib$(s)-2.1.so.7)
 LD_SCRIPTS := $(foreach s,$(SHIMS),lib$(s).so)
 ARCHIVES   := libevent.a $(foreach s,$(SHIMS),lib$(s).a)
 PC_FILES   := libevent.pc $(foreach s,$(SHIMS),lib$(s).pc)
+CMAKE_FILES:= LibeventConfig.cmake LibeventConfigVersion.cmake LibeventTargets.cmake
 HDRS       := $(notdir $(wildcard event2/*.h))
 TOP_HDRS   := $(notdir $(wildcard include/*.h))
+
+# The CMake package files, from the templates in cmake/. Paths are the final ones (never
+# DESTDIR); the files also carry LIBDIR and INCLUDEDIR relative to their own directory, so an
+# installed tree still works when staged or moved.
+define write_cmake
+	rl=$$(realpath -ms --relative-to="$(CMAKEDIR)" "$(LIBDIR)") && \
+	ri=$$(realpath -ms --relative-to="$(CMAKEDIR)" "$(INCLUDEDIR)") && \
+	ptr=$$(printf '' | $(CC) -dM -E -x c - | sed -n 's/^#define __SIZEOF_POINTER__ //p') && \
+	for f in $(CMAKE_FILES); do \
+	  sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SOVER@|$(SOVER)|g' -e 's|@SOMAJOR@|$(firstword $(subst ., ,$(SOVER)))|g' \
+	      -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	      -e 's|@CMAKEDIR@|$(CMAKEDIR)|g' -e "s|@REL_LIBDIR@|$$rl|g" -e "s|@REL_INCLUDEDIR@|$$ri|g" \
+	      -e "s|@SIZEOF_VOID_P@|$$ptr|g" cmake/$$f.in > "$(1)/$$f" || exit 1; \
+	done
+endef
 
 define check_dirs
 	for v in "PREFIX=$(PREFIX)" "LIBDIR=$(LIBDIR)" "INCLUDEDIR=$(INCLUDEDIR)"; do \
@@ -98,7 +116,7 @@ endef
 
 install: all
 	@$(call check_dirs,install)
-	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(INCLUDEDIR)/event2"
+	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(CMAKEDIR)" "$(DESTDIR)$(INCLUDEDIR)/event2"
 	install -m 755 $(addprefix $(BLIBDIR)/,$(SO_FILES)) "$(DESTDIR)$(LIBDIR)/"
 	install -m 644 $(addprefix $(BLIBDIR)/,$(LD_SCRIPTS) $(ARCHIVES)) "$(DESTDIR)$(LIBDIR)/"
 	ln -sf $(MAINSO).$(SOVER) "$(DESTDIR)$(LIBDIR)/$(MAINSO).7"
@@ -107,6 +125,7 @@ install: all
 	install -m 644 $(addprefix event2/,$(HDRS)) "$(DESTDIR)$(INCLUDEDIR)/event2/"
 	install -m 644 $(addprefix include/,$(TOP_HDRS)) "$(DESTDIR)$(INCLUDEDIR)/"
 	@$(call pc_all,$(PREFIX),$(LIBDIR),$(INCLUDEDIR),"$(DESTDIR)$(LIBDIR)/pkgconfig")
+	@$(call write_cmake,$(DESTDIR)$(CMAKEDIR))
 
 # Only our files go; a directory is removed only when that leaves it empty (and LIBDIR,
 # INCLUDEDIR themselves stay).
@@ -114,11 +133,11 @@ uninstall:
 	@$(call check_dirs,uninstall)
 	@L="$(DESTDIR)$(LIBDIR)"; I="$(DESTDIR)$(INCLUDEDIR)"; n=0; \
 	for f in $(addprefix "$$L"/,$(SO_FILES) $(SO_LINKS) $(LD_SCRIPTS) $(ARCHIVES)) \
-	         $(addprefix "$$L"/pkgconfig/,$(PC_FILES)) \
+	         $(addprefix "$$L"/pkgconfig/,$(PC_FILES)) $(addprefix "$$L"/cmake/libevent/,$(CMAKE_FILES)) \
 	         $(addprefix "$$I"/event2/,$(HDRS)) $(addprefix "$$I"/,$(TOP_HDRS)); do \
 	  if [ -e "$$f" ] || [ -L "$$f" ]; then rm -f "$$f" && n=$$((n + 1)) || exit 1; fi; \
 	done; \
-	for d in "$$L/pkgconfig" "$$I/event2"; do \
+	for d in "$$L/cmake/libevent" "$$L/cmake" "$$L/pkgconfig" "$$I/event2"; do \
 	  [ -d "$$d" ] && rmdir "$$d" 2>/dev/null; \
 	done; \
 	echo "uninstall: removed $$n files from $$L and $$I"
