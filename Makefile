@@ -3,24 +3,28 @@
 #   make demo       run a real C program on them
 #   make check      every test: Rust unit tests, layout/export probes, the C suite (tests-c/)
 #   make bench      ours vs Debian's libevent, side by side
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib INCLUDEDIR=$(PREFIX)/include
+#   make uninstall  (the same variables) removes exactly what make install put there
 
-PREFIX   ?= /usr/local
-DESTDIR  ?=
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 CC       ?= cc
 CARGO    ?= cargo
 BUILD    := build
-LIBDIR   := $(BUILD)/lib
-INCDIR   := $(BUILD)/include
-PCDIR    := $(LIBDIR)/pkgconfig
+BLIBDIR  := $(BUILD)/lib
+BINCDIR  := $(BUILD)/include
+BPCDIR   := $(BLIBDIR)/pkgconfig
 RUSTLIB  := target/release/liblevent.a
 SOVER    := 7.0.1
 MAINSO   := libevent-2.1.so
 SHIMS    := event_core event_extra event_pthreads event_openssl
 NATIVE   := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+VERSION  := 2.1.12
 RUST_SRC := $(shell find src -name '*.rs' -o -name '*.c' -o -name '*.h') Cargo.toml build.rs
 
-.PHONY: all libs headers pc demo check check-deps test-rust test-c bench install clean
+.PHONY: all libs headers pc demo check check-deps test-rust test-c bench install uninstall clean
 
 all: libs headers pc
 
@@ -30,39 +34,39 @@ $(RUSTLIB): $(RUST_SRC)
 # The one real library: the Rust staticlib linked whole, exporting only libevent's names.
 # Linked under a temporary name and renamed, so a program started meanwhile never maps a
 # half-written library.
-$(LIBDIR)/$(MAINSO).$(SOVER): $(RUSTLIB) exports.map
-	@mkdir -p $(LIBDIR)
+$(BLIBDIR)/$(MAINSO).$(SOVER): $(RUSTLIB) exports.map
+	@mkdir -p $(BLIBDIR)
 	$(CC) -shared -o $@.tmp -Wl,-soname,$(MAINSO).7 \
 	  -Wl,--whole-archive $(RUSTLIB) -Wl,--no-whole-archive \
 	  -Wl,--version-script=exports.map -Wl,--gc-sections -Wl,-z,noexecstack $(NATIVE)
 	mv -f $@.tmp $@
-	ln -sf $(MAINSO).$(SOVER) $(LIBDIR)/$(MAINSO).7
-	ln -sf $(MAINSO).$(SOVER) $(LIBDIR)/libevent.so
+	ln -sf $(MAINSO).$(SOVER) $(BLIBDIR)/$(MAINSO).7
+	ln -sf $(MAINSO).$(SOVER) $(BLIBDIR)/libevent.so
 
 # The other sonames: empty shims that need libevent-2.1.so.7 (one copy of state).
 # libevent_openssl also needs the system's libssl/libcrypto, as Debian's does, so a program
 # linked with -levent_openssl has them loaded (the SSL bufferevents find them at run time).
 SHIM_LIBS_event_openssl := $(shell for l in libssl.so.3 libcrypto.so.3; do ldconfig -p 2>/dev/null | grep -q "$$l[[:space:]]" && printf -- '-l:%s ' $$l; done)
-$(LIBDIR)/lib%-2.1.so.$(SOVER): tests-c/shim/shim.c $(LIBDIR)/$(MAINSO).$(SOVER)
+$(BLIBDIR)/lib%-2.1.so.$(SOVER): tests-c/shim/shim.c $(BLIBDIR)/$(MAINSO).$(SOVER)
 	$(CC) -shared -fPIC -o $@ -Wl,-soname,lib$*-2.1.so.7 $< \
-	  -Wl,--no-as-needed -L$(LIBDIR) -l:$(MAINSO).7 $(SHIM_LIBS_$*)
-	ln -sf lib$*-2.1.so.$(SOVER) $(LIBDIR)/lib$*-2.1.so.7
-	printf 'INPUT(lib$*-2.1.so.7 $(MAINSO).7)\n' > $(LIBDIR)/lib$*.so
+	  -Wl,--no-as-needed -L$(BLIBDIR) -l:$(MAINSO).7 $(SHIM_LIBS_$*)
+	ln -sf lib$*-2.1.so.$(SOVER) $(BLIBDIR)/lib$*-2.1.so.7
+	printf 'INPUT(lib$*-2.1.so.7 $(MAINSO).7)\n' > $(BLIBDIR)/lib$*.so
 
-$(LIBDIR)/libevent.a: $(RUSTLIB)
-	@mkdir -p $(LIBDIR)
+$(BLIBDIR)/libevent.a: $(RUSTLIB)
+	@mkdir -p $(BLIBDIR)
 	cp $(RUSTLIB) $@
-	cp $(RUSTLIB) $(LIBDIR)/libevent_core.a
-	for l in event_extra event_pthreads event_openssl; do rm -f $(LIBDIR)/lib$$l.a; ar rc $(LIBDIR)/lib$$l.a; done
+	cp $(RUSTLIB) $(BLIBDIR)/libevent_core.a
+	for l in event_extra event_pthreads event_openssl; do rm -f $(BLIBDIR)/lib$$l.a; ar rc $(BLIBDIR)/lib$$l.a; done
 
-libs: $(LIBDIR)/$(MAINSO).$(SOVER) $(foreach s,$(SHIMS),$(LIBDIR)/lib$(s)-2.1.so.$(SOVER)) $(LIBDIR)/libevent.a
+libs: $(BLIBDIR)/$(MAINSO).$(SOVER) $(foreach s,$(SHIMS),$(BLIBDIR)/lib$(s)-2.1.so.$(SOVER)) $(BLIBDIR)/libevent.a
 
 headers:
-	@mkdir -p $(INCDIR)/event2
-	cp event2/*.h $(INCDIR)/event2/
-	cp include/*.h $(INCDIR)/ 2>/dev/null || true
+	@mkdir -p $(BINCDIR)/event2
+	cp event2/*.h $(BINCDIR)/event2/
+	cp include/*.h $(BINCDIR)/ 2>/dev/null || true
 
-# pkg-config files for the build tree (make install writes ones for PREFIX).
+# pkg-config files for the build tree (make install writes ones naming LIBDIR and INCLUDEDIR).
 define write_pc
 	sed -e 's|@PREFIX@|$(2)|' -e 's|@LIBDIR@|$(3)|' -e 's|@INCLUDEDIR@|$(4)|' \
 	    -e 's|@NAME@|$(1)|' -e 's|@LIB@|$(5)|' -e 's|@REQUIRES@|$(6)|' \
@@ -76,15 +80,67 @@ pc_all = \
 	$(call write_pc,libevent_openssl,$(1),$(2),$(3),event_openssl,libevent_core,libevent OpenSSL bufferevents,$(4))
 
 pc:
-	@mkdir -p $(PCDIR)
-	@$(call pc_all,$(CURDIR)/$(BUILD),$(CURDIR)/$(LIBDIR),$(CURDIR)/$(INCDIR),$(PCDIR))
+	@mkdir -p $(BPCDIR)
+	@$(call pc_all,$(CURDIR)/$(BUILD),$(CURDIR)/$(BLIBDIR),$(CURDIR)/$(BINCDIR),$(BPCDIR))
+
+# What make install puts where; make uninstall removes exactly these names.
+CMAKEDIR    = $(LIBDIR)/cmake/libevent
+SO_FILES   := $(MAINSO).$(SOVER) $(foreach s,$(SHIMS),lib$(s)-2.1.so.$(SOVER))
+SO_LINKS   := $(MAINSO).7 libevent.so $(foreach s,$(SHIMS),lib$(s)-2.1.so.7)
+LD_SCRIPTS := $(foreach s,$(SHIMS),lib$(s).so)
+ARCHIVES   := libevent.a $(foreach s,$(SHIMS),lib$(s).a)
+PC_FILES   := libevent.pc $(foreach s,$(SHIMS),lib$(s).pc)
+CMAKE_FILES:= LibeventConfig.cmake LibeventConfigVersion.cmake LibeventTargets.cmake
+HDRS       := $(notdir $(wildcard event2/*.h))
+TOP_HDRS   := $(notdir $(wildcard include/*.h))
+
+# The CMake package files, from the templates in cmake/. Paths are the final ones (never
+# DESTDIR); the files also carry LIBDIR and INCLUDEDIR relative to their own directory, so an
+# installed tree still works when staged or moved.
+define write_cmake
+	rl=$$(realpath -ms --relative-to="$(CMAKEDIR)" "$(LIBDIR)") && \
+	ri=$$(realpath -ms --relative-to="$(CMAKEDIR)" "$(INCLUDEDIR)") && \
+	ptr=$$(printf '' | $(CC) -dM -E -x c - | sed -n 's/^#define __SIZEOF_POINTER__ //p') && \
+	for f in $(CMAKE_FILES); do \
+	  sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SOVER@|$(SOVER)|g' -e 's|@SOMAJOR@|$(firstword $(subst ., ,$(SOVER)))|g' \
+	      -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	      -e 's|@CMAKEDIR@|$(CMAKEDIR)|g' -e "s|@REL_LIBDIR@|$$rl|g" -e "s|@REL_INCLUDEDIR@|$$ri|g" \
+	      -e "s|@SIZEOF_VOID_P@|$$ptr|g" cmake/$$f.in > "$(1)/$$f" || exit 1; \
+	done
+endef
+
+define check_dirs
+	for v in "PREFIX=$(PREFIX)" "LIBDIR=$(LIBDIR)" "INCLUDEDIR=$(INCLUDEDIR)"; do \
+	  case $${v#*=} in /*) ;; *) echo "make $(1): $$v is not an absolute path" >&2; exit 1;; esac; done
+endef
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/event2
-	cp -P $(LIBDIR)/*.so* $(LIBDIR)/*.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 event2/*.h $(DESTDIR)$(PREFIX)/include/event2/
-	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/
-	@$(call pc_all,$(PREFIX),$(PREFIX)/lib,$(PREFIX)/include,$(DESTDIR)$(PREFIX)/lib/pkgconfig)
+	@$(call check_dirs,install)
+	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(CMAKEDIR)" "$(DESTDIR)$(INCLUDEDIR)/event2"
+	install -m 755 $(addprefix $(BLIBDIR)/,$(SO_FILES)) "$(DESTDIR)$(LIBDIR)/"
+	install -m 644 $(addprefix $(BLIBDIR)/,$(LD_SCRIPTS) $(ARCHIVES)) "$(DESTDIR)$(LIBDIR)/"
+	ln -sf $(MAINSO).$(SOVER) "$(DESTDIR)$(LIBDIR)/$(MAINSO).7"
+	ln -sf $(MAINSO).$(SOVER) "$(DESTDIR)$(LIBDIR)/libevent.so"
+	for s in $(SHIMS); do ln -sf lib$$s-2.1.so.$(SOVER) "$(DESTDIR)$(LIBDIR)/lib$$s-2.1.so.7"; done
+	install -m 644 $(addprefix event2/,$(HDRS)) "$(DESTDIR)$(INCLUDEDIR)/event2/"
+	install -m 644 $(addprefix include/,$(TOP_HDRS)) "$(DESTDIR)$(INCLUDEDIR)/"
+	@$(call pc_all,$(PREFIX),$(LIBDIR),$(INCLUDEDIR),"$(DESTDIR)$(LIBDIR)/pkgconfig")
+	@$(call write_cmake,$(DESTDIR)$(CMAKEDIR))
+
+# Only our files go; a directory is removed only when that leaves it empty (and LIBDIR,
+# INCLUDEDIR themselves stay).
+uninstall:
+	@$(call check_dirs,uninstall)
+	@L="$(DESTDIR)$(LIBDIR)"; I="$(DESTDIR)$(INCLUDEDIR)"; n=0; \
+	for f in $(addprefix "$$L"/,$(SO_FILES) $(SO_LINKS) $(LD_SCRIPTS) $(ARCHIVES)) \
+	         $(addprefix "$$L"/pkgconfig/,$(PC_FILES)) $(addprefix "$$L"/cmake/libevent/,$(CMAKE_FILES)) \
+	         $(addprefix "$$I"/event2/,$(HDRS)) $(addprefix "$$I"/,$(TOP_HDRS)); do \
+	  if [ -e "$$f" ] || [ -L "$$f" ]; then rm -f "$$f" && n=$$((n + 1)) || exit 1; fi; \
+	done; \
+	for d in "$$L/cmake/libevent" "$$L/cmake" "$$L/pkgconfig" "$$I/event2"; do \
+	  [ -d "$$d" ] && rmdir "$$d" 2>/dev/null; \
+	done; \
+	echo "uninstall: removed $$n files from $$L and $$I"
 
 demo: all
 	@sh tests-c/demo.sh

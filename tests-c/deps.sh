@@ -3,6 +3,7 @@
 need=""
 [ -f /usr/include/event2/event.h ] || need="$need libevent-dev"
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+command -v cmake >/dev/null 2>&1 || need="$need cmake"
 [ -f /usr/include/openssl/ssl.h ] || need="$need libssl-dev"
 if [ -n "$need" ]; then
   echo "installing:$need"
