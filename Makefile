@@ -151,6 +151,7 @@ check-deps:
 
 test-rust:
 	$(CARGO) test --quiet
+	$(CARGO) test --quiet --manifest-path ctest/Cargo.toml --target-dir target/ctest
 
 test-c: all
 	@sh tests-c/run.sh

@@ -1,7 +1,9 @@
 //! The evbuffer operations bufferevents use, through evbuffer's public C interface
 //! (event2/buffer.h). Bufferevents only ever hold `struct evbuffer *` values, exactly as a C
 //! program would, so this module depends on nothing but that interface; the symbols resolve
-//! at link time to the evbuffer implementation in this library.
+//! at link time to the evbuffer implementation in this library. The interface's struct and
+//! flag values are the buffer module's own definitions (one Rust definition per C item, which
+//! ctest/ checks against buffer.h).
 
 use libc::{c_int, c_void, size_t, ssize_t};
 
@@ -18,21 +20,15 @@ pub struct CbEntry {
 }
 
 /// `struct evbuffer_cb_info`: what changed since the callback last ran.
-#[repr(C)]
-pub struct CbInfo {
-    pub orig_size: size_t,
-    pub n_added: size_t,
-    pub n_deleted: size_t,
-}
+pub use crate::buffer::callbacks::CbInfo;
 
 pub type CbFunc = unsafe extern "C" fn(*mut Evbuffer, *const CbInfo, *mut c_void);
 
 /// Callback entry flags: enabled, and (libevent-internal) run immediately even when the
 /// buffer's callbacks are deferred.
-pub const EVBUFFER_CB_ENABLED: u32 = 1;
-pub const EVBUFFER_CB_NODEFER: u32 = 2;
+pub use crate::buffer::callbacks::{EVBUFFER_CB_ENABLED, EVBUFFER_CB_NODEFER};
 /// evbuffer_set_flags: the buffer is written to an fd (so file segments may be sent as is).
-pub const EVBUFFER_FLAG_DRAINS_TO_FD: u64 = 1;
+pub use crate::buffer::buffer::EVBUFFER_FLAG_DRAINS_TO_FD;
 
 extern "C" {
     pub fn evbuffer_new() -> *mut Evbuffer;

@@ -31,7 +31,7 @@ pub struct Uri {
     _opaque: [u8; 0],
 }
 
-pub const URI_NONCONFORMANT: u32 = 1;
+pub use super::uri::URI_NONCONFORMANT;
 
 extern "C" {
     pub fn evhttp_uri_parse_with_flags(s: *const c_char, flags: u32) -> *mut Uri;
