@@ -253,6 +253,40 @@ fn crate_root(src: &Path, out: &Path) -> PathBuf {
     path
 }
 
+/// The library's crates.io dependencies (other than libc, which comes from the sysroot): their
+/// rlibs are this build script's build-dependencies, so they are built before it runs.
+const LIB_DEPS: &[&str] = &["bitflags", "parking_lot"];
+
+/// ctest runs `$RUSTC -Zunpretty=expanded` on the crate root alone; point RUSTC at a wrapper
+/// that adds `--extern` for the library's dependencies (found beside this script's own build
+/// dependencies in target/…/deps), so their macros (bitflags!) and imports resolve.
+fn rustc_wrapper(out: &Path) {
+    let deps = out.ancestors().nth(3).unwrap().join("deps");
+    let mut args = vec![format!("-L dependency={}", deps.display())];
+    for name in LIB_DEPS {
+        let newest = fs::read_dir(&deps)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| {
+                let f = p.file_name().unwrap().to_string_lossy();
+                f.starts_with(&format!("lib{name}-")) && f.ends_with(".rlib")
+            })
+            .max_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok())
+            .unwrap_or_else(|| panic!("no lib{name}-*.rlib in {} (is it a build-dependency?)", deps.display()));
+        args.push(format!("--extern {name}={}", newest.display()));
+    }
+    let real = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let script = out.join("rustc-with-deps.sh");
+    fs::write(&script, format!("#!/bin/sh\nexec \"{real}\" {} \"$@\"\n", args.join(" "))).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    env::set_var("RUSTC", &script);
+}
+
 fn main() {
     let here = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let top = here.parent().unwrap().to_path_buf();
@@ -304,6 +338,7 @@ fn main() {
         // libc's C structs, by their C names.
         .rename_type(|t| matches!(t, "timeval" | "sockaddr").then(|| format!("struct {t}")));
 
+    rustc_wrapper(&out);
     let root = crate_root(&top.join("src"), &out);
     if let Err(e) = ctest::generate_test(&mut cfg, root, "abi.rs") {
         panic!("ctest: {e}");
