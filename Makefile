@@ -24,7 +24,7 @@ NATIVE   := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 VERSION  := 2.1.12
 RUST_SRC := $(shell find src -name '*.rs' -o -name '*.c' -o -name '*.h') Cargo.toml build.rs
 
-.PHONY: all libs headers pc demo check check-deps test-rust test-c bench install uninstall clean
+.PHONY: all libs headers pc demo check check-deps lint test-rust test-c conformance bench install uninstall clean
 
 all: libs headers pc
 
@@ -156,7 +156,19 @@ test-rust:
 test-c: all
 	@sh tests-c/run.sh
 
-check: check-deps all test-rust test-c
+# Style and lints gate the build: rustfmt (rustfmt.toml) and clippy with warnings as errors.
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --quiet --all-targets -- -D warnings
+
+# libevent 2.1.12's own test suite (built from Debian's source package at test time, never
+# copied into the repository) on libevent's libraries and on ours; see tests-conformance/.
+conformance: all
+	@sh tests-conformance/fetch.sh
+	@python3 tests-conformance/run.py
+
+# The C suite runs last: its closing line "N passed, M failed" is the suite's verdict.
+check: check-deps all lint test-rust conformance test-c
 
 bench: all
 	@sh bench/run.sh
