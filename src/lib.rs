@@ -8,6 +8,7 @@ pub mod buffer;
 pub mod bufferevent;
 pub mod capi;
 pub mod core;
+pub mod dns;
 pub mod http;
 pub mod listener;
 pub mod tag;

@@ -24,11 +24,11 @@ pub use crate::buffer::callbacks::CbInfo;
 
 pub type CbFunc = unsafe extern "C" fn(*mut Evbuffer, *const CbInfo, *mut c_void);
 
+/// evbuffer_set_flags: the buffer is written to an fd (so file segments may be sent as is).
+pub use crate::buffer::buffer::EVBUFFER_FLAG_DRAINS_TO_FD;
 /// Callback entry flags: enabled, and (libevent-internal) run immediately even when the
 /// buffer's callbacks are deferred.
 pub use crate::buffer::callbacks::{EVBUFFER_CB_ENABLED, EVBUFFER_CB_NODEFER};
-/// evbuffer_set_flags: the buffer is written to an fd (so file segments may be sent as is).
-pub use crate::buffer::buffer::EVBUFFER_FLAG_DRAINS_TO_FD;
 
 extern "C" {
     pub fn evbuffer_new() -> *mut Evbuffer;
