@@ -270,7 +270,7 @@ impl<'a> Message<'a> {
         for _ in 0..header.qdcount {
             questions.push(Question::read(&mut r)?);
         }
-        let mut section = |n: u16, r: &mut Reader<'a>| -> Result<Vec<Record<'a>>> {
+        let section = |n: u16, r: &mut Reader<'a>| -> Result<Vec<Record<'a>>> {
             let mut v = Vec::new();
             for _ in 0..n {
                 v.push(Record::read(r)?);
