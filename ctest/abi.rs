@@ -43,7 +43,6 @@ use levent::core::event::{
 };
 use levent::core::log::{EVENT_LOG_DEBUG, EVENT_LOG_ERR, EVENT_LOG_MSG, EVENT_LOG_WARN};
 use levent::http::connection::{CON_LINGERING_CLOSE, CON_READ_ON_WRITE_ERROR, CON_REUSE_CONNECTED_ADDR};
-use levent::http::ffi::EOL_CRLF;
 use levent::http::headers::{KeyVal, KeyValQ};
 use levent::http::request::{
     RequestC, ERR_BUFFER_ERROR, ERR_DATA_TOO_LONG, ERR_EOF, ERR_INVALID_HEADER, ERR_REQUEST_CANCEL, ERR_TIMEOUT, KIND_REQUEST,

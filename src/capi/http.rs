@@ -1,16 +1,29 @@
 //! event2/http.h and event2/http_compat.h: servers, connections and requests. NULL objects get
 //! a failure answer (or nothing happens) instead of a crash; the logic is in src/http/.
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
 
+use crate::buffer::Evbuffer;
+use crate::bufferevent::core::{self as bev, Bufferevent};
 use crate::core::base::EventBase;
-use crate::core::mem;
-use crate::http::connection::{self as conn, ConnCb, Connection};
-use crate::http::ffi::{Bufferevent, Evbuffer, EvdnsBase, KeyValQ, Listener, Uri};
+use crate::http::connection::{self as conn, ConFlags, ConnCb, Connection, EvdnsBase};
+use crate::http::headers::KeyValQ;
 use crate::http::request::{self as rq, CmdType, ErrorCb, HeaderCb, RequestC, RequestCb, RequestError};
-use crate::http::server::{self, BevCb, BoundSocket, Http};
-use crate::http::{message, parse};
+use crate::http::server::{self, BevCb, BoundSocket, Http, ServerFlags};
+use crate::http::uri::Uri;
+use crate::http::{client, message, parse};
+use crate::listener::Listener;
 use libc::{c_char, c_int, c_void, sockaddr, ssize_t, timeval};
 use std::ffi::CStr;
 use std::ptr;
+
+/// libevent's 0 / -1.
+fn answer(ok: bool) -> c_int {
+    if ok {
+        0
+    } else {
+        -1
+    }
+}
 
 fn size_limit(max: ssize_t) -> usize {
     if max < 0 {
@@ -47,18 +60,8 @@ pub unsafe extern "C" fn evhttp_new(base: *mut EventBase) -> *mut Http {
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_start(address: *const c_char, port: u16) -> *mut Http {
-    let http = server::new(ptr::null_mut());
-    if http.is_null() {
-        return http;
-    }
-    // SAFETY: a fresh server; address is NULL or a C string.
-    unsafe {
-        if server::bind_socket(http, address, port).is_null() {
-            server::free(http);
-            return ptr::null_mut();
-        }
-    }
-    http
+    // SAFETY: address is NULL or a C string.
+    unsafe { server::start(address, port) }
 }
 
 #[no_mangle]
@@ -124,8 +127,11 @@ pub unsafe extern "C" fn evhttp_bound_socket_get_listener(bound: *mut BoundSocke
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_bound_socket_get_fd(bound: *mut BoundSocket) -> c_int {
-    // SAFETY: bound is NULL or live.
-    unsafe { bound.as_ref().map_or(-1, |b| crate::capi::listener::evconnlistener_get_fd(b.listener)) }
+    if bound.is_null() {
+        return -1;
+    }
+    // SAFETY: a live bound socket.
+    unsafe { server::bound_socket_fd(bound) }
 }
 
 pub type BoundForeach = unsafe extern "C" fn(*mut BoundSocket, *mut c_void);
@@ -136,12 +142,8 @@ pub unsafe extern "C" fn evhttp_foreach_bound_socket(http: *mut Http, f: Option<
     if http.is_null() {
         return;
     }
-    // SAFETY: a live server; the list is copied so the callback may not disturb the walk.
-    unsafe {
-        for s in (*http).sockets.clone() {
-            f(s, arg);
-        }
-    }
+    // SAFETY: a live server; f is the program's callback, called with its own argument.
+    unsafe { server::foreach_bound_socket(http, |s| f(s, arg)) }
 }
 
 #[no_mangle]
@@ -150,11 +152,7 @@ pub unsafe extern "C" fn evhttp_del_accept_socket(http: *mut Http, bound: *mut B
         return;
     }
     // SAFETY: a live server and one of its bound sockets.
-    unsafe {
-        (*http).sockets.retain(|&s| s != bound);
-        crate::capi::listener::evconnlistener_free((*bound).listener);
-        mem::free_object(bound);
-    }
+    unsafe { server::del_accept_socket(http, bound) }
 }
 
 macro_rules! with_http {
@@ -194,12 +192,7 @@ pub unsafe extern "C" fn evhttp_set_cb(http: *mut Http, path: *const c_char, cb:
         return -1;
     }
     // SAFETY: path is a C string.
-    let p = unsafe { CStr::from_ptr(path) };
-    if h.callbacks.iter().any(|(q, _, _)| q.as_c_str() == p) {
-        return -1;
-    }
-    h.callbacks.push((p.to_owned(), cb, arg));
-    0
+    answer(h.set_cb(unsafe { CStr::from_ptr(path) }, cb, arg))
 }
 
 #[no_mangle]
@@ -210,14 +203,7 @@ pub unsafe extern "C" fn evhttp_del_cb(http: *mut Http, path: *const c_char) -> 
         return -1;
     }
     // SAFETY: path is a C string.
-    let p = unsafe { CStr::from_ptr(path) };
-    let before = h.callbacks.len();
-    h.callbacks.retain(|(q, _, _)| q.as_c_str() != p);
-    if h.callbacks.len() == before {
-        -1
-    } else {
-        0
-    }
+    answer(h.del_cb(unsafe { CStr::from_ptr(path) }))
 }
 
 #[no_mangle]
@@ -238,18 +224,11 @@ pub unsafe extern "C" fn evhttp_set_bevcb(http: *mut Http, cb: Option<BevCb>, ar
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_add_virtual_host(http: *mut Http, pattern: *const c_char, vhost: *mut Http) -> c_int {
-    if http.is_null() || vhost.is_null() || pattern.is_null() || http == vhost {
+    if http.is_null() || vhost.is_null() || pattern.is_null() {
         return -1;
     }
-    // SAFETY: two distinct live servers; pattern is a C string.
-    unsafe {
-        if (*vhost).vhost_pattern.is_some() {
-            return -1;
-        }
-        (*vhost).vhost_pattern = Some(CStr::from_ptr(pattern).to_owned());
-        (*http).vhosts.push(vhost);
-    }
-    0
+    // SAFETY: live servers; pattern is a C string.
+    answer(unsafe { server::add_virtual_host(http, CStr::from_ptr(pattern), vhost) })
 }
 
 #[no_mangle]
@@ -258,14 +237,7 @@ pub unsafe extern "C" fn evhttp_remove_virtual_host(http: *mut Http, vhost: *mut
         return -1;
     }
     // SAFETY: live servers.
-    unsafe {
-        if (*vhost).vhost_pattern.is_none() || !(*http).vhosts.contains(&vhost) {
-            return -1;
-        }
-        (*http).vhosts.retain(|&v| v != vhost);
-        (*vhost).vhost_pattern = None;
-    }
-    0
+    answer(unsafe { server::remove_virtual_host(http, vhost) })
 }
 
 #[no_mangle]
@@ -276,7 +248,7 @@ pub unsafe extern "C" fn evhttp_add_server_alias(http: *mut Http, alias: *const 
         return -1;
     }
     // SAFETY: alias is a C string.
-    h.aliases.push(unsafe { CStr::from_ptr(alias) }.to_owned());
+    h.add_alias(unsafe { CStr::from_ptr(alias) });
     0
 }
 
@@ -288,14 +260,7 @@ pub unsafe extern "C" fn evhttp_remove_server_alias(http: *mut Http, alias: *con
         return -1;
     }
     // SAFETY: alias is a C string.
-    let a = unsafe { CStr::from_ptr(alias) }.to_bytes();
-    match h.aliases.iter().position(|x| x.as_bytes().eq_ignore_ascii_case(a)) {
-        Some(i) => {
-            h.aliases.remove(i);
-            0
-        }
-        None => -1,
-    }
+    answer(h.remove_alias(unsafe { CStr::from_ptr(alias) }))
 }
 
 #[no_mangle]
@@ -313,9 +278,7 @@ pub unsafe extern "C" fn evhttp_set_timeout_tv(http: *mut Http, tv: *const timev
 pub unsafe extern "C" fn evhttp_set_flags(http: *mut Http, flags: c_int) -> c_int {
     // SAFETY: http NULL or live.
     let Some(h) = (unsafe { http.as_mut() }) else { return -1 };
-    if flags & !server::SERVER_LINGERING_CLOSE != 0 {
-        return 1;
-    }
+    let Some(flags) = ServerFlags::from_bits(flags) else { return 1 };
     h.flags = flags;
     0
 }
@@ -390,7 +353,7 @@ pub unsafe extern "C" fn evhttp_connection_base_bufferevent_new(
         return ptr::null_mut();
     }
     // SAFETY: live base; address a C string; bev NULL or the program's, handed over.
-    unsafe { conn::new(base, dnsbase, bev, CStr::from_ptr(address).to_bytes(), port) }
+    unsafe { conn::new(base, dnsbase, bev::upcast(bev), CStr::from_ptr(address).to_bytes(), port) }
 }
 
 #[no_mangle]
@@ -416,10 +379,7 @@ pub unsafe extern "C" fn evhttp_connection_set_base(evcon: *mut Connection, base
         return;
     }
     // SAFETY: a live connection and base.
-    unsafe {
-        (*evcon).base = base;
-        crate::capi::bufferevent::bufferevent_base_set(base, (*evcon).bev);
-    }
+    unsafe { conn::set_base(evcon, base) }
 }
 
 macro_rules! with_conn {
@@ -434,7 +394,7 @@ macro_rules! with_conn {
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_connection_get_bufferevent(evcon: *mut Connection) -> *mut Bufferevent {
     // SAFETY: evcon NULL or live.
-    unsafe { evcon.as_ref().map_or(ptr::null_mut(), |c| c.bev) }
+    unsafe { evcon.as_ref().map_or(ptr::null_mut(), |c| bev::downcast(c.bev)) }
 }
 
 #[no_mangle]
@@ -456,14 +416,12 @@ pub unsafe extern "C" fn evhttp_connection_set_family(evcon: *mut Connection, fa
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_connection_set_flags(evcon: *mut Connection, flags: c_int) -> c_int {
-    const AVAIL: c_int = conn::CON_REUSE_CONNECTED_ADDR | conn::CON_READ_ON_WRITE_ERROR | conn::CON_LINGERING_CLOSE;
     // SAFETY: evcon NULL or live.
     let Some(c) = (unsafe { evcon.as_mut() }) else { return -1 };
-    if flags & !AVAIL != 0 || c.incoming {
-        return 1;
+    match ConFlags::from_bits(flags) {
+        Some(flags) if c.set_flags(flags) => 0,
+        _ => 1,
     }
-    c.flags = (c.flags & !AVAIL) | flags;
-    0
 }
 
 #[no_mangle]
@@ -506,10 +464,7 @@ pub unsafe extern "C" fn evhttp_connection_set_timeout(evcon: *mut Connection, s
         return;
     }
     // SAFETY: a live connection.
-    unsafe {
-        (*evcon).timeout = tv_of_secs(secs);
-        conn::apply_timeouts(evcon);
-    }
+    unsafe { conn::set_timeout(evcon, tv_of_secs(secs)) }
 }
 
 #[no_mangle]
@@ -518,16 +473,13 @@ pub unsafe extern "C" fn evhttp_connection_set_timeout_tv(evcon: *mut Connection
         return;
     }
     // SAFETY: a live connection; tv NULL or readable.
-    unsafe {
-        (*evcon).timeout = tv_of(tv);
-        conn::apply_timeouts(evcon);
-    }
+    unsafe { conn::set_timeout(evcon, tv_of(tv)) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_connection_set_initial_retry_tv(evcon: *mut Connection, tv: *const timeval) {
     // SAFETY: tv NULL or readable.
-    with_conn!(evcon, evcon.initial_retry = unsafe { tv_of(tv) }.unwrap_or(timeval { tv_sec: 2, tv_usec: 0 }));
+    with_conn!(evcon, evcon.initial_retry = unsafe { tv_of(tv) }.unwrap_or(conn::INITIAL_RETRY));
 }
 
 #[no_mangle]
@@ -548,7 +500,7 @@ pub unsafe extern "C" fn evhttp_connection_get_peer(evcon: *mut Connection, addr
     // SAFETY: evcon NULL or live; the out pointers NULL or writable.
     unsafe {
         let Some(c) = evcon.as_ref() else { return };
-        let (a, p) = conn::peer(c);
+        let (a, p) = c.peer();
         if !address.is_null() {
             *address = a as *mut c_char;
         }
@@ -561,12 +513,7 @@ pub unsafe extern "C" fn evhttp_connection_get_peer(evcon: *mut Connection, addr
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_connection_get_addr(evcon: *mut Connection) -> *const sockaddr {
     // SAFETY: evcon NULL or live.
-    unsafe {
-        match evcon.as_ref() {
-            Some(c) if c.have_peer => &c.peer as *const _ as *const sockaddr,
-            _ => ptr::null(),
-        }
-    }
+    unsafe { evcon.as_ref() }.and_then(Connection::peer_addr).unwrap_or(ptr::null())
 }
 
 #[no_mangle]
@@ -585,14 +532,14 @@ pub unsafe extern "C" fn evhttp_make_request(
         return -1;
     }
     // SAFETY: live connection and request; uri a C string.
-    unsafe { conn::make_request(evcon, req, type_, CStr::from_ptr(uri).to_bytes()) }
+    unsafe { client::make_request(evcon, req, type_, CStr::from_ptr(uri).to_bytes()) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_cancel_request(req: *mut RequestC) {
     if !req.is_null() {
         // SAFETY: a live request.
-        unsafe { conn::cancel_request(req) }
+        unsafe { client::cancel_request(req) }
     }
 }
 
@@ -725,32 +672,11 @@ pub unsafe extern "C" fn evhttp_request_get_output_buffer(req: *mut RequestC) ->
 /// The host the request is for: from an absolute URI, else the Host header without its port.
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_request_get_host(req: *mut RequestC) -> *const c_char {
-    // SAFETY: req NULL or live.
-    let Some(r) = (unsafe { req.as_mut() }) else { return ptr::null() };
-    if !r.host_cache.is_null() {
-        return r.host_cache;
+    if req.is_null() {
+        return ptr::null();
     }
-    if !r.uri_elems.is_null() {
-        // SAFETY: a live parsed URI.
-        let h = unsafe { crate::http::ffi::evhttp_uri_get_host(r.uri_elems) };
-        if !h.is_null() {
-            return h;
-        }
-    }
-    // SAFETY: a live header list.
-    let Some(v) = (unsafe { rq::header(r.input_headers, "Host") }) else { return ptr::null() };
-    let mut host = v;
-    if let Some(colon) = v.iter().rposition(|&c| c == b':') {
-        if !v[colon + 1..].contains(&b']') {
-            host = &v[..colon];
-        }
-    }
-    // SAFETY: host_cache holds NULL.
-    if unsafe { rq::set_string(&mut r.host_cache, host) } {
-        r.host_cache
-    } else {
-        ptr::null()
-    }
+    // SAFETY: a live request.
+    unsafe { rq::host(req) }
 }
 
 // ---- internals libevent's own tests use ----

@@ -2,7 +2,8 @@
 //!
 //! Strings handed back to the program come from its allocator (core::mem), so it frees them
 //! with free() or with the function it gave event_set_mem_functions. NULL arguments get -1 /
-//! NULL instead of libevent's crash.
+//! NULL instead of libevent's crash. The logic is src/http/uri.rs and src/http/headers.rs.
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
 
 use crate::core::{log, mem};
 use crate::http::headers::{self, KeyValQ};
@@ -17,6 +18,15 @@ fn give(bytes: &[u8], what: &str) -> *mut c_char {
         log::warn(&format!("{}: malloc", what));
     }
     p
+}
+
+/// libevent's 0 / -1.
+fn answer(ok: bool) -> c_int {
+    if ok {
+        0
+    } else {
+        -1
+    }
 }
 
 /// Optional C string as bytes.
@@ -45,11 +55,7 @@ pub unsafe extern "C" fn evhttp_remove_header(headers: *mut KeyValQ, key: *const
         return -1;
     }
     // SAFETY: as in evhttp_find_header.
-    if unsafe { headers::remove(headers, c_bytes(key)) } {
-        0
-    } else {
-        -1
-    }
+    answer(unsafe { headers::remove(headers, c_bytes(key)) })
 }
 
 #[no_mangle]
@@ -58,11 +64,7 @@ pub unsafe extern "C" fn evhttp_add_header(headers: *mut KeyValQ, key: *const c_
         return -1;
     }
     // SAFETY: a valid list; key and value are C strings.
-    if unsafe { headers::add(headers, c_bytes(key), c_bytes(value)) } {
-        0
-    } else {
-        -1
-    }
+    answer(unsafe { headers::add(headers, c_bytes(key), c_bytes(value)) })
 }
 
 #[no_mangle]
@@ -157,41 +159,14 @@ pub unsafe extern "C" fn evhttp_htmlescape(html: *const c_char) -> *mut c_char {
 
 // --- query strings ------------------------------------------------------------------------
 
-/// Fill `headers` (re-initialised first) from a query string; on a malformed one the list is
-/// left empty and -1 returned.
-///
-/// SAFETY: headers is writable; query is NULL or a C string.
-unsafe fn fill_query(query: Option<&[u8]>, headers: *mut KeyValQ) -> c_int {
-    let Some(q) = query else { return 0 };
-    match uri::parse_query(q) {
-        Ok(pairs) => {
-            for (k, v) in pairs {
-                // SAFETY: headers was initialised by the caller.
-                if !unsafe { headers::add_unchecked(headers, &k, &v) } {
-                    // SAFETY: as above.
-                    unsafe { headers::clear(headers) };
-                    return -1;
-                }
-            }
-            0
-        }
-        Err(_) => -1,
-    }
-}
-
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_parse_query(uri: *const c_char, headers: *mut KeyValQ) -> c_int {
     if headers.is_null() {
         return -1;
     }
-    // SAFETY: the program's list head, overwritten as TAILQ_INIT does.
-    unsafe { headers::init(headers) };
-    // SAFETY: uri is NULL or a C string.
-    let Some(parsed) = (unsafe { opt(uri) }).and_then(|s| Uri::parse(s, 0)) else {
-        return -1;
-    };
-    // SAFETY: headers is initialised.
-    unsafe { fill_query(parsed.query(), headers) }
+    // SAFETY: the program's list head (overwritten as TAILQ_INIT does); uri is NULL or a C
+    // string.
+    answer(unsafe { headers::fill_from_uri_query(headers, opt(uri)) })
 }
 
 #[no_mangle]
@@ -200,20 +175,18 @@ pub unsafe extern "C" fn evhttp_parse_query_str(uri: *const c_char, headers: *mu
         return -1;
     }
     // SAFETY: as in evhttp_parse_query; a NULL string is an empty query, as in libevent.
-    unsafe {
-        headers::init(headers);
-        fill_query(opt(uri), headers)
-    }
+    answer(unsafe { headers::fill_from_query(headers, opt(uri)) })
 }
 
 // --- struct evhttp_uri --------------------------------------------------------------------
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_uri_new() -> *mut Uri {
-    mem::new_object(Uri::new()).unwrap_or_else(|| {
+    let u = uri::into_raw(Uri::new());
+    if u.is_null() {
         log::warn("evhttp_uri_new: calloc");
-        ptr::null_mut()
-    })
+    }
+    u
 }
 
 #[no_mangle]
@@ -228,15 +201,12 @@ pub unsafe extern "C" fn evhttp_uri_set_flags(uri: *mut Uri, flags: c_uint) {
 pub unsafe extern "C" fn evhttp_uri_parse_with_flags(source_uri: *const c_char, flags: c_uint) -> *mut Uri {
     if source_uri.is_null() {
         // libevent's strdup of NULL fails with EINVAL, and it says so through event_warn.
-        crate::bufferevent::core::set_errno(libc::EINVAL);
+        crate::util::sys::set_errno(libc::EINVAL);
         log::warn_errno("evhttp_uri_parse_with_flags: strdup");
         return ptr::null_mut();
     }
     // SAFETY: a C string.
-    match Uri::parse(unsafe { c_bytes(source_uri) }, flags) {
-        Some(u) => mem::new_object(u).unwrap_or(ptr::null_mut()),
-        None => ptr::null_mut(),
-    }
+    uri::parse_raw(unsafe { c_bytes(source_uri) }, flags)
 }
 
 #[no_mangle]
@@ -248,7 +218,7 @@ pub unsafe extern "C" fn evhttp_uri_parse(source_uri: *const c_char) -> *mut Uri
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_uri_free(uri: *mut Uri) {
     // SAFETY: NULL or a Uri from evhttp_uri_new/parse, given up here.
-    unsafe { mem::free_object(uri) }
+    unsafe { uri::free_raw(uri) }
 }
 
 #[no_mangle]
@@ -304,10 +274,7 @@ macro_rules! setter {
             // SAFETY: NULL or a live Uri.
             let Some(u) = (unsafe { uri.as_mut() }) else { return -1 };
             // SAFETY: value is NULL or a C string.
-            match u.$set(unsafe { opt(value) }) {
-                Ok(()) => 0,
-                Err(_) => -1,
-            }
+            answer(u.$set(unsafe { opt(value) }).is_ok())
         }
     };
 }
@@ -323,10 +290,7 @@ setter!(evhttp_uri_set_fragment, set_fragment);
 pub unsafe extern "C" fn evhttp_uri_set_port(uri: *mut Uri, port: c_int) -> c_int {
     // SAFETY: NULL or a live Uri.
     let Some(u) = (unsafe { uri.as_mut() }) else { return -1 };
-    match u.set_port(port) {
-        Ok(()) => 0,
-        Err(_) => -1,
-    }
+    answer(u.set_port(port).is_ok())
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-//! event2/listener.h. NULL listeners get a harmless answer instead of a crash.
+//! event2/listener.h. NULL listeners get a harmless answer instead of a crash; everything
+//! else is src/listener/.
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
 
 use crate::core::base::EventBase;
-use crate::listener::{self, Listener, ListenerCb, ListenerErrorCb};
+use crate::listener::{self, LevOpt, Listener, ListenerCb, ListenerErrorCb};
 use libc::{c_int, c_uint, c_void, sockaddr};
 use std::ptr;
 
@@ -15,7 +17,7 @@ pub unsafe extern "C" fn evconnlistener_new(
     fd: c_int,
 ) -> *mut Listener {
     // SAFETY: base is NULL or ours; the fd is the program's.
-    unsafe { listener::new(base, cb, arg, flags, backlog, fd) }
+    unsafe { listener::new(base, cb, arg, LevOpt::from_bits_retain(flags), backlog, fd) }
 }
 
 #[no_mangle]
@@ -29,7 +31,7 @@ pub unsafe extern "C" fn evconnlistener_new_bind(
     socklen: c_int,
 ) -> *mut Listener {
     // SAFETY: base is NULL or ours; sa is NULL or socklen readable bytes.
-    unsafe { listener::new_bind(base, cb, arg, flags, backlog, sa, socklen) }
+    unsafe { listener::new_bind(base, cb, arg, LevOpt::from_bits_retain(flags), backlog, sa, socklen) }
 }
 
 #[no_mangle]

@@ -226,6 +226,43 @@ pub unsafe fn clear(q: *mut KeyValQ) {
     }
 }
 
+/// Fill `q` from a query string ("a=1&b=x+y", values decoded): evhttp_parse_query_str. The
+/// list is initialised first; a malformed query (or running out of memory) leaves it empty
+/// and answers false. `None` is an empty query.
+///
+/// # Safety
+/// `q` points to writable memory for a `KeyValQ` (what it held before is forgotten).
+pub unsafe fn fill_from_query(q: *mut KeyValQ, query: Option<&[u8]>) -> bool {
+    // SAFETY: q is writable memory for a head (contract).
+    unsafe { init(q) };
+    let Some(query) = query else { return true };
+    let Ok(pairs) = super::uri::parse_query(query) else { return false };
+    for (k, v) in pairs {
+        // SAFETY: q was initialised above and only built here.
+        if !unsafe { add_unchecked(q, &k, &v) } {
+            // SAFETY: as above.
+            unsafe { clear(q) };
+            return false;
+        }
+    }
+    true
+}
+
+/// Fill `q` from the query part of a URI: evhttp_parse_query. False (and an empty list) when
+/// the URI does not parse or its query is malformed; a URI without a query gives no pairs.
+///
+/// # Safety
+/// As [`fill_from_query`].
+pub unsafe fn fill_from_uri_query(q: *mut KeyValQ, uri: Option<&[u8]>) -> bool {
+    let Some(parsed) = uri.and_then(|s| super::uri::Uri::parse(s, 0)) else {
+        // SAFETY: q is writable memory for a head (contract).
+        unsafe { init(q) };
+        return false;
+    };
+    // SAFETY: as above.
+    unsafe { fill_from_query(q, parsed.query()) }
+}
+
 /// Number of entries.
 ///
 /// # Safety

@@ -1,22 +1,35 @@
 //! Writing HTTP messages: the header block of a request or a response, replies whole or in
 //! chunks, error pages, and what happens once a reply has gone out.
+//!
+//! # Pointer contract (for every `unsafe fn` in this module)
+//! - `req: *mut RequestC` is a live request; `evcon: *mut Connection` a live connection.
+//! - `reason` is NULL (the standard phrase) or a C string; `databuf` is NULL or a live
+//!   evbuffer; `q: *mut KeyValQ` is a well-formed header list.
+//!
+//! Writing may run the connection's callbacks (and through them the program's): after such
+//! a call nothing here touches the request unless libevent does too.
 
 use super::connection::{self as conn, Connection, WriteDone};
-use super::ffi::*;
+use super::headers::KeyValQ;
 use super::request::{self as rq, RequestC};
+use crate::buffer::{api as buf, Evbuffer};
 use libc::{c_char, c_int, c_void};
 use std::ffi::CStr;
 use std::ptr;
 
-/// SAFETY: buf is live.
-unsafe fn add(buf: *mut Evbuffer, bytes: &[u8]) {
-    // SAFETY: per the function contract; bytes is a valid slice.
-    unsafe { evbuffer_add(buf, bytes.as_ptr() as *const c_void, bytes.len()) };
+/// Append bytes to a buffer.
+///
+/// # Safety
+/// `b` is a live evbuffer.
+unsafe fn add(b: *mut Evbuffer, bytes: &[u8]) {
+    // SAFETY: b is live (contract); bytes is a valid slice.
+    unsafe { buf::add(b, bytes) };
 }
 
-/// SAFETY: p is NULL or a C string.
+/// # Safety
+/// `p` is NULL or a C string.
 unsafe fn cstr<'a>(p: *const c_char) -> &'a [u8] {
-    // SAFETY: per the function contract.
+    // SAFETY: p is a NUL-terminated string (contract), outliving the slice as the caller uses it.
     if p.is_null() {
         b""
     } else {
@@ -26,28 +39,24 @@ unsafe fn cstr<'a>(p: *const c_char) -> &'a [u8] {
 
 /// Add "Date" unless the program set one.
 ///
-/// SAFETY: q is a live header list.
+/// # Safety
+/// Module contract.
 unsafe fn maybe_add_date(q: *mut KeyValQ) {
-    // SAFETY: per the function contract; tm is filled by gmtime_r before use.
+    // SAFETY: q is a live header list (contract).
     unsafe {
-        if rq::header(q, "Date").is_some() {
-            return;
-        }
-        let now = libc::time(ptr::null_mut());
-        let mut tm: libc::tm = std::mem::zeroed();
-        libc::gmtime_r(&now, &mut tm);
-        let mut date = [0 as c_char; 50];
-        if crate::capi::util::evutil_date_rfc1123(date.as_mut_ptr(), date.len(), &tm) > 0 {
-            rq::add_header(q, "Date", cstr(date.as_ptr()));
+        if rq::header(q, "Date").is_none() {
+            let date = crate::util::time::rfc1123(&crate::util::time::utc_now());
+            rq::add_header(q, "Date", date.as_bytes());
         }
     }
 }
 
 /// Add "Content-Length" unless either it or "Transfer-Encoding" is there.
 ///
-/// SAFETY: q is a live header list.
+/// # Safety
+/// Module contract.
 unsafe fn maybe_add_content_length(q: *mut KeyValQ, len: usize) {
-    // SAFETY: per the function contract.
+    // SAFETY: q is a live header list (contract).
     unsafe {
         if rq::header(q, "Transfer-Encoding").is_none() && rq::header(q, "Content-Length").is_none() {
             rq::add_header(q, "Content-Length", len.to_string().as_bytes());
@@ -58,72 +67,81 @@ unsafe fn maybe_add_content_length(q: *mut KeyValQ, len: usize) {
 /// evhttp_make_header: the first line and headers into the connection's output, then the
 /// body the request holds.
 ///
-/// SAFETY: evcon and req are live.
+/// # Safety
+/// `evcon` and `req` are live.
 pub unsafe fn make_header(evcon: *mut Connection, req: *mut RequestC) {
-    // SAFETY: per the function contract.
+    // SAFETY: evcon and req are live (contract). The head is composed while only the
+    // request's own header lists are touched, and written out once the reference is gone.
     unsafe {
         let out = conn::output(evcon);
-        let r = &mut *req;
-        let oh = r.output_headers;
-        if r.kind == rq::KIND_REQUEST {
-            rq::remove_header(oh, "Proxy-Connection");
-            let method = rq::method_name(r.type_).unwrap_or("GET");
-            add(out, format!("{} ", method).as_bytes());
-            add(out, cstr(r.uri));
-            add(out, format!(" HTTP/{}.{}\r\n", r.major, r.minor).as_bytes());
-            if (r.type_ == rq::REQ_POST || r.type_ == rq::REQ_PUT) && rq::header(oh, "Content-Length").is_none() {
-                rq::add_header(oh, "Content-Length", evbuffer_get_length(r.output_buffer).to_string().as_bytes());
-            }
-        } else {
-            let keepalive = rq::is_connection_keepalive(r.input_headers);
-            add(out, format!("HTTP/{}.{} {} ", r.major, r.minor, r.response_code).as_bytes());
-            add(out, cstr(r.response_code_line));
-            add(out, b"\r\n");
-            if r.major == 1 {
-                if r.minor >= 1 {
-                    maybe_add_date(oh);
-                }
-                if r.minor == 0 && keepalive {
-                    rq::add_header(oh, "Connection", b"keep-alive");
-                }
-                if (r.minor >= 1 || keepalive) && rq::response_needs_body(r) {
-                    maybe_add_content_length(oh, evbuffer_get_length(r.output_buffer));
-                }
-            }
-            if rq::response_needs_body(r) && rq::header(oh, "Content-Type").is_none() {
-                let server = (*evcon).server;
-                if !server.is_null() && !(*server).default_content_type.is_null() {
-                    rq::add_header(oh, "Content-Type", cstr((*server).default_content_type));
-                }
-            }
-            if rq::is_connection_close(r.flags, r.input_headers) {
-                rq::remove_header(oh, "Connection");
-                if r.flags & rq::PROXY_REQUEST == 0 {
-                    rq::add_header(oh, "Connection", b"close");
-                }
+        let server = (*evcon).server;
+        let body = (*req).output_buffer;
+        let mut head = Vec::with_capacity(256);
+        {
+            let r = &*req;
+            let oh = r.output_headers;
+            if r.kind == rq::KIND_REQUEST {
                 rq::remove_header(oh, "Proxy-Connection");
+                let method = rq::method_name(r.type_).unwrap_or("GET");
+                head.extend_from_slice(format!("{} ", method).as_bytes());
+                head.extend_from_slice(cstr(r.uri));
+                head.extend_from_slice(format!(" HTTP/{}.{}\r\n", r.major, r.minor).as_bytes());
+                if (r.type_ == rq::REQ_POST || r.type_ == rq::REQ_PUT) && rq::header(oh, "Content-Length").is_none() {
+                    rq::add_header(oh, "Content-Length", buf::length(body).to_string().as_bytes());
+                }
+            } else {
+                let keepalive = rq::is_connection_keepalive(r.input_headers);
+                let needs_body = rq::response_needs_body(r);
+                head.extend_from_slice(format!("HTTP/{}.{} {} ", r.major, r.minor, r.response_code).as_bytes());
+                head.extend_from_slice(cstr(r.response_code_line));
+                head.extend_from_slice(b"\r\n");
+                if r.major == 1 {
+                    if r.minor >= 1 {
+                        maybe_add_date(oh);
+                    }
+                    if r.minor == 0 && keepalive {
+                        rq::add_header(oh, "Connection", b"keep-alive");
+                    }
+                    if (r.minor >= 1 || keepalive) && needs_body {
+                        maybe_add_content_length(oh, buf::length(body));
+                    }
+                }
+                if needs_body && rq::header(oh, "Content-Type").is_none() {
+                    if let Some(content_type) = server.as_ref().map(|s| s.default_content_type).filter(|p| !p.is_null()) {
+                        rq::add_header(oh, "Content-Type", cstr(content_type));
+                    }
+                }
+                if rq::is_connection_close(r.flags, r.input_headers) {
+                    rq::remove_header(oh, "Connection");
+                    if r.flags & rq::PROXY_REQUEST == 0 {
+                        rq::add_header(oh, "Connection", b"close");
+                    }
+                    rq::remove_header(oh, "Proxy-Connection");
+                }
+            }
+            let mut e = (*oh).first;
+            while !e.is_null() {
+                for part in [cstr((*e).key), b": ", cstr((*e).value), b"\r\n"] {
+                    head.extend_from_slice(part);
+                }
+                e = (*e).next;
             }
         }
-        let mut e = (*oh).first;
-        while !e.is_null() {
-            add(out, cstr((*e).key));
-            add(out, b": ");
-            add(out, cstr((*e).value));
-            add(out, b"\r\n");
-            e = (*e).next;
-        }
-        add(out, b"\r\n");
-        if evbuffer_get_length(r.output_buffer) > 0 {
-            evbuffer_add_buffer(out, r.output_buffer);
+        head.extend_from_slice(b"\r\n");
+        add(out, &head);
+        if buf::length(body) > 0 {
+            buf::add_buffer(out, body);
         }
     }
 }
 
 /// Set the status code and reason (the standard phrase when reason is NULL).
 ///
-/// SAFETY: req is live; reason is NULL or a C string.
+/// # Safety
+/// Module contract.
 pub unsafe fn response_code(req: *mut RequestC, code: c_int, reason: *const c_char) {
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract) and nothing is called while it is borrowed; reason is
+    // NULL or a C string.
     unsafe {
         let r = &mut *req;
         r.kind = rq::KIND_RESPONSE;
@@ -135,18 +153,21 @@ pub unsafe fn response_code(req: *mut RequestC, code: c_int, reason: *const c_ch
 
 /// evhttp_send_reply
 ///
-/// SAFETY: req is live; reason NULL or a C string; databuf NULL or live.
+/// # Safety
+/// Module contract.
 pub unsafe fn send_reply(req: *mut RequestC, code: c_int, reason: *const c_char, databuf: *mut Evbuffer) {
-    // SAFETY: per the function contract.
+    // SAFETY: req, reason and databuf as the module contract says.
     unsafe {
         response_code(req, code, reason);
         send(req, databuf);
     }
 }
 
-/// SAFETY: req is live; databuf NULL or live.
+/// # Safety
+/// Module contract.
 unsafe fn send(req: *mut RequestC, databuf: *mut Evbuffer) {
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract), and so is its connection while it has one; databuf is NULL
+    // or live. Nothing touches the request after the write is under way.
     unsafe {
         let evcon = (*req).evcon;
         if evcon.is_null() {
@@ -156,7 +177,7 @@ unsafe fn send(req: *mut RequestC, databuf: *mut Evbuffer) {
         }
         (*req).set_userdone(true);
         if !databuf.is_null() {
-            evbuffer_add_buffer((*req).output_buffer, databuf);
+            buf::add_buffer((*req).output_buffer, databuf);
         }
         make_header(evcon, req);
         conn::write_buffer(evcon, WriteDone::SendDone);
@@ -165,12 +186,13 @@ unsafe fn send(req: *mut RequestC, databuf: *mut Evbuffer) {
 
 /// A small HTML page as the reply, closing the connection afterwards.
 ///
-/// SAFETY: req is live.
+/// # Safety
+/// Module contract.
 unsafe fn send_page(req: *mut RequestC, code: c_int, reason: *const c_char, body: &[u8]) {
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract); page is ours until freed after `send` took its bytes.
     unsafe {
-        let buf = evbuffer_new();
-        if buf.is_null() {
+        let page = buf::new();
+        if page.is_null() {
             let evcon = (*req).evcon;
             if !evcon.is_null() {
                 conn::free(evcon);
@@ -182,17 +204,18 @@ unsafe fn send_page(req: *mut RequestC, code: c_int, reason: *const c_char, body
         response_code(req, code, reason);
         rq::add_header(oh, "Content-Type", b"text/html");
         rq::add_header(oh, "Connection", b"close");
-        add(buf, body);
-        send(req, buf);
-        evbuffer_free(buf);
+        add(page, body);
+        send(req, page);
+        buf::free(page);
     }
 }
 
 /// evhttp_send_error: a standard error page.
 ///
-/// SAFETY: req is live; reason NULL or a C string.
+/// # Safety
+/// Module contract.
 pub unsafe fn send_error(req: *mut RequestC, code: c_int, reason: *const c_char) {
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract); reason is NULL or a C string.
     unsafe {
         let text = if reason.is_null() { rq::reason_phrase(code).as_bytes().to_vec() } else { cstr(reason).to_vec() };
         let t = String::from_utf8_lossy(&text);
@@ -204,9 +227,10 @@ pub unsafe fn send_error(req: *mut RequestC, code: c_int, reason: *const c_char)
 
 /// The 404 page naming the (escaped) URI.
 ///
-/// SAFETY: req is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn send_not_found(req: *mut RequestC) {
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract); its uri is NULL or a C string.
     unsafe {
         let esc = super::uri::html_escape(cstr((*req).uri));
         let page = format!(
@@ -219,21 +243,25 @@ pub unsafe fn send_not_found(req: *mut RequestC) {
 
 /// evhttp_send_reply_start: headers now, body in chunks later.
 ///
-/// SAFETY: req is live; reason NULL or a C string.
+/// # Safety
+/// Module contract.
 pub unsafe fn reply_start(req: *mut RequestC, code: c_int, reason: *const c_char) {
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract), and so is its connection while it has one; the
+    // reference to the request ends before the header is written.
     unsafe {
         let evcon = (*req).evcon;
         if evcon.is_null() {
             return;
         }
         response_code(req, code, reason);
-        let r = &mut *req;
-        if rq::header(r.output_headers, "Content-Length").is_none() && !r.version_before(1, 1) && rq::response_needs_body(r) {
-            rq::add_header(r.output_headers, "Transfer-Encoding", b"chunked");
-            r.set_chunked(true);
-        } else {
-            r.set_chunked(false);
+        {
+            let r = &mut *req;
+            let chunked =
+                rq::header(r.output_headers, "Content-Length").is_none() && !r.version_before(1, 1) && rq::response_needs_body(r);
+            if chunked {
+                rq::add_header(r.output_headers, "Transfer-Encoding", b"chunked");
+            }
+            r.set_chunked(chunked);
         }
         make_header(evcon, req);
         conn::write_buffer(evcon, WriteDone::Nothing);
@@ -242,15 +270,16 @@ pub unsafe fn reply_start(req: *mut RequestC, code: c_int, reason: *const c_char
 
 /// evhttp_send_reply_chunk_with_cb
 ///
-/// SAFETY: req is live; databuf NULL or live.
+/// # Safety
+/// Module contract.
 pub unsafe fn reply_chunk(req: *mut RequestC, databuf: *mut Evbuffer, cb: Option<conn::ConnCb>, arg: *mut c_void) {
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract), and so is its connection; databuf is NULL or live.
     unsafe {
         let evcon = (*req).evcon;
         if evcon.is_null() || databuf.is_null() {
             return;
         }
-        let len = evbuffer_get_length(databuf);
+        let len = buf::length(databuf);
         if len == 0 {
             return;
         }
@@ -258,7 +287,7 @@ pub unsafe fn reply_chunk(req: *mut RequestC, databuf: *mut Evbuffer, cb: Option
         if (*req).chunked() {
             add(out, format!("{:x}\r\n", len).as_bytes());
         }
-        evbuffer_add_buffer(out, databuf);
+        buf::add_buffer(out, databuf);
         if (*req).chunked() {
             add(out, b"\r\n");
         }
@@ -268,9 +297,12 @@ pub unsafe fn reply_chunk(req: *mut RequestC, databuf: *mut Evbuffer, cb: Option
 
 /// evhttp_send_reply_end
 ///
-/// SAFETY: req is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn reply_end(req: *mut RequestC) {
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract), and so is its connection while it has one; as in
+    // libevent, the chunked flag is cleared once the final write is queued (it completes
+    // from the loop, which is when the request is retired).
     unsafe {
         let evcon = (*req).evcon;
         if evcon.is_null() {
@@ -282,7 +314,7 @@ pub unsafe fn reply_end(req: *mut RequestC) {
             add(conn::output(evcon), b"0\r\n\r\n");
             conn::write_buffer(evcon, WriteDone::SendDone);
             (*req).set_chunked(false);
-        } else if evbuffer_get_length(conn::output(evcon)) == 0 {
+        } else if buf::length(conn::output(evcon)) == 0 {
             send_done(evcon);
         } else {
             (*evcon).write_done = WriteDone::SendDone;
@@ -292,9 +324,11 @@ pub unsafe fn reply_end(req: *mut RequestC) {
 
 /// The reply is out: retire the request, then close or wait for the next one.
 ///
-/// SAFETY: evcon is live, incoming, with a current request.
+/// # Safety
+/// `evcon` is live, incoming, with a current request.
 pub unsafe fn send_done(evcon: *mut Connection) {
-    // SAFETY: per the function contract.
+    // SAFETY: evcon and its current request are live (contract); the request is ours to free
+    // unless the program owns it, after its completion callback.
     unsafe {
         let Some(req) = (*evcon).requests.pop_front() else { return };
         let need_close =

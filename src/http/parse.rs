@@ -1,9 +1,16 @@
 //! Reading HTTP messages out of an evbuffer: the first line (request or status line), the header
 //! block, and chunked bodies. Each step consumes what it understands and reports one of
 //! libevent's `enum message_read_status` values.
+//!
+//! # Pointer contract (for every `unsafe fn` in this module)
+//! - `req: *mut RequestC` is a live request; `input: *mut Evbuffer` a live evbuffer;
+//!   `q: *mut KeyValQ` a well-formed header list.
 
-use super::ffi::*;
+use super::headers::{KeyVal, KeyValQ};
 use super::request::*;
+use super::uri::{self, URI_NONCONFORMANT};
+use crate::buffer::search::EVBUFFER_EOL_CRLF;
+use crate::buffer::{api as buf, Evbuffer};
 use crate::core::mem;
 use libc::{c_char, c_int, c_void};
 use std::ptr;
@@ -17,7 +24,8 @@ pub const DATA_TOO_LONG: c_int = -3;
 
 /// The header-size limit that applies to this request.
 ///
-/// SAFETY: req is live.
+/// # Safety
+/// Module contract.
 unsafe fn max_headers(req: *const RequestC) -> usize {
     // SAFETY: per the function contract; evcon is NULL or live.
     unsafe {
@@ -32,15 +40,14 @@ unsafe fn max_headers(req: *const RequestC) -> usize {
 
 /// One CRLF/LF-terminated line, without its ending, owned by us.
 ///
-/// SAFETY: buf is live.
-unsafe fn read_line(buf: *mut Evbuffer) -> Option<Vec<u8>> {
-    let mut n = 0usize;
-    // SAFETY: per the function contract.
+/// # Safety
+/// `b` is live.
+unsafe fn read_line(b: *mut Evbuffer) -> Option<Vec<u8>> {
+    // SAFETY: b is live (contract).
+    let (p, n) = unsafe { buf::readln(b, EVBUFFER_EOL_CRLF) }?;
+    // SAFETY: readln hands back n readable bytes (plus a NUL) from the library allocator,
+    // ours to free.
     unsafe {
-        let p = evbuffer_readln(buf, &mut n, EOL_CRLF);
-        if p.is_null() {
-            return None;
-        }
         let v = std::slice::from_raw_parts(p as *const u8, n).to_vec();
         mem::free(p as *mut c_void);
         Some(v)
@@ -65,7 +72,8 @@ fn parse_version(s: &[u8]) -> Option<(c_char, c_char)> {
 /// The request line: METHOD SP URI SP VERSION. The URI may itself hold spaces: the version is
 /// after the last one.
 ///
-/// SAFETY: req is live.
+/// # Safety
+/// Module contract.
 unsafe fn parse_request_line(req: *mut RequestC, line: &[u8]) -> bool {
     let Some(sp) = line.iter().position(|&c| c == b' ') else { return false };
     let method = &line[..sp];
@@ -79,7 +87,7 @@ unsafe fn parse_request_line(req: *mut RequestC, line: &[u8]) -> bool {
     if uri.is_empty() || uri.contains(&0) {
         return false;
     }
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract); nothing is called out while it is borrowed.
     unsafe {
         let r = &mut *req;
         r.type_ = method_type(method);
@@ -88,21 +96,16 @@ unsafe fn parse_request_line(req: *mut RequestC, line: &[u8]) -> bool {
         if !set_string(&mut r.uri, uri) {
             return false;
         }
-        let parsed = evhttp_uri_parse_with_flags(r.uri, URI_NONCONFORMANT);
+        let parsed = uri::parse_raw(uri, URI_NONCONFORMANT);
         if parsed.is_null() {
             return false;
         }
-        if !r.uri_elems.is_null() {
-            evhttp_uri_free(r.uri_elems);
-        }
+        uri::free_raw(r.uri_elems);
         r.uri_elems = parsed;
         // An absolute http URI for a host we do not serve is a proxy request.
-        let scheme = evhttp_uri_get_scheme(parsed);
-        let host = evhttp_uri_get_host(parsed);
-        if !scheme.is_null() && !host.is_null() {
-            let s = std::ffi::CStr::from_ptr(scheme).to_bytes();
-            if (s.eq_ignore_ascii_case(b"http") || s.eq_ignore_ascii_case(b"https"))
-                && !super::server::serves_host(r.evcon, std::ffi::CStr::from_ptr(host).to_bytes())
+        if let (Some(scheme), Some(host)) = ((*parsed).scheme(), (*parsed).host()) {
+            if (scheme.eq_ignore_ascii_case(b"http") || scheme.eq_ignore_ascii_case(b"https"))
+                && !super::server::serves_host(r.evcon, host)
             {
                 r.flags |= PROXY_REQUEST;
             }
@@ -113,7 +116,8 @@ unsafe fn parse_request_line(req: *mut RequestC, line: &[u8]) -> bool {
 
 /// The status line: VERSION SP CODE [SP REASON].
 ///
-/// SAFETY: req is live.
+/// # Safety
+/// Module contract.
 unsafe fn parse_response_line(req: *mut RequestC, line: &[u8]) -> bool {
     let mut parts = line.splitn(3, |&c| c == b' ');
     let version = parts.next().unwrap_or(b"");
@@ -126,7 +130,7 @@ unsafe fn parse_response_line(req: *mut RequestC, line: &[u8]) -> bool {
         return false;
     }
     let code: c_int = std::str::from_utf8(number).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract); nothing is called out while it is borrowed.
     unsafe {
         let r = &mut *req;
         r.major = major;
@@ -138,13 +142,14 @@ unsafe fn parse_response_line(req: *mut RequestC, line: &[u8]) -> bool {
 
 /// evhttp_parse_firstline_: read the request or status line (which one by req->kind).
 ///
-/// SAFETY: req and buf are live.
-pub unsafe fn firstline(req: *mut RequestC, buf: *mut Evbuffer) -> c_int {
-    // SAFETY: per the function contract.
+/// # Safety
+/// Module contract.
+pub unsafe fn firstline(req: *mut RequestC, input: *mut Evbuffer) -> c_int {
+    // SAFETY: req and input are live (contract).
     unsafe {
         let limit = max_headers(req);
-        let Some(line) = read_line(buf) else {
-            if evbuffer_get_length(buf) > limit {
+        let Some(line) = read_line(input) else {
+            if buf::length(input) > limit {
                 return DATA_TOO_LONG;
             }
             return MORE_DATA_EXPECTED;
@@ -175,7 +180,8 @@ fn trim_lws(mut s: &[u8]) -> &[u8] {
 
 /// Append a continuation line to the last header in the list.
 ///
-/// SAFETY: q is a live header list.
+/// # Safety
+/// Module contract.
 unsafe fn append_to_last(q: *mut KeyValQ, more: &[u8]) -> bool {
     // SAFETY: per the function contract; the list links are well formed.
     unsafe {
@@ -200,15 +206,16 @@ unsafe fn append_to_last(q: *mut KeyValQ, more: &[u8]) -> bool {
 
 /// evhttp_parse_headers_: read header lines into req->input_headers up to the empty line.
 ///
-/// SAFETY: req and buf are live.
-pub unsafe fn headers(req: *mut RequestC, buf: *mut Evbuffer) -> c_int {
-    // SAFETY: per the function contract.
+/// # Safety
+/// Module contract.
+pub unsafe fn headers(req: *mut RequestC, input: *mut Evbuffer) -> c_int {
+    // SAFETY: req, its input header list and input are live (contract).
     unsafe {
         let limit = max_headers(req);
         let q = (*req).input_headers;
         loop {
-            let Some(line) = read_line(buf) else {
-                if evbuffer_get_length(buf) > limit || (*req).headers_size + evbuffer_get_length(buf) > limit {
+            let Some(line) = read_line(input) else {
+                if buf::length(input) > limit || (*req).headers_size + buf::length(input) > limit {
                     return DATA_TOO_LONG;
                 }
                 return MORE_DATA_EXPECTED;
@@ -249,9 +256,10 @@ pub enum BodyLength {
 
 /// Content-Length / Connection rules for a non-chunked body; None when they contradict.
 ///
-/// SAFETY: req is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn body_length(req: *const RequestC) -> Option<BodyLength> {
-    // SAFETY: per the function contract.
+    // SAFETY: req and its input header list are live (contract).
     unsafe {
         let q = (*req).input_headers;
         let cl = header(q, "Content-Length");
@@ -291,11 +299,12 @@ pub fn chunk_size(line: &[u8]) -> Option<i64> {
 /// Read the next chunk size line; None when no full line is buffered yet. Empty lines (the CRLF
 /// that ends the previous chunk's data) are skipped.
 ///
-/// SAFETY: buf is live.
-pub unsafe fn next_chunk_line(buf: *mut Evbuffer) -> Option<Vec<u8>> {
+/// # Safety
+/// Module contract.
+pub unsafe fn next_chunk_line(input: *mut Evbuffer) -> Option<Vec<u8>> {
     loop {
-        // SAFETY: per the function contract.
-        let line = unsafe { read_line(buf) }?;
+        // SAFETY: input is live (contract).
+        let line = unsafe { read_line(input) }?;
         if !line.is_empty() {
             return Some(line);
         }

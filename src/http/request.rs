@@ -1,7 +1,13 @@
 //! `struct evhttp_request`: the public 216-byte layout of event2/http_struct.h (transmission and
 //! others read its fields directly), followed in the same allocation by state only we use.
+//!
+//! # Pointer contract (for every `unsafe fn` in this module)
+//! - `req: *mut RequestC` is a live request from [`new`], not yet freed.
+//! - `q: *mut KeyValQ` is a well-formed header list (see headers.rs).
 
-use super::ffi::*;
+use super::headers::KeyValQ;
+use super::uri::{self, Uri};
+use crate::buffer::{api as buf, Evbuffer};
 use crate::core::mem;
 use libc::{c_char, c_int, c_void};
 use std::ptr;
@@ -115,18 +121,17 @@ impl RequestC {
 pub fn new(cb: Option<RequestCb>, arg: *mut c_void) -> *mut RequestC {
     let inh = headers_new();
     let outh = headers_new();
-    // SAFETY: evbuffer_new has no preconditions.
-    let (inb, outb) = (evbuffer_new(), evbuffer_new());
+    let (inb, outb) = (buf::new(), buf::new());
     let fail = |_: ()| {
         // SAFETY: each is NULL or freshly made by us.
         unsafe {
             headers_free(inh);
             headers_free(outh);
             if !inb.is_null() {
-                evbuffer_free(inb);
+                buf::free(inb);
             }
             if !outb.is_null() {
-                evbuffer_free(outb);
+                buf::free(outb);
             }
         }
         ptr::null_mut()
@@ -179,9 +184,10 @@ pub fn new(cb: Option<RequestCb>, arg: *mut c_void) -> *mut RequestC {
 /// Release everything the request holds. A request inside a chunk callback is only marked and
 /// freed when the callback returns.
 ///
-/// SAFETY: req is a live request from `new`, not used afterwards unless it was only marked.
+/// # Safety
+/// `req` is a live request from `new`, not used afterwards unless it was only marked.
 pub unsafe fn free(req: *mut RequestC) {
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract) and everything it points to is its own.
     unsafe {
         if (*req).flags & REQ_DEFER_FREE != 0 {
             (*req).flags |= REQ_NEEDS_FREE;
@@ -190,24 +196,23 @@ pub unsafe fn free(req: *mut RequestC) {
         let r = &mut *req;
         mem::free(r.remote_host as *mut c_void);
         mem::free(r.uri as *mut c_void);
-        if !r.uri_elems.is_null() {
-            evhttp_uri_free(r.uri_elems);
-        }
+        uri::free_raw(r.uri_elems);
         mem::free(r.response_code_line as *mut c_void);
         mem::free(r.host_cache as *mut c_void);
         headers_free(r.input_headers);
         headers_free(r.output_headers);
-        evbuffer_free(r.input_buffer);
-        evbuffer_free(r.output_buffer);
+        buf::free(r.input_buffer);
+        buf::free(r.output_buffer);
         mem::free_object(req as *mut Request);
     }
 }
 
 /// Free unless the program took ownership with evhttp_request_own.
 ///
-/// SAFETY: req is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn free_auto(req: *mut RequestC) {
-    // SAFETY: per the function contract.
+    // SAFETY: req is live (contract).
     unsafe {
         if (*req).flags & USER_OWNED == 0 {
             free(req);
@@ -223,10 +228,11 @@ pub fn headers_new() -> *mut KeyValQ {
     p
 }
 
-/// SAFETY: q is NULL or from headers_new.
+/// # Safety
+/// `q` is NULL or from headers_new.
 pub unsafe fn headers_free(q: *mut KeyValQ) {
     if !q.is_null() {
-        // SAFETY: per the function contract.
+        // SAFETY: q came from headers_new (contract): its nodes and the head are ours.
         unsafe {
             super::headers::clear(q);
             mem::free(q as *mut c_void);
@@ -236,7 +242,8 @@ pub unsafe fn headers_free(q: *mut KeyValQ) {
 
 /// Replace a C-string field with a copy of `bytes`.
 ///
-/// SAFETY: field holds NULL or a string from the library allocator.
+/// # Safety
+/// `field` holds NULL or a string from the library allocator.
 pub unsafe fn set_string(field: &mut *mut c_char, bytes: &[u8]) -> bool {
     let p = mem::strdup_bytes(bytes);
     if p.is_null() {
@@ -349,47 +356,103 @@ pub fn response_needs_body(r: &RequestC) -> bool {
 
 /// A header's value as bytes, if present (case-insensitive name).
 ///
-/// SAFETY: q is a live header list.
+/// # Safety
+/// Module contract.
 pub unsafe fn header<'a>(q: *const KeyValQ, key: &str) -> Option<&'a [u8]> {
-    // SAFETY: per the function contract.
+    // SAFETY: q is a live header list (contract).
     unsafe { super::headers::find(q, key.as_bytes()) }
 }
 
 /// Add a header (refused, like evhttp_add_header, when it holds CR or LF); false on failure.
 ///
-/// SAFETY: q is a live header list.
+/// # Safety
+/// Module contract.
 pub unsafe fn add_header(q: *mut KeyValQ, key: &str, value: &[u8]) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: q is a live header list (contract).
     unsafe { super::headers::add(q, key.as_bytes(), value) }
 }
 
-/// SAFETY: q is a live header list.
+/// # Safety
+/// Module contract.
 pub unsafe fn remove_header(q: *mut KeyValQ, key: &str) {
-    // SAFETY: per the function contract.
+    // SAFETY: q is a live header list (contract).
     unsafe { super::headers::remove(q, key.as_bytes()) };
 }
 
 /// "Connection: close" (or "Proxy-Connection: close" for a proxy request) in `q`.
 ///
-/// SAFETY: q is a live header list.
+/// # Safety
+/// Module contract.
 pub unsafe fn is_connection_close(flags: c_int, q: *const KeyValQ) -> bool {
     let name = if flags & PROXY_REQUEST != 0 { "Proxy-Connection" } else { "Connection" };
-    // SAFETY: per the function contract.
+    // SAFETY: q is a live header list (contract).
     matches!(unsafe { header(q, name) }, Some(v) if v.eq_ignore_ascii_case(b"close"))
 }
 
 /// "Connection: keep-alive" in `q`.
 ///
-/// SAFETY: q is a live header list.
+/// # Safety
+/// Module contract.
 pub unsafe fn is_connection_keepalive(q: *const KeyValQ) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: q is a live header list (contract).
     matches!(unsafe { header(q, "Connection") }, Some(v) if v.eq_ignore_ascii_case(b"keep-alive"))
 }
 
 /// The request or its answer asked to close the connection.
 ///
-/// SAFETY: req is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn wants_close(req: *const RequestC) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: req and its header lists are live (contract).
     unsafe { is_connection_close((*req).flags, (*req).input_headers) || is_connection_close((*req).flags, (*req).output_headers) }
+}
+
+/// The host a request is for (evhttp_request_get_host): the host of an absolute URI, else
+/// the Host header without its port (kept in `host_cache`), else NULL.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn host(req: *mut RequestC) -> *const c_char {
+    // SAFETY: req is live (contract); nothing is called out while it is borrowed.
+    let r = unsafe { &mut *req };
+    if !r.host_cache.is_null() {
+        return r.host_cache;
+    }
+    // SAFETY: uri_elems is NULL or the request's live parsed URI.
+    if let Some(u) = unsafe { r.uri_elems.as_ref() } {
+        let h = u.host_ptr();
+        if !h.is_null() {
+            return h;
+        }
+    }
+    // SAFETY: a live header list.
+    let Some(v) = (unsafe { header(r.input_headers, "Host") }) else { return ptr::null() };
+    let host = strip_port(v);
+    // SAFETY: host_cache holds NULL (checked above).
+    if unsafe { set_string(&mut r.host_cache, host) } {
+        r.host_cache
+    } else {
+        ptr::null()
+    }
+}
+
+/// A Host header's value without its ":port" (an IPv6 literal's colons stay).
+fn strip_port(v: &[u8]) -> &[u8] {
+    match v.iter().rposition(|&c| c == b':') {
+        Some(colon) if !v[colon + 1..].contains(&b']') => &v[..colon],
+        _ => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_header_ports() {
+        assert_eq!(strip_port(b"example.com:8080"), b"example.com");
+        assert_eq!(strip_port(b"example.com"), b"example.com");
+        assert_eq!(strip_port(b"[::1]:80"), b"[::1]");
+        assert_eq!(strip_port(b"[::1]"), b"[::1]");
+    }
 }

@@ -563,6 +563,30 @@ fn parse_port(d: &[u8]) -> Option<i32> {
     Some(n)
 }
 
+// ---------------------------------------------------------------------------------------
+// Uri objects handed to C (`struct evhttp_uri *`) and kept in requests
+// ---------------------------------------------------------------------------------------
+
+/// A `Uri` moved into the library allocator, as `evhttp_uri_new`/`_parse` hand it out; NULL
+/// when memory runs out.
+pub fn into_raw(u: Uri) -> *mut Uri {
+    crate::core::mem::new_object(u).unwrap_or(std::ptr::null_mut())
+}
+
+/// evhttp_uri_parse_with_flags: NULL when `src` does not parse (or memory runs out).
+pub fn parse_raw(src: &[u8], flags: u32) -> *mut Uri {
+    Uri::parse(src, flags).map_or(std::ptr::null_mut(), into_raw)
+}
+
+/// evhttp_uri_free.
+///
+/// # Safety
+/// `u` is NULL or came from [`into_raw`] / [`parse_raw`] and is not used afterwards.
+pub unsafe fn free_raw(u: *mut Uri) {
+    // SAFETY: u is NULL or an object of ours in the library allocator, given up (contract).
+    unsafe { crate::core::mem::free_object(u) }
+}
+
 /// A C string's bytes (for the shims).
 ///
 /// # Safety

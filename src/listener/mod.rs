@@ -12,23 +12,41 @@
 //! We call the error callback, then stop watching the socket for a short, growing pause
 //! (10 ms doubling to 1 s, reset by the next successful accept) before trying again.
 
-use crate::capi::event::{event_add, event_assign, event_debug_unassign, event_del, event_get_base, event_get_fd};
+//!
+//! # Pointer contract (for every `unsafe fn` in this module)
+//! - `lev: *mut Listener` is a listener made by [`new`] or [`new_bind`] whose program
+//!   reference has not been given up with [`free`] (callbacks in progress hold their own
+//!   references, so it is live for as long as one runs).
+//! - `base: *mut EventBase` is NULL (the current global base) or a live base.
+//!
+//! The listener's own lock (LEV_OPT_THREADSAFE) is taken by every function here; it is never
+//! held across a call into the program.
+
+use crate::core::api as ev;
 use crate::core::base::EventBase;
 use crate::core::event::{Event, EV_PERSIST, EV_READ};
 use crate::core::{log, mem};
 use crate::thread::{RawLock, EVTHREAD_LOCKTYPE_RECURSIVE};
+use crate::util::sys::{errno, set_errno, syscall};
 use libc::{c_int, c_short, c_uint, c_void, sockaddr, sockaddr_storage, socklen_t, timeval};
 use std::ptr;
 
-pub const LEV_OPT_LEAVE_SOCKETS_BLOCKING: c_uint = 1 << 0;
-pub const LEV_OPT_CLOSE_ON_FREE: c_uint = 1 << 1;
-pub const LEV_OPT_CLOSE_ON_EXEC: c_uint = 1 << 2;
-pub const LEV_OPT_REUSEABLE: c_uint = 1 << 3;
-pub const LEV_OPT_THREADSAFE: c_uint = 1 << 4;
-pub const LEV_OPT_DISABLED: c_uint = 1 << 5;
-pub const LEV_OPT_DEFERRED_ACCEPT: c_uint = 1 << 6;
-pub const LEV_OPT_REUSEABLE_PORT: c_uint = 1 << 7;
-pub const LEV_OPT_BIND_IPV6ONLY: c_uint = 1 << 8;
+bitflags::bitflags! {
+    /// `LEV_OPT_*` (event2/listener.h). The C side passes a plain `unsigned`; bits we do not
+    /// know are kept and ignored, as libevent ignores them.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct LevOpt: c_uint {
+        const LEAVE_SOCKETS_BLOCKING = 1 << 0;
+        const CLOSE_ON_FREE = 1 << 1;
+        const CLOSE_ON_EXEC = 1 << 2;
+        const REUSEABLE = 1 << 3;
+        const THREADSAFE = 1 << 4;
+        const DISABLED = 1 << 5;
+        const DEFERRED_ACCEPT = 1 << 6;
+        const REUSEABLE_PORT = 1 << 7;
+        const BIND_IPV6ONLY = 1 << 8;
+    }
+}
 
 /// listen() backlog when the program passes a negative one.
 const DEFAULT_BACKLOG: c_int = 128;
@@ -40,6 +58,9 @@ const PAUSE_MAX_US: i64 = 1_000_000;
 pub type ListenerCb = unsafe extern "C" fn(*mut Listener, c_int, *mut sockaddr, c_int, *mut c_void);
 pub type ListenerErrorCb = unsafe extern "C" fn(*mut Listener, *mut c_void);
 
+/// A socket option `new_bind` sets when its flag asks (util::socket's setters).
+type SocketOption = fn(c_int) -> c_int;
+
 /// `struct evconnlistener` (opaque to C).
 pub struct Listener {
     /// The accept event: EV_READ|EV_PERSIST on the listening fd.
@@ -50,7 +71,7 @@ pub struct Listener {
     cb: Option<ListenerCb>,
     errorcb: Option<ListenerErrorCb>,
     user_data: *mut c_void,
-    flags: c_uint,
+    flags: LevOpt,
     /// The program's reference plus one per call into the program in progress.
     refcnt: u32,
     /// SOCK_NONBLOCK / SOCK_CLOEXEC for accept4.
@@ -90,10 +111,6 @@ fn next_pause(current: i64) -> i64 {
     }
 }
 
-fn errno() -> c_int {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
 impl Listener {
     fn lock(&self) {
         self.lock.acquire();
@@ -105,30 +122,31 @@ impl Listener {
 
 /// evconnlistener_new: wrap an fd (listening, or made to listen here when backlog != 0).
 ///
-/// SAFETY: base is NULL or a live base; fd is the program's.
+/// # Safety
+/// Module contract for `base`; `fd` is the program's socket, owned by the listener from now
+/// on when `flags` has CLOSE_ON_FREE.
 pub unsafe fn new(
     base: *mut EventBase,
     cb: Option<ListenerCb>,
     ptr_arg: *mut c_void,
-    flags: c_uint,
+    flags: LevOpt,
     backlog: c_int,
     fd: c_int,
 ) -> *mut Listener {
     if backlog != 0 {
         let n = if backlog > 0 { backlog } else { DEFAULT_BACKLOG };
-        // SAFETY: plain system call.
-        if unsafe { libc::listen(fd, n) } < 0 {
+        if syscall!(listen(fd, n)).is_err() {
             return ptr::null_mut();
         }
     }
     let mut accept_flags = 0;
-    if flags & LEV_OPT_LEAVE_SOCKETS_BLOCKING == 0 {
+    if !flags.contains(LevOpt::LEAVE_SOCKETS_BLOCKING) {
         accept_flags |= libc::SOCK_NONBLOCK;
     }
-    if flags & LEV_OPT_CLOSE_ON_EXEC != 0 {
+    if flags.contains(LevOpt::CLOSE_ON_EXEC) {
         accept_flags |= libc::SOCK_CLOEXEC;
     }
-    let lock = if flags & LEV_OPT_THREADSAFE != 0 { RawLock::alloc(EVTHREAD_LOCKTYPE_RECURSIVE) } else { RawLock::NONE };
+    let lock = if flags.contains(LevOpt::THREADSAFE) { RawLock::alloc(EVTHREAD_LOCKTYPE_RECURSIVE) } else { RawLock::NONE };
     let Some(lev) = mem::new_object(Listener {
         ev: Event::zeroed(),
         pause_ev: Event::zeroed(),
@@ -146,13 +164,14 @@ pub unsafe fn new(
         lock.free(EVTHREAD_LOCKTYPE_RECURSIVE);
         return ptr::null_mut();
     };
-    // SAFETY: lev is ours and live; the events live inside it until it is freed.
+    let arg = lev as *mut c_void;
+    // SAFETY: lev is ours, live and not yet shared; its events live inside it until it is
+    // freed, and base is NULL or live (module contract).
     unsafe {
-        let arg = lev as *mut c_void;
-        event_assign(&mut (*lev).ev, base, fd, EV_READ | EV_PERSIST, Some(on_readable), arg);
-        let base = (*lev).ev.base;
-        event_assign(&mut (*lev).pause_ev, base, -1, 0, Some(on_pause_over), arg);
-        if flags & LEV_OPT_DISABLED == 0 {
+        ev::assign(ptr::addr_of_mut!((*lev).ev), base, fd, EV_READ | EV_PERSIST, Some(on_readable), arg);
+        let base = ev::base_of(ptr::addr_of!((*lev).ev));
+        ev::assign(ptr::addr_of_mut!((*lev).pause_ev), base, -1, 0, Some(on_pause_over), arg);
+        if !flags.contains(LevOpt::DISABLED) {
             enable(lev);
         }
     }
@@ -162,12 +181,13 @@ pub unsafe fn new(
 /// evconnlistener_new_bind: make the socket (non-blocking), set the options the flags ask
 /// for, bind, and hand it to `new`.
 ///
-/// SAFETY: sa is NULL or points to socklen readable bytes.
+/// # Safety
+/// Module contract for `base`; `sa` is NULL or points to `socklen` readable bytes.
 pub unsafe fn new_bind(
     base: *mut EventBase,
     cb: Option<ListenerCb>,
     ptr_arg: *mut c_void,
-    flags: c_uint,
+    flags: LevOpt,
     backlog: c_int,
     sa: *const sockaddr,
     socklen: c_int,
@@ -178,44 +198,40 @@ pub unsafe fn new_bind(
     // SAFETY: sa is NULL or readable (contract); sa_family is its first field.
     let family = if sa.is_null() { libc::AF_UNSPEC } else { unsafe { (*sa).sa_family as c_int } };
     let mut socktype = libc::SOCK_STREAM | libc::SOCK_NONBLOCK;
-    if flags & LEV_OPT_CLOSE_ON_EXEC != 0 {
+    if flags.contains(LevOpt::CLOSE_ON_EXEC) {
         socktype |= libc::SOCK_CLOEXEC;
     }
-    // SAFETY: plain system call.
-    let fd = unsafe { libc::socket(family, socktype, 0) };
-    if fd < 0 {
-        return ptr::null_mut();
-    }
+    let Ok(fd) = syscall!(socket(family, socktype, 0)) else { return ptr::null_mut() };
     let fail = |fd: c_int| {
         // Keep the errno of the failing step for the caller.
         let e = errno();
         crate::util::socket::close(fd);
-        // SAFETY: writing this thread's errno.
-        unsafe { *libc::__errno_location() = e };
+        set_errno(e);
         ptr::null_mut()
     };
     let one: c_int = 1;
-    // SAFETY: the option value is a live int of the size passed.
-    if unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, &one as *const c_int as *const c_void, 4) } < 0 {
+    let one_ptr = &one as *const c_int as *const c_void;
+    // The option value is a live int of the size passed.
+    if syscall!(setsockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, one_ptr, 4)).is_err() {
         return fail(fd);
     }
     use crate::util::socket as s;
-    let options: [(c_uint, fn(c_int) -> c_int); 4] = [
-        (LEV_OPT_REUSEABLE, s::make_listen_reuseable),
-        (LEV_OPT_REUSEABLE_PORT, s::make_listen_reuseable_port),
-        (LEV_OPT_DEFERRED_ACCEPT, s::make_tcp_listen_deferred),
-        (LEV_OPT_BIND_IPV6ONLY, s::make_listen_ipv6only),
+    let options: [(LevOpt, SocketOption); 4] = [
+        (LevOpt::REUSEABLE, s::make_listen_reuseable),
+        (LevOpt::REUSEABLE_PORT, s::make_listen_reuseable_port),
+        (LevOpt::DEFERRED_ACCEPT, s::make_tcp_listen_deferred),
+        (LevOpt::BIND_IPV6ONLY, s::make_listen_ipv6only),
     ];
     for (flag, set) in options {
-        if flags & flag != 0 && set(fd) < 0 {
+        if flags.contains(flag) && set(fd) < 0 {
             return fail(fd);
         }
     }
-    // SAFETY: sa/socklen per the contract.
-    if !sa.is_null() && unsafe { libc::bind(fd, sa, socklen as socklen_t) } < 0 {
+    // sa holds socklen readable bytes (contract).
+    if !sa.is_null() && syscall!(bind(fd, sa, socklen as socklen_t)).is_err() {
         return fail(fd);
     }
-    // SAFETY: forwarded contract; fd is ours.
+    // SAFETY: base per the module contract; fd is ours.
     let lev = unsafe { new(base, cb, ptr_arg, flags, backlog, fd) };
     if lev.is_null() {
         return fail(fd);
@@ -226,35 +242,40 @@ pub unsafe fn new_bind(
 /// Drop a reference (the lock is held); the last one tears the listener down. Returns true
 /// when it was freed (the lock is then gone too).
 ///
-/// SAFETY: lev is live and locked by the caller.
+/// # Safety
+/// Module contract; the caller holds the listener's lock.
 unsafe fn decref_and_unlock(lev: *mut Listener) -> bool {
-    // SAFETY: per the function contract.
-    unsafe {
-        (*lev).refcnt -= 1;
-        if (*lev).refcnt > 0 {
-            (*lev).unlock();
-            return false;
-        }
-        event_del(&mut (*lev).ev);
-        event_del(&mut (*lev).pause_ev);
-        if (*lev).flags & LEV_OPT_CLOSE_ON_FREE != 0 {
-            crate::util::socket::close(event_get_fd(&(*lev).ev));
-        }
-        event_debug_unassign(&mut (*lev).ev);
-        event_debug_unassign(&mut (*lev).pause_ev);
-        let lock = (*lev).lock;
-        lock.release();
-        lock.free(EVTHREAD_LOCKTYPE_RECURSIVE);
-        mem::free_object(lev);
+    // SAFETY: lev is live and we hold its lock (contract): nobody else touches it.
+    let l = unsafe { &mut *lev };
+    l.refcnt -= 1;
+    if l.refcnt > 0 {
+        l.unlock();
+        return false;
     }
+    // SAFETY: the events were assigned in `new` and live inside the listener.
+    unsafe {
+        ev::del(&mut l.ev);
+        ev::del(&mut l.pause_ev);
+        if l.flags.contains(LevOpt::CLOSE_ON_FREE) {
+            crate::util::socket::close(ev::fd(&l.ev));
+        }
+        ev::debug_unassign(&mut l.ev);
+        ev::debug_unassign(&mut l.pause_ev);
+    }
+    let lock = l.lock;
+    lock.release();
+    lock.free(EVTHREAD_LOCKTYPE_RECURSIVE);
+    // SAFETY: the last reference is gone; nothing refers to the object any more.
+    unsafe { mem::free_object(lev) };
     true
 }
 
 /// evconnlistener_free: no more callbacks; the memory goes once no callback is running.
 ///
-/// SAFETY: lev is live and the program gives up its reference.
+/// # Safety
+/// Module contract; the program gives up its reference and does not use `lev` again.
 pub unsafe fn free(lev: *mut Listener) {
-    // SAFETY: per the function contract.
+    // SAFETY: lev is live (contract); the lock makes the writes exclusive.
     unsafe {
         (*lev).lock();
         (*lev).cb = None;
@@ -265,67 +286,88 @@ pub unsafe fn free(lev: *mut Listener) {
 
 /// Start watching the socket (unless paused or there is no callback yet).
 ///
-/// SAFETY: lev is live and locked.
+/// # Safety
+/// Module contract; the caller holds the listener's lock.
 unsafe fn watch(lev: *mut Listener) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: lev is live and locked (contract); the accept event was assigned in `new`.
     unsafe {
         if (*lev).cb.is_none() || (*lev).paused {
             return 0;
         }
-        event_add(&mut (*lev).ev, ptr::null())
+        ev::add(ptr::addr_of_mut!((*lev).ev), None)
     }
 }
 
-/// SAFETY: lev is live.
+/// evconnlistener_enable; an explicit enable also ends a pause (the program may have freed
+/// resources).
+///
+/// # Safety
+/// Module contract.
 pub unsafe fn enable(lev: *mut Listener) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: lev is live (contract); the fields are written under its lock.
     unsafe {
         (*lev).lock();
         (*lev).enabled = true;
-        // An explicit enable ends a pause: the program may have freed resources.
-        if (*lev).paused {
-            (*lev).paused = false;
-            event_del(&mut (*lev).pause_ev);
-        }
+        end_pause(lev);
         let r = watch(lev);
         (*lev).unlock();
         r
     }
 }
 
-/// SAFETY: lev is live.
+/// evconnlistener_disable.
+///
+/// # Safety
+/// Module contract.
 pub unsafe fn disable(lev: *mut Listener) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: lev is live (contract); the fields are written under its lock.
     unsafe {
         (*lev).lock();
         (*lev).enabled = false;
-        if (*lev).paused {
-            (*lev).paused = false;
-            event_del(&mut (*lev).pause_ev);
-        }
-        let r = event_del(&mut (*lev).ev);
+        end_pause(lev);
+        let r = ev::del(ptr::addr_of_mut!((*lev).ev));
         (*lev).unlock();
         r
     }
 }
 
-/// SAFETY: lev is live.
+/// Forget a pause in progress (enable and disable both end it).
+///
+/// # Safety
+/// Module contract; the caller holds the listener's lock.
+unsafe fn end_pause(lev: *mut Listener) {
+    // SAFETY: lev is live and locked (contract); pause_ev was assigned in `new`.
+    unsafe {
+        if (*lev).paused {
+            (*lev).paused = false;
+            ev::del(ptr::addr_of_mut!((*lev).pause_ev));
+        }
+    }
+}
+
+/// evconnlistener_get_base.
+///
+/// # Safety
+/// Module contract.
 pub unsafe fn get_base(lev: *mut Listener) -> *mut EventBase {
-    // SAFETY: per the function contract.
+    // SAFETY: lev is live (contract); the event is read under its lock.
     unsafe {
         (*lev).lock();
-        let b = event_get_base(&(*lev).ev);
+        let b = ev::base_of(ptr::addr_of!((*lev).ev));
         (*lev).unlock();
         b
     }
 }
 
-/// SAFETY: lev is live.
+/// evconnlistener_get_fd.
+///
+/// # Safety
+/// Module contract.
 pub unsafe fn get_fd(lev: *mut Listener) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: lev is live (contract); the event is read under its lock.
     unsafe {
         (*lev).lock();
-        let fd = event_get_fd(&(*lev).ev);
+        let fd = ev::fd(ptr::addr_of!((*lev).ev));
         (*lev).unlock();
         fd
     }
@@ -334,9 +376,10 @@ pub unsafe fn get_fd(lev: *mut Listener) -> c_int {
 /// evconnlistener_set_cb: a listener enabled without a callback starts accepting once it
 /// gets one.
 ///
-/// SAFETY: lev is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn set_cb(lev: *mut Listener, cb: Option<ListenerCb>, arg: *mut c_void) {
-    // SAFETY: per the function contract.
+    // SAFETY: lev is live (contract); the fields are written under its lock.
     unsafe {
         (*lev).lock();
         let start = (*lev).enabled && (*lev).cb.is_none();
@@ -349,9 +392,12 @@ pub unsafe fn set_cb(lev: *mut Listener, cb: Option<ListenerCb>, arg: *mut c_voi
     }
 }
 
-/// SAFETY: lev is live.
+/// evconnlistener_set_error_cb.
+///
+/// # Safety
+/// Module contract.
 pub unsafe fn set_error_cb(lev: *mut Listener, errorcb: Option<ListenerErrorCb>) {
-    // SAFETY: per the function contract.
+    // SAFETY: lev is live (contract); the field is written under its lock.
     unsafe {
         (*lev).lock();
         (*lev).errorcb = errorcb;
@@ -362,9 +408,31 @@ pub unsafe fn set_error_cb(lev: *mut Listener, errorcb: Option<ListenerErrorCb>)
 /// Is `fd` in blocking mode? Then accept() would block once the queue is empty, so the loop
 /// takes one connection per readiness instead of draining the queue.
 fn is_blocking(fd: c_int) -> bool {
-    // SAFETY: fcntl on an arbitrary fd is safe.
-    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    fl >= 0 && fl & libc::O_NONBLOCK == 0
+    matches!(syscall!(fcntl(fd, libc::F_GETFL)), Ok(fl) if fl & libc::O_NONBLOCK == 0)
+}
+
+/// Call into the program (`f`) with a reference held and the lock released; afterwards the
+/// lock is held again. Returns false when the program freed the listener meanwhile (then it
+/// is gone, lock included).
+///
+/// # Safety
+/// Module contract; the caller holds the listener's lock.
+unsafe fn call_out(lev: *mut Listener, f: impl FnOnce()) -> bool {
+    // SAFETY: lev is live and locked (contract); our reference keeps it live across `f`,
+    // which runs without the lock and without any reference into the object.
+    unsafe {
+        (*lev).refcnt += 1;
+        (*lev).unlock();
+        f();
+        (*lev).lock();
+        if (*lev).refcnt == 1 {
+            // The program freed the listener from its callback.
+            decref_and_unlock(lev);
+            return false;
+        }
+        (*lev).refcnt -= 1;
+    }
+    true
 }
 
 /// The accept event's callback: take every queued connection.
@@ -372,17 +440,15 @@ unsafe extern "C" fn on_readable(fd: c_int, _what: c_short, arg: *mut c_void) {
     let lev = arg as *mut Listener;
     let blocking = is_blocking(fd);
     // SAFETY: arg is our live listener (its event is deleted before it is freed); every
-    // call into the program holds a reference, so it stays live across them.
+    // call into the program goes through call_out, which holds a reference across it.
     unsafe {
         (*lev).lock();
         loop {
             // SAFETY (zeroed): sockaddr_storage is plain old data.
             let mut ss: sockaddr_storage = std::mem::zeroed();
+            let sa = &mut ss as *mut sockaddr_storage as *mut sockaddr;
             let mut len = std::mem::size_of::<sockaddr_storage>() as socklen_t;
-            let new_fd = libc::accept4(fd, &mut ss as *mut sockaddr_storage as *mut sockaddr, &mut len, (*lev).accept_flags);
-            if new_fd < 0 {
-                break;
-            }
+            let Ok(new_fd) = syscall!(accept4(fd, sa, &mut len, (*lev).accept_flags)) else { break };
             (*lev).pause_us = 0;
             if len == 0 {
                 // Some kernels report an address-less connection (seen with port scans).
@@ -394,17 +460,10 @@ unsafe extern "C" fn on_readable(fd: c_int, _what: c_short, arg: *mut c_void) {
                 (*lev).unlock();
                 return;
             };
-            (*lev).refcnt += 1;
             let user_data = (*lev).user_data;
-            (*lev).unlock();
-            cb(lev, new_fd, &mut ss as *mut sockaddr_storage as *mut sockaddr, len as c_int, user_data);
-            (*lev).lock();
-            if (*lev).refcnt == 1 {
-                // The program freed the listener from its callback.
-                decref_and_unlock(lev);
+            if !call_out(lev, || cb(lev, new_fd, sa, len as c_int, user_data)) {
                 return;
             }
-            (*lev).refcnt -= 1;
             if !(*lev).enabled || blocking {
                 (*lev).unlock();
                 return;
@@ -417,18 +476,15 @@ unsafe extern "C" fn on_readable(fd: c_int, _what: c_short, arg: *mut c_void) {
             return;
         }
         if let Some(errorcb) = (*lev).errorcb {
-            (*lev).refcnt += 1;
             let user_data = (*lev).user_data;
-            (*lev).unlock();
-            // The program reads errno (EVUTIL_SOCKET_ERROR) in its error callback.
-            *libc::__errno_location() = err;
-            errorcb(lev, user_data);
-            (*lev).lock();
-            if (*lev).refcnt == 1 {
-                decref_and_unlock(lev);
+            let report = || {
+                // The program reads errno (EVUTIL_SOCKET_ERROR) in its error callback.
+                set_errno(err);
+                errorcb(lev, user_data)
+            };
+            if !call_out(lev, report) {
                 return;
             }
-            (*lev).refcnt -= 1;
         } else {
             log::warn(&format!("Error from accept() call: {}", log::strerror(err)));
         }
@@ -441,22 +497,25 @@ unsafe extern "C" fn on_readable(fd: c_int, _what: c_short, arg: *mut c_void) {
 
 /// Stop watching the socket for a while (after a resource error).
 ///
-/// SAFETY: lev is live and locked.
+/// # Safety
+/// Module contract; the caller holds the listener's lock.
 unsafe fn pause(lev: *mut Listener) {
-    // SAFETY: per the function contract.
+    // SAFETY: lev is live and locked (contract): the reference is exclusive while it lives;
+    // the events were assigned in `new`.
     unsafe {
-        (*lev).pause_us = next_pause((*lev).pause_us);
-        let us = (*lev).pause_us;
-        let tv = timeval { tv_sec: us / 1_000_000, tv_usec: us % 1_000_000 };
-        (*lev).paused = true;
-        event_del(&mut (*lev).ev);
-        event_add(&mut (*lev).pause_ev, &tv);
+        let l = &mut *lev;
+        l.pause_us = next_pause(l.pause_us);
+        let tv = timeval { tv_sec: l.pause_us / 1_000_000, tv_usec: l.pause_us % 1_000_000 };
+        l.paused = true;
+        ev::del(&mut l.ev);
+        ev::add(&mut l.pause_ev, Some(&tv));
     }
 }
 
 unsafe extern "C" fn on_pause_over(_fd: c_int, _what: c_short, arg: *mut c_void) {
     let lev = arg as *mut Listener;
-    // SAFETY: arg is our live listener (the timer is deleted before it is freed).
+    // SAFETY: arg is our live listener (the timer is deleted before it is freed); the fields
+    // are touched under its lock.
     unsafe {
         (*lev).lock();
         if (*lev).paused {
