@@ -45,13 +45,18 @@ pub const INITIAL_RETRY: timeval = timeval { tv_sec: 2, tv_usec: 0 };
 /// and never used (host names resolve through evutil_getaddrinfo).
 pub type EvdnsBase = c_void;
 
+/// The C names and values (checked against the headers by ctest/).
+pub const CON_REUSE_CONNECTED_ADDR: c_int = 0x0008;
+pub const CON_READ_ON_WRITE_ERROR: c_int = 0x0010;
+pub const CON_LINGERING_CLOSE: c_int = 0x0020;
+
 bitflags::bitflags! {
     /// `EVHTTP_CON_*` (event2/http.h): what a program may set on a connection.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub struct ConFlags: c_int {
-        const REUSE_CONNECTED_ADDR = 0x0008;
-        const READ_ON_WRITE_ERROR = 0x0010;
-        const LINGERING_CLOSE = 0x0020;
+        const REUSE_CONNECTED_ADDR = CON_REUSE_CONNECTED_ADDR;
+        const READ_ON_WRITE_ERROR = CON_READ_ON_WRITE_ERROR;
+        const LINGERING_CLOSE = CON_LINGERING_CLOSE;
     }
 }
 

@@ -16,11 +16,14 @@ use libc::{c_char, c_int, c_void, timeval};
 use std::ffi::{CStr, CString};
 use std::ptr;
 
+/// The C names and values (checked against the headers by ctest/).
+pub const SERVER_LINGERING_CLOSE: c_int = 0x0001;
+
 bitflags::bitflags! {
     /// `EVHTTP_SERVER_*` (event2/http.h): evhttp_set_flags.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub struct ServerFlags: c_int {
-        const LINGERING_CLOSE = 0x0001;
+        const LINGERING_CLOSE = SERVER_LINGERING_CLOSE;
     }
 }
 

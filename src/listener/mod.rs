@@ -31,20 +31,31 @@ use crate::util::sys::{errno, set_errno, syscall};
 use libc::{c_int, c_short, c_uint, c_void, sockaddr, sockaddr_storage, socklen_t, timeval};
 use std::ptr;
 
+/// The C names and values (checked against the headers by ctest/).
+pub const LEV_OPT_LEAVE_SOCKETS_BLOCKING: c_uint = 1 << 0;
+pub const LEV_OPT_CLOSE_ON_FREE: c_uint = 1 << 1;
+pub const LEV_OPT_CLOSE_ON_EXEC: c_uint = 1 << 2;
+pub const LEV_OPT_REUSEABLE: c_uint = 1 << 3;
+pub const LEV_OPT_THREADSAFE: c_uint = 1 << 4;
+pub const LEV_OPT_DISABLED: c_uint = 1 << 5;
+pub const LEV_OPT_DEFERRED_ACCEPT: c_uint = 1 << 6;
+pub const LEV_OPT_REUSEABLE_PORT: c_uint = 1 << 7;
+pub const LEV_OPT_BIND_IPV6ONLY: c_uint = 1 << 8;
+
 bitflags::bitflags! {
     /// `LEV_OPT_*` (event2/listener.h). The C side passes a plain `unsigned`; bits we do not
     /// know are kept and ignored, as libevent ignores them.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub struct LevOpt: c_uint {
-        const LEAVE_SOCKETS_BLOCKING = 1 << 0;
-        const CLOSE_ON_FREE = 1 << 1;
-        const CLOSE_ON_EXEC = 1 << 2;
-        const REUSEABLE = 1 << 3;
-        const THREADSAFE = 1 << 4;
-        const DISABLED = 1 << 5;
-        const DEFERRED_ACCEPT = 1 << 6;
-        const REUSEABLE_PORT = 1 << 7;
-        const BIND_IPV6ONLY = 1 << 8;
+        const LEAVE_SOCKETS_BLOCKING = LEV_OPT_LEAVE_SOCKETS_BLOCKING;
+        const CLOSE_ON_FREE = LEV_OPT_CLOSE_ON_FREE;
+        const CLOSE_ON_EXEC = LEV_OPT_CLOSE_ON_EXEC;
+        const REUSEABLE = LEV_OPT_REUSEABLE;
+        const THREADSAFE = LEV_OPT_THREADSAFE;
+        const DISABLED = LEV_OPT_DISABLED;
+        const DEFERRED_ACCEPT = LEV_OPT_DEFERRED_ACCEPT;
+        const REUSEABLE_PORT = LEV_OPT_REUSEABLE_PORT;
+        const BIND_IPV6ONLY = LEV_OPT_BIND_IPV6ONLY;
     }
 }
 
