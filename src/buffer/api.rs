@@ -16,6 +16,7 @@ use crate::core::base::EventBase;
 use crate::core::event::{EventCallback, CLOSURE_CB_SELF, EVLIST_ACTIVE, EVLIST_ACTIVE_LATER};
 use crate::core::{global, mem};
 use crate::thread::{RawLock, EVTHREAD_LOCKTYPE_RECURSIVE};
+use crate::util::sys;
 use libc::{c_char, c_int, c_void, iovec};
 use std::cell::UnsafeCell;
 use std::sync::Arc;
@@ -831,12 +832,13 @@ pub unsafe fn read(p: *mut Evbuffer, fd: c_int, howmuch: c_int) -> c_int {
     unsafe {
         enter(p);
         let n = st(p).read_fd(fd, howmuch);
-        let e = super::io::errno();
-        if n > 0 {
-            changed(p);
-        }
-        leave(p);
-        super::io::set_errno(e);
+        // The callbacks and the release must not hide the read's errno from the program.
+        sys::keep_errno(|| {
+            if n > 0 {
+                changed(p);
+            }
+            leave(p);
+        });
         n
     }
 }
@@ -847,12 +849,13 @@ pub unsafe fn write_atmost(p: *mut Evbuffer, fd: c_int, howmuch: isize) -> c_int
     unsafe {
         enter(p);
         let n = st(p).write_fd(fd, howmuch);
-        let e = super::io::errno();
-        if n > 0 {
-            changed(p);
-        }
-        leave(p);
-        super::io::set_errno(e);
+        // As in read: the program reads the write's errno.
+        sys::keep_errno(|| {
+            if n > 0 {
+                changed(p);
+            }
+            leave(p);
+        });
         n
     }
 }

@@ -10,17 +10,13 @@ use crate::util::inet::{self, ParsedAddr, SockaddrView};
 use crate::util::rng::{self, WeakRandState};
 use crate::util::socket;
 use crate::util::strings;
+use crate::util::sys::set_errno;
 use crate::util::time::{self, DateFields, MonotonicTimer};
 use libc::{
     addrinfo as AddrInfo, c_char, c_int, c_uint, c_void, in6_addr, in_addr, size_t, sockaddr, sockaddr_in, sockaddr_in6, timeval,
 };
 use std::ffi::{CStr, CString};
 use std::ptr;
-
-fn set_errno(e: c_int) {
-    // SAFETY: __errno_location returns this thread's errno slot.
-    unsafe { *libc::__errno_location() = e };
-}
 
 /// The bytes of a C string (before its NUL); None for NULL.
 ///

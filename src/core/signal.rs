@@ -7,6 +7,7 @@
 use super::base::EventBase;
 use super::event::*;
 use super::log;
+use crate::util::sys::{self, syscall};
 use libc::{c_int, c_short, c_void};
 use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 
@@ -17,17 +18,16 @@ static OWNER_FD: AtomicI32 = AtomicI32::new(-1);
 static OWNER_BASE: AtomicPtr<EventBase> = AtomicPtr::new(std::ptr::null_mut());
 
 extern "C" fn on_signal(sig: c_int) {
-    // Async-signal-safe: one write(2), errno preserved.
-    // SAFETY: __errno_location and write are async-signal-safe; the byte is a local.
-    unsafe {
-        let saved = *libc::__errno_location();
+    // Async-signal-safe: one write(2) (a full pipe just drops the byte), errno preserved;
+    // keep_errno only reads and writes the errno slot.
+    sys::keep_errno(|| {
         let fd = OWNER_FD.load(Ordering::Relaxed);
         if fd >= 0 {
             let b = sig as u8;
-            libc::write(fd, &b as *const u8 as *const c_void, 1);
+            // SAFETY: write(2) is async-signal-safe; the byte is a local.
+            let _ = syscall!(write(fd, &b as *const u8 as *const c_void, 1));
         }
-        *libc::__errno_location() = saved;
-    }
+    });
 }
 
 pub struct SigState {

@@ -1,6 +1,7 @@
 //! Time helpers: the monotonic timer object of util.h, RFC 1123 dates, and a plain sleep.
 
 use crate::core::clock;
+use crate::util::sys::{self, syscall};
 use libc::{c_int, clockid_t, timespec, timeval};
 
 pub const EV_MONOT_PRECISE: c_int = 1;
@@ -137,17 +138,14 @@ pub fn sleep_for(tv: &timeval) {
         return;
     }
     let mut req = timespec { tv_sec: tv.tv_sec + tv.tv_usec / 1_000_000, tv_nsec: (tv.tv_usec % 1_000_000) * 1000 };
-    loop {
+    // A sleep that must complete: after a signal, sleep what is left.
+    let _ = sys::retry_eintr(|| {
         let mut rem = timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: both timespecs are live locals.
-        if unsafe { libc::nanosleep(&req, &mut rem) } == 0 {
-            return;
-        }
-        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return;
-        }
+        let r = syscall!(nanosleep(&req, &mut rem));
         req = rem;
-    }
+        r
+    });
 }
 
 #[cfg(test)]
