@@ -1,6 +1,7 @@
 //! event2/event.h: the C entry points. Each checks its C arguments and makes one call into
 //! `core::api` (events and bases) or the base/config types; the logic lives there.
 
+use crate::backend::Features;
 use crate::core::api::{self, DelWait};
 use crate::core::base::EventBase;
 use crate::core::config::EventConfig;
@@ -78,7 +79,7 @@ pub unsafe extern "C" fn event_config_avoid_method(cfg: *mut EventConfig, method
 pub unsafe extern "C" fn event_config_require_features(cfg: *mut EventConfig, features: c_int) -> c_int {
     // SAFETY: cfg is NULL or ours.
     let Some(cfg) = (unsafe { cfg.as_mut() }) else { return -1 };
-    cfg.require_features = features;
+    cfg.require_features = Features::from_bits_retain(features);
     0
 }
 
@@ -128,7 +129,7 @@ pub unsafe extern "C" fn event_base_get_method(base: *const EventBase) -> *const
 #[no_mangle]
 pub unsafe extern "C" fn event_base_get_features(base: *const EventBase) -> c_int {
     // SAFETY: base is NULL or ours.
-    unsafe { base.as_ref() }.map_or(0, |b| b.features())
+    unsafe { base.as_ref() }.map_or(0, |b| b.features().bits())
 }
 
 #[no_mangle]

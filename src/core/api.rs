@@ -591,7 +591,7 @@ pub unsafe fn active_by_fd(base: *mut EventBase, fd: c_int, events: c_short) {
                     }
                 }
             }
-            b.active_by_fd_nolock(fd, events & (EV_READ | EV_WRITE | EV_CLOSED));
+            b.active_by_fd_nolock(fd, Ev::from_bits_retain(events) & (Ev::READ | Ev::WRITE | Ev::CLOSED));
         })
     };
 }

@@ -15,7 +15,7 @@ use super::log;
 use super::mem;
 use super::signal::{self, SigState};
 use super::timer_heap::TimerHeap;
-use crate::backend::{self, Backend};
+use crate::backend::{self, Backend, Features};
 use libc::{c_int, c_short, c_void, timeval};
 use std::collections::HashSet;
 use std::ptr;
@@ -95,7 +95,7 @@ pub struct OnceEvent {
 pub struct EventBase {
     pub backend: Box<dyn Backend>,
     pub method: &'static str,
-    pub flags: i32,
+    pub flags: BaseFlags,
     changelist: bool,
     pub io: EventMap,
     pub sigmap: EventMap,
@@ -136,7 +136,7 @@ pub struct EventBase {
     /// Deferred callbacks queued in this iteration (more go to the next one).
     pub n_deferreds_queued: usize,
     /// Scratch buffers reused by every dispatch.
-    pub ready: Vec<(c_int, c_short)>,
+    pub ready: Vec<(c_int, Ev)>,
     pub scratch: Vec<*mut Event>,
     pub thread: crate::thread::BaseThreading,
 }
@@ -144,14 +144,14 @@ pub struct EventBase {
 impl EventBase {
     pub fn new(cfg: &EventConfig) -> Option<*mut EventBase> {
         debug::mark_used();
-        let precise = cfg.flags & EVENT_BASE_FLAG_PRECISE_TIMER != 0 || cfg.env_flag("EVENT_PRECISE_TIMER");
-        let changelist = cfg.flags & EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST != 0 || cfg.env_flag("EVENT_EPOLL_USE_CHANGELIST");
+        let precise = cfg.flags.contains(BaseFlags::PRECISE_TIMER) || cfg.env_flag("EVENT_PRECISE_TIMER");
+        let changelist = cfg.flags.contains(BaseFlags::EPOLL_USE_CHANGELIST) || cfg.env_flag("EVENT_EPOLL_USE_CHANGELIST");
         let mut chosen: Option<Box<dyn Backend>> = None;
         for name in backend::METHODS {
             if cfg.method_disabled(name) {
                 continue;
             }
-            if backend::features_of(name) & cfg.require_features != cfg.require_features {
+            if !backend::features_of(name).contains(cfg.require_features) {
                 continue;
             }
             if let Some(b) = backend::create(name, changelist) {
@@ -206,7 +206,7 @@ impl EventBase {
         })?;
         // SAFETY: base was just made and is ours alone.
         unsafe { (*base).sync_clock_diff(true) };
-        if cfg.flags & EVENT_BASE_FLAG_NOLOCK == 0 && crate::thread::enabled() && crate::thread::make_base_notifiable(base) < 0 {
+        if !cfg.flags.contains(BaseFlags::NOLOCK) && crate::thread::enabled() && crate::thread::make_base_notifiable(base) < 0 {
             // SAFETY: not yet handed out.
             unsafe { mem::free_object(base) };
             return None;
@@ -228,7 +228,7 @@ impl EventBase {
         self.changelist
     }
 
-    pub fn features(&self) -> i32 {
+    pub fn features(&self) -> Features {
         self.backend.features()
     }
 
@@ -265,7 +265,7 @@ impl EventBase {
 
     pub fn update_time_cache(&mut self) {
         self.tv_cache = None;
-        if self.flags & EVENT_BASE_FLAG_NO_CACHE_TIME == 0 {
+        if !self.flags.contains(BaseFlags::NO_CACHE_TIME) {
             let now = self.gettime();
             self.tv_cache = Some(now);
         }
@@ -707,8 +707,10 @@ impl EventBase {
         0
     }
 
-    pub fn active_by_fd_nolock(&mut self, fd: c_int, what: c_short) {
-        let what = what & (EV_READ | EV_WRITE | EV_CLOSED | EV_ET);
+    /// Activate `fd`'s events for what the backend reported (READ, WRITE, CLOSED, and ET
+    /// riding along for edge-triggered events).
+    pub fn active_by_fd_nolock(&mut self, fd: c_int, what: Ev) {
+        let what = (what & (Ev::READ | Ev::WRITE | Ev::CLOSED | Ev::ET)).bits();
         // Walk the fd's list in place: activating never changes which events are on it.
         let mut ev = self.io.slot(fd).map_or(ptr::null_mut(), |s| s.head);
         while !ev.is_null() {
@@ -760,7 +762,7 @@ impl EventBase {
         if fresh_backend {
             let keys: Vec<(c_int, backend::Interest)> = self.io.keys().map(|(fd, s)| (fd, s.interest())).collect();
             for (fd, interest) in keys {
-                if self.backend.change(fd, 0, interest).is_err() {
+                if self.backend.change(fd, backend::Interest::empty(), interest).is_err() {
                     res = -1;
                 }
             }

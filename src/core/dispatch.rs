@@ -117,7 +117,7 @@ fn next_timeout(base: &mut EventBase) -> Option<timeval> {
 }
 
 /// Ready fds from the backend become activations, per fd newest event first.
-fn activate_ready(base: &mut EventBase, ready: &[(c_int, c_short)]) {
+fn activate_ready(base: &mut EventBase, ready: &[(c_int, Ev)]) {
     for &(fd, what) in ready {
         base.active_by_fd_nolock(fd, what);
     }

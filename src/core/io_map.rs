@@ -2,7 +2,7 @@
 //! intrusive list through the events' own `ev_io_next` links, newest first, so activation
 //! visits them in libevent's order and costs no allocation.
 
-use super::event::{Event, EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
+use super::event::{Ev, Event, EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
 use crate::backend::Interest;
 use std::ptr;
 
@@ -20,19 +20,11 @@ impl IoSlot {
 
     /// What the backend should be watching for this fd.
     pub fn interest(&self) -> Interest {
-        let mut i = 0;
-        if self.nread > 0 {
-            i |= EV_READ;
-        }
-        if self.nwrite > 0 {
-            i |= EV_WRITE;
-        }
-        if self.nclose > 0 {
-            i |= EV_CLOSED;
-        }
-        if self.net > 0 {
-            i |= EV_ET;
-        }
+        let mut i = Interest::empty();
+        i.set(Ev::READ, self.nread > 0);
+        i.set(Ev::WRITE, self.nwrite > 0);
+        i.set(Ev::CLOSED, self.nclose > 0);
+        i.set(Ev::ET, self.net > 0);
         i
     }
 }
@@ -96,7 +88,7 @@ impl EventMap {
     /// Unlink `ev` from `key`'s list. Returns (old, new) interest.
     pub fn remove(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
         let k = key as usize;
-        let Some(slot) = self.slots.get_mut(k) else { return (0, 0) };
+        let Some(slot) = self.slots.get_mut(k) else { return (Interest::empty(), Interest::empty()) };
         let old = slot.interest();
         // SAFETY: ev is live and linked in this slot's list.
         unsafe {
