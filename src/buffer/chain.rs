@@ -69,7 +69,8 @@ impl Drop for HeapBlock {
     fn drop(&mut self) {
         // SAFETY: ptr is CHAIN_HEADER bytes into the allocation made in alloc.
         let start = unsafe { self.ptr.as_ptr().sub(CHAIN_HEADER) };
-        mem::free(start as *mut c_void);
+        // SAFETY: start is the mem::malloc allocation made in alloc, freed once here.
+        unsafe { mem::free(start as *mut c_void) };
     }
 }
 

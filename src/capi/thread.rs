@@ -37,7 +37,8 @@ pub unsafe extern "C" fn evthread_make_base_notifiable(base: *mut EventBase) -> 
     if base.is_null() {
         return -1;
     }
-    thread::make_base_notifiable(base)
+    // SAFETY: a non-NULL base is one of ours (the program's contract).
+    unsafe { thread::make_base_notifiable(base) }
 }
 
 #[no_mangle]

@@ -604,8 +604,9 @@ pub extern "C" fn event_mm_calloc_(count: size_t, size: size_t) -> *mut c_void {
 }
 
 #[no_mangle]
-pub extern "C" fn event_mm_realloc_(p: *mut c_void, size: size_t) -> *mut c_void {
-    mem::realloc(p, size)
+pub unsafe extern "C" fn event_mm_realloc_(p: *mut c_void, size: size_t) -> *mut c_void {
+    // SAFETY: p is NULL or from event_mm_malloc_ and friends (the caller's contract, as in C).
+    unsafe { mem::realloc(p, size) }
 }
 
 #[no_mangle]
@@ -623,6 +624,7 @@ pub unsafe extern "C" fn event_mm_strdup_(s: *const c_char) -> *mut c_char {
 }
 
 #[no_mangle]
-pub extern "C" fn event_mm_free_(p: *mut c_void) {
-    mem::free(p)
+pub unsafe extern "C" fn event_mm_free_(p: *mut c_void) {
+    // SAFETY: p is NULL or from event_mm_malloc_ and friends, given up (the caller's contract).
+    unsafe { mem::free(p) }
 }

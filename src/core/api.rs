@@ -288,7 +288,8 @@ pub unsafe fn add(ev: *mut Event, tv: Option<&timeval>) -> c_int {
     // SAFETY: forwarded contract.
     let Some(b) = (unsafe { event_base_of(ev, "event_add") }) else { return -1 };
     debug::assert_is_setup("event_debug_assert_is_setup_", ev);
-    Locked::new(b).add_nolock(ev, tv, false)
+    // SAFETY: ev is the program's event, assigned to b (its ev_base), and Locked holds b's lock.
+    unsafe { Locked::new(b).add_nolock(ev, tv, false) }
 }
 
 /// How `event_del` waits for the event's callback running in another thread.
@@ -311,11 +312,13 @@ pub unsafe fn del_with(ev: *mut Event, mode: DelWait) -> c_int {
     let Some(b) = (unsafe { event_base_of(ev, "event_del_") }) else { return -1 };
     let bp: *mut EventBase = b;
     b.lock();
-    let r = b.del_nolock(ev, false);
+    // SAFETY: ev is the program's event, assigned to b (its ev_base); b's lock is held.
+    let r = unsafe { b.del_nolock(ev, false) };
     // SAFETY: program-owned, assigned event (contract).
     let finalize = unsafe { (*ev).events } & EV_FINALIZE != 0;
     if mode == DelWait::Block || (mode == DelWait::Auto && !finalize) {
-        BaseThreading::wait_for_running(bp, as_callback(ev));
+        // SAFETY: bp is ev's live base and we hold its lock once.
+        unsafe { BaseThreading::wait_for_running(bp, as_callback(ev)) };
     }
     // SAFETY: the base outlives the wait (waiting releases and retakes its lock).
     unsafe { (*bp).unlock() };
@@ -338,7 +341,8 @@ pub unsafe fn del(ev: *mut Event) -> c_int {
 pub unsafe fn remove_timer(ev: *mut Event) -> c_int {
     // SAFETY: forwarded contract.
     let Some(b) = (unsafe { event_base_of(ev, "event_remove_timer") }) else { return -1 };
-    Locked::new(b).remove_timer_nolock(ev)
+    // SAFETY: ev is the program's event, assigned to b; Locked holds b's lock.
+    unsafe { Locked::new(b).remove_timer_nolock(ev) }
 }
 
 /// `event_active`.
@@ -349,7 +353,8 @@ pub unsafe fn active(ev: *mut Event, res: c_int, ncalls: c_short) {
     // SAFETY: forwarded contract.
     let Some(b) = (unsafe { event_base_of(ev, "event_active") }) else { return };
     debug::assert_is_setup("event_active", ev);
-    Locked::new(b).active_nolock(ev, res as c_short, ncalls);
+    // SAFETY: ev is the program's event, assigned to b; Locked holds b's lock.
+    unsafe { Locked::new(b).active_nolock(ev, res as c_short, ncalls) };
 }
 
 /// `event_active_later_`: active from the next loop iteration on.
@@ -362,7 +367,8 @@ pub unsafe fn active_later(ev: *mut Event, res: c_int) {
     }
     // SAFETY: program-owned event; its base is live (contract).
     let Some(b) = (unsafe { (*ev).base.as_mut() }) else { return };
-    Locked::new(b).active_later_nolock(ev, res as c_short);
+    // SAFETY: ev is the program's event, assigned to b; Locked holds b's lock.
+    unsafe { Locked::new(b).active_later_nolock(ev, res as c_short) };
 }
 
 /// `event_pending`: which of `what` the event is pending on; the absolute deadline (wall
@@ -409,15 +415,14 @@ pub unsafe fn finalize(flags: u32, ev: *mut Event, cb: Option<EventFinalizeFn>) 
     // SAFETY: forwarded contract.
     let Some(b) = (unsafe { event_base_of(ev, "event_finalize_impl_") }) else { return -1 };
     let mut b = Locked::new(b);
-    b.del_nolock(ev, false);
-    // SAFETY: program-owned, assigned event, under the base lock.
+    // SAFETY: ev is the program's event, assigned to b (its ev_base), under b's lock.
     unsafe {
+        b.del_nolock(ev, false);
         (*ev).cb.closure = if flags & EVENT_FINALIZE_FREE != 0 { CLOSURE_EVENT_FINALIZE_FREE } else { CLOSURE_EVENT_FINALIZE };
         (*ev).cb.cb = CallbackUnion { ev_finalize: cb };
+        b.active_nolock(ev, EV_FINALIZE, 1);
+        (*ev).cb.flags |= EVLIST_FINALIZING;
     }
-    b.active_nolock(ev, EV_FINALIZE, 1);
-    // SAFETY: as above.
-    unsafe { (*ev).cb.flags |= EVLIST_FINALIZING };
     0
 }
 

@@ -5,6 +5,15 @@
 //! Every operation here takes events as raw pointers: the memory belongs to the program and
 //! the program's callbacks call straight back in, so no Rust borrow of an event is held across
 //! anything that could reach a callback.
+//!
+//! # Pointer contract
+//! For every `unsafe fn` here taking `ev: *mut Event`: `ev` points to a live, assigned
+//! `struct event` (the program's, or one of our internal ones) whose `ev_base` is this base,
+//! and the caller holds the base's lock (the `_nolock` methods never take it). A `cb: *mut
+//! EventCallback` is likewise live (an event's head, or a bare deferred callback) until it has
+//! run or been cancelled. Events on the base's lists (fd/signal maps, timer heap, active
+//! queues) are live until they leave them, which `del_nolock` does before the program may
+//! free or reassign an event.
 
 use super::clock::{self, MonotonicClock};
 use super::config::*;
@@ -49,8 +58,10 @@ impl CbQueue {
         self.head.is_null()
     }
 
-    /// SAFETY: `cb` is live and in no queue.
+    /// # Safety
+    /// `cb` is live and in no queue.
     pub unsafe fn push_back(&mut self, cb: *mut EventCallback) {
+        // SAFETY: cb is live (contract); the tail, if any, is queued and so live too.
         unsafe {
             (*cb).active_next = ptr::null_mut();
             (*cb).active_prev = self.tail as *mut *mut EventCallback;
@@ -63,8 +74,10 @@ impl CbQueue {
         self.tail = cb;
     }
 
-    /// SAFETY: `cb` is live and in this queue.
+    /// # Safety
+    /// `cb` is live and in this queue.
     pub unsafe fn remove(&mut self, cb: *mut EventCallback) {
+        // SAFETY: cb and its queue neighbours are live (contract: queued callbacks are live).
         unsafe {
             let next = (*cb).active_next;
             let prev = (*cb).active_prev as *mut EventCallback;
@@ -206,8 +219,12 @@ impl EventBase {
         })?;
         // SAFETY: base was just made and is ours alone.
         unsafe { (*base).sync_clock_diff(true) };
-        if !cfg.flags.contains(BaseFlags::NOLOCK) && crate::thread::enabled() && crate::thread::make_base_notifiable(base) < 0 {
-            // SAFETY: not yet handed out.
+        // SAFETY: base is live and not shared yet.
+        if !cfg.flags.contains(BaseFlags::NOLOCK)
+            && crate::thread::enabled()
+            && unsafe { crate::thread::make_base_notifiable(base) } < 0
+        {
+            // SAFETY: base came from mem::new_object above and was never handed out.
             unsafe { mem::free_object(base) };
             return None;
         }
@@ -302,9 +319,10 @@ impl EventBase {
 
     // ---- active queues ----
 
-    /// SAFETY: cb is live.
+    /// # Safety
+    /// Module contract for `cb`.
     pub unsafe fn queue_insert_active(&mut self, cb: *mut EventCallback) {
-        // SAFETY: per the function contract.
+        // SAFETY: cb is live (contract); not ACTIVE means it is in no active queue.
         unsafe {
             if (*cb).flags & EVLIST_ACTIVE != 0 {
                 return;
@@ -319,9 +337,10 @@ impl EventBase {
         }
     }
 
-    /// SAFETY: cb is live.
+    /// # Safety
+    /// Module contract for `cb`.
     pub unsafe fn queue_insert_active_later(&mut self, cb: *mut EventCallback) {
-        // SAFETY: per the function contract.
+        // SAFETY: cb is live (contract); neither flag set means it is in no queue.
         unsafe {
             if (*cb).flags & (EVLIST_ACTIVE_LATER | EVLIST_ACTIVE) != 0 {
                 return;
@@ -334,9 +353,10 @@ impl EventBase {
         }
     }
 
-    /// SAFETY: cb is live.
+    /// # Safety
+    /// Module contract for `cb`.
     pub unsafe fn queue_remove_active(&mut self, cb: *mut EventCallback) {
-        // SAFETY: per the function contract; the flag says which queue holds it.
+        // SAFETY: cb is live (contract); its flag says which queue holds it.
         unsafe {
             if (*cb).flags & EVLIST_ACTIVE != 0 {
                 self.decr_count((*cb).flags);
@@ -357,7 +377,7 @@ impl EventBase {
     pub fn make_later_events_active(&mut self) {
         while !self.active_later.is_empty() {
             let cb = self.active_later.head;
-            // SAFETY: queued callbacks are live.
+            // SAFETY: queued callbacks are live (module contract); cb is active_later's head.
             unsafe {
                 self.active_later.remove(cb);
                 (*cb).flags = ((*cb).flags & !EVLIST_ACTIVE_LATER) | EVLIST_ACTIVE;
@@ -369,9 +389,10 @@ impl EventBase {
 
     /// Queue a bare callback (deferred callbacks and finalizers). Returns true if newly queued.
     ///
-    /// SAFETY: cb is live until it runs or is cancelled.
+    /// # Safety
+    /// Module contract for `cb` (live until it runs or is cancelled).
     pub unsafe fn callback_activate(&mut self, cb: *mut EventCallback) -> bool {
-        // SAFETY: per the function contract.
+        // SAFETY: cb is live (contract); the queue helpers get the same contract.
         unsafe {
             let flags = (*cb).flags;
             if flags & EVLIST_FINALIZING != 0 {
@@ -393,9 +414,13 @@ impl EventBase {
         }
     }
 
-    /// SAFETY: cb is live.
+    /// Take `cb` off the active queues (an event's head: `del_nolock` it). False while it is
+    /// finalizing.
+    ///
+    /// # Safety
+    /// Module contract for `cb`.
     pub unsafe fn callback_cancel(&mut self, cb: *mut EventCallback) -> bool {
-        // SAFETY: per the function contract.
+        // SAFETY: cb is live (contract); with EVLIST_INIT it is the head of an assigned event.
         unsafe {
             if (*cb).flags & EVLIST_INIT != 0 {
                 return self.del_nolock(as_event(cb), false) == 0;
@@ -411,8 +436,11 @@ impl EventBase {
     // ---- add / del / activate ----
 
     /// event_add's core. `absolute`: tv is a deadline on our monotonic clock.
-    pub fn add_nolock(&mut self, ev: *mut Event, tv: Option<&timeval>, absolute: bool) -> c_int {
-        // SAFETY: ev is a live event assigned to this base (checked by the caller).
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn add_nolock(&mut self, ev: *mut Event, tv: Option<&timeval>, absolute: bool) -> c_int {
+        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
         unsafe {
             let flags = (*ev).cb.flags;
             if flags & EVLIST_FINALIZING != 0 {
@@ -443,9 +471,10 @@ impl EventBase {
 
     /// Put `ev` on the timer heap at now + tv (or at tv when absolute).
     ///
-    /// SAFETY: ev is live and assigned to this base.
+    /// # Safety
+    /// Module contract.
     unsafe fn schedule_timeout(&mut self, ev: *mut Event, tv: &timeval, absolute: bool) {
-        // SAFETY: per the function contract.
+        // SAFETY: ev is live and assigned to this base (contract): the heap's contract too.
         unsafe {
             if (*ev).cb.closure == CLOSURE_EVENT_PERSIST && !absolute {
                 (*ev).u.io_timeout = *tv;
@@ -480,8 +509,11 @@ impl EventBase {
 
     /// A persistent event's re-arm before its callback: the common case (still added, timer
     /// pending) only moves the deadline; anything else takes the general path.
-    pub fn rearm_timeout_nolock(&mut self, ev: *mut Event, deadline: &timeval) {
-        // SAFETY: ev is a live event assigned to this base.
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn rearm_timeout_nolock(&mut self, ev: *mut Event, deadline: &timeval) {
+        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
         unsafe {
             let f = (*ev).cb.flags;
             if f & (EVLIST_TIMEOUT | EVLIST_FINALIZING | EVLIST_ACTIVE) == EVLIST_TIMEOUT {
@@ -490,8 +522,8 @@ impl EventBase {
                 self.thread.notify_if_needed(self);
                 return;
             }
+            self.add_nolock(ev, Some(deadline), true);
         }
-        self.add_nolock(ev, Some(deadline), true);
     }
 
     /// A common-timeout timeval stands for its plain duration.
@@ -542,9 +574,10 @@ impl EventBase {
 
     /// Link `ev` into the fd or signal map and tell the backend / signal layer.
     ///
-    /// SAFETY: ev is live, assigned to this base and not inserted.
+    /// # Safety
+    /// Module contract; `ev` is not inserted.
     unsafe fn map_insert(&mut self, ev: *mut Event) -> c_int {
-        // SAFETY: per the function contract.
+        // SAFETY: ev is live and on no map list (contract): the map's contract for insert.
         unsafe {
             let fd = (*ev).fd;
             if (*ev).events & EV_SIGNAL != 0 {
@@ -583,9 +616,10 @@ impl EventBase {
         }
     }
 
-    /// SAFETY: ev is live and inserted in this base's maps.
+    /// # Safety
+    /// Module contract; `ev` is inserted in this base's maps.
     unsafe fn map_remove(&mut self, ev: *mut Event) -> c_int {
-        // SAFETY: per the function contract.
+        // SAFETY: ev is live and on its fd's (signal's) list (contract): the map's contract.
         unsafe {
             let fd = (*ev).fd;
             if (*ev).events & EV_SIGNAL != 0 {
@@ -607,10 +641,15 @@ impl EventBase {
         }
     }
 
-    /// event_del's core: take `ev` out of every list. `blocking`: wait for a callback running in
-    /// another thread (threading only).
-    pub fn del_nolock(&mut self, ev: *mut Event, even_if_finalizing: bool) -> c_int {
-        // SAFETY: ev is a live event assigned to this base (checked by the caller).
+    /// event_del's core: take `ev` out of every list (a finalizing event only when
+    /// `even_if_finalizing`). Waiting for a callback running in another thread is the caller's
+    /// business (`core::api::del_with`).
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn del_nolock(&mut self, ev: *mut Event, even_if_finalizing: bool) -> c_int {
+        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract); pncalls,
+        // when set, points at the running signal closure's counter.
         unsafe {
             if (*ev).base.is_null() {
                 return -1;
@@ -644,8 +683,11 @@ impl EventBase {
     }
 
     /// event_active's core.
-    pub fn active_nolock(&mut self, ev: *mut Event, res: c_short, ncalls: c_short) {
-        // SAFETY: ev is a live event assigned to this base.
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn active_nolock(&mut self, ev: *mut Event, res: c_short, ncalls: c_short) {
+        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
         unsafe {
             let flags = (*ev).cb.flags;
             if flags & EVLIST_FINALIZING != 0 {
@@ -680,8 +722,11 @@ impl EventBase {
     }
 
     /// Activate on the next iteration instead of this one (event_active_later_).
-    pub fn active_later_nolock(&mut self, ev: *mut Event, res: c_short) {
-        // SAFETY: ev is a live event assigned to this base.
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn active_later_nolock(&mut self, ev: *mut Event, res: c_short) {
+        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
         unsafe {
             if (*ev).cb.flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) != 0 {
                 (*ev).res |= res;
@@ -693,9 +738,13 @@ impl EventBase {
         }
     }
 
-    pub fn remove_timer_nolock(&mut self, ev: *mut Event) -> c_int {
+    /// event_remove_timer's core: drop the timeout, keep any I/O or signal interest.
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn remove_timer_nolock(&mut self, ev: *mut Event) -> c_int {
         debug::assert_is_setup("event_remove_timer", ev);
-        // SAFETY: ev is live and assigned to this base.
+        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
         unsafe {
             if (*ev).cb.flags & EVLIST_TIMEOUT != 0 {
                 self.timers.remove(ev);
@@ -714,10 +763,11 @@ impl EventBase {
         // Walk the fd's list in place: activating never changes which events are on it.
         let mut ev = self.io.slot(fd).map_or(ptr::null_mut(), |s| s.head);
         while !ev.is_null() {
-            // SAFETY: events in the map are live; no callback runs while we walk.
+            // SAFETY: listed events are live (module contract); no callback runs while we walk.
             let (mine, next) = unsafe { ((*ev).events, (*ev).io_next) };
             if mine & what & !EV_ET != 0 {
-                self.active_nolock(ev, mine & what, 1);
+                // SAFETY: a listed event of this base; the caller holds the lock.
+                unsafe { self.active_nolock(ev, mine & what, 1) };
             }
             ev = next;
         }
@@ -727,7 +777,9 @@ impl EventBase {
         let mut evs = std::mem::take(&mut self.scratch);
         self.sigmap.events(sig, &mut evs);
         for &ev in &evs {
-            self.active_nolock(ev, EV_SIGNAL, ncalls);
+            // SAFETY: events on the signal's list are live and of this base; the caller holds
+            // the lock.
+            unsafe { self.active_nolock(ev, EV_SIGNAL, ncalls) };
         }
         self.scratch = evs;
     }
@@ -768,7 +820,8 @@ impl EventBase {
             }
         }
         let bp: *mut EventBase = self;
-        if crate::thread::reinit_base(bp) < 0 {
+        // SAFETY: bp is this live base, whose lock the caller holds.
+        if unsafe { crate::thread::reinit_base(bp) } < 0 {
             res = -1;
         }
         res
@@ -778,7 +831,7 @@ impl EventBase {
     /// membership flags and priorities.
     pub fn check_invariants(&self) -> Result<(), String> {
         for (i, ev) in self.timers.positions() {
-            // SAFETY: heap events are live.
+            // SAFETY: heap events are live (module contract); read only.
             let e = unsafe { &*ev };
             if e.heap_idx as usize != i {
                 return Err(format!("timer {:p} at {} thinks it is at {}", ev, i, e.heap_idx));
@@ -832,7 +885,7 @@ impl EventBase {
         let mut seen: HashSet<usize> = HashSet::new();
         let mut out = Vec::new();
         let mut push = |ev: *mut Event, out: &mut Vec<*mut Event>| {
-            // SAFETY: every listed event is live.
+            // SAFETY: events on the base's lists are live (module contract).
             let internal = unsafe { (*ev).cb.flags & EVLIST_INTERNAL != 0 };
             if !internal && seen.insert(ev as usize) {
                 out.push(ev);
@@ -872,7 +925,9 @@ impl EventBase {
 
 /// Initialise the fields of an event (event_assign without the checks and debug notes).
 ///
-/// SAFETY: ev points to 128 writable bytes.
+/// # Safety
+/// `ev` points to a writable `struct event` (128 bytes) that is on none of a base's lists;
+/// `base` is NULL or a live base.
 pub unsafe fn assign_raw(
     ev: *mut Event,
     base: *mut EventBase,
@@ -881,7 +936,7 @@ pub unsafe fn assign_raw(
     cb: Option<EventCallbackFn>,
     arg: *mut c_void,
 ) {
-    // SAFETY: per the function contract.
+    // SAFETY: ev is writable and unlisted, base NULL or live (contract).
     unsafe {
         (*ev).base = base;
         (*ev).cb.cb = CallbackUnion { event: cb };
@@ -913,9 +968,10 @@ pub unsafe fn assign_raw(
 /// Free a base. `run_finalizers`: finalize callbacks still queued run now (event_base_free);
 /// event_base_free_nofinalize drops them.
 ///
-/// SAFETY: base came from EventBase::new and is not used afterwards.
+/// # Safety
+/// `base` came from [`EventBase::new`] and is not used afterwards.
 pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
-    // SAFETY: per the function contract.
+    // SAFETY: base is live and given up to us (contract).
     let b = unsafe { &mut *base };
     if b.running_loop {
         log::warn("event_base_free: called while the loop is running; freeing anyway");
@@ -952,7 +1008,8 @@ pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
     }
     // Detach everything else without callbacks.
     for ev in b.collect_events() {
-        b.del_nolock(ev, true);
+        // SAFETY: collected events are on this base's lists, hence live; no other user is left.
+        unsafe { b.del_nolock(ev, true) };
     }
     for q in 0..b.active.len() {
         while !b.active[q].is_empty() {
@@ -975,7 +1032,8 @@ pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
     }
     if b.sig.ev_added {
         let ev: *mut Event = &mut *b.sig.ev;
-        b.del_nolock(ev, true);
+        // SAFETY: our boxed internal signal event, assigned to this base.
+        unsafe { b.del_nolock(ev, true) };
         b.sig.ev_added = false;
     }
     signal::teardown(b);

@@ -7,6 +7,10 @@
 //! `evthread_cond_fns_`, as in libevent: libevent's own test programs read them directly, so
 //! the library reads them through their dynamic symbols (every access goes through
 //! `lock_fns()` / `cond_fns()`).
+//!
+//! # Pointer contract
+//! A `base: *mut EventBase` passed to the `unsafe fn`s here is a live base of ours; where a
+//! function says the caller holds the base's lock, it does.
 
 pub mod debug_lock;
 pub mod pthreads;
@@ -353,9 +357,14 @@ impl BaseThreading {
     }
 
     /// event_del from another thread while `cb` runs waits for it to finish (libevent 2.1's
-    /// auto-blocking delete). Called with the base lock held once.
-    pub fn wait_for_running(base: *mut EventBase, cb: *mut EventCallback) {
-        // SAFETY: base is live; we hold its lock, so its fields are ours to read and write.
+    /// auto-blocking delete). `cb` is only compared, never read.
+    ///
+    /// # Safety
+    /// Module contract; the caller holds the base's lock once (the wait releases and retakes
+    /// it).
+    pub unsafe fn wait_for_running(base: *mut EventBase, cb: *mut EventCallback) {
+        // SAFETY: base is live and we hold its lock (contract), so its fields are ours to read
+        // and write; no reference is kept across the wait, which lets other threads in.
         unsafe {
             loop {
                 let b = &mut *base;
@@ -402,8 +411,11 @@ unsafe extern "C" fn on_notify(fd: c_int, _what: c_short, arg: *mut c_void) {
 
 /// Give `base` a lock, a condition and a wake-up event (evthread_make_base_notifiable, and
 /// what every base created with threading on gets).
-pub fn make_base_notifiable(base: *mut EventBase) -> c_int {
-    // SAFETY: base is live; set-up happens before the base is shared.
+///
+/// # Safety
+/// Module contract; the base's loop is not running in another thread.
+pub unsafe fn make_base_notifiable(base: *mut EventBase) -> c_int {
+    // SAFETY: base is live (contract); the lock is taken below before the event is added.
     let b = unsafe { &mut *base };
     if b.thread.lock.0.is_null() {
         b.thread.lock = RawLock::alloc(EVTHREAD_LOCKTYPE_RECURSIVE);
@@ -442,19 +454,24 @@ fn install_notify(b: &mut EventBase) -> c_int {
         (*evp).cb.pri = 0;
     }
     b.thread.notify_ev = Some(ev);
-    b.add_nolock(evp, None, false)
+    // SAFETY: our boxed internal event, assigned to this base; the caller holds its lock.
+    unsafe { b.add_nolock(evp, None, false) }
 }
 
 /// After fork: a fresh eventfd (the child must not share the parent's).
-pub fn reinit_base(base: *mut EventBase) -> c_int {
-    // SAFETY: base is live and locked by the caller.
+///
+/// # Safety
+/// Module contract; the caller holds the base's lock.
+pub unsafe fn reinit_base(base: *mut EventBase) -> c_int {
+    // SAFETY: base is live and locked by the caller (contract).
     let b = unsafe { &mut *base };
     if b.thread.notify_fd < 0 {
         return 0;
     }
     if let Some(mut ev) = b.thread.notify_ev.take() {
         let evp: *mut Event = &mut *ev;
-        b.del_nolock(evp, true);
+        // SAFETY: our boxed internal event, added to this base; we hold its lock.
+        unsafe { b.del_nolock(evp, true) };
     }
     // SAFETY: our own eventfd.
     unsafe { libc::close(b.thread.notify_fd) };

@@ -150,7 +150,8 @@ pub fn new_addrinfo_node(
         Some(name) => {
             let copy = mem::strdup_bytes(name.to_bytes());
             if copy.is_null() {
-                mem::free(block as *mut libc::c_void);
+                // SAFETY: block came from mem::calloc just above and is not used again.
+                unsafe { mem::free(block as *mut libc::c_void) };
                 return None;
             }
             copy
