@@ -47,6 +47,12 @@ pub struct HeapBlock {
     cap: usize,
 }
 
+// SAFETY: a HeapBlock owns its allocation alone (like a Box<[u8]>); the allocator may free it
+// from any thread, and shared access only hands out the pointer.
+unsafe impl Send for HeapBlock {}
+// SAFETY: as above; `&HeapBlock` gives no access to the bytes by itself.
+unsafe impl Sync for HeapBlock {}
+
 impl HeapBlock {
     pub fn alloc(cap: usize) -> Option<HeapBlock> {
         let total = cap.checked_add(CHAIN_HEADER)?;
@@ -84,6 +90,15 @@ pub enum Keep {
     /// that can read it is gone.
     User { data: *const c_void, len: usize, cleanup: Option<RefCleanupFn>, arg: *mut c_void },
 }
+
+// SAFETY: chains in buffers of different threads share a Keep (evbuffer_add_buffer_reference
+// between two locked buffers), so its count is atomic (Arc) and it must be Send + Sync. The
+// bytes it keeps are only read; the program's memory stays valid until its cleanup runs (its
+// promise to evbuffer_add_reference), which happens once, in the last drop, on whichever
+// thread that is, as in libevent.
+unsafe impl Send for Keep {}
+// SAFETY: as above: shared references only read the fields.
+unsafe impl Sync for Keep {}
 
 impl Drop for Keep {
     fn drop(&mut self) {
@@ -267,7 +282,8 @@ impl Chain {
 
     /// The data as a slice (the chain must be in memory).
     ///
-    /// SAFETY: the caller must not change the chain's storage while the slice lives.
+    /// # Safety
+    /// The caller must not change or drop the chain's storage while the slice lives.
     #[inline]
     pub unsafe fn bytes<'a>(&self) -> &'a [u8] {
         let p = self.data();

@@ -1,6 +1,7 @@
 //! `struct evbuffer_file_segment`: a range of a file that buffers carry without copying it.
 //!
-//! A segment is shared (Arc) by the program's handle and every chain that holds part of it;
+//! A segment is shared (Arc) by the program's handle and every chain that holds part of it,
+//! possibly in buffers of different threads;
 //! the last one to let go unmaps/frees the contents, closes the fd with
 //! EVBUF_FS_CLOSE_ON_FREE and runs the cleanup callback. Buffers that drain to a socket
 //! (EVBUFFER_FLAG_DRAINS_TO_FD) keep the bytes in the file and send them with sendfile; any
@@ -9,8 +10,8 @@
 use super::chain::{HeapBlock, CHAIN_MAX};
 use crate::util::sys::{self, syscall};
 use libc::{c_int, c_uint, c_void};
+use parking_lot::Mutex;
 use std::io;
-use std::sync::Mutex;
 
 pub const EVBUF_FS_CLOSE_ON_FREE: c_uint = 0x01;
 pub const EVBUF_FS_DISABLE_MMAP: c_uint = 0x02;
@@ -23,6 +24,7 @@ pub type SegCleanupFn = unsafe extern "C" fn(*const FileSegHandle, c_int, *mut c
 
 enum Contents {
     NotLoaded,
+    /// A private, read-only mapping this value owns.
     Mapped {
         map: *mut c_void,
         maplen: usize,
@@ -32,6 +34,10 @@ enum Contents {
     /// A zero-length segment: nothing to hold.
     Empty,
 }
+
+// SAFETY: the mapping (or heap block) is owned by the segment alone and only read once made;
+// it is made and released under the `contents` mutex, so it may move between threads.
+unsafe impl Send for Contents {}
 
 pub struct FileSeg {
     pub fd: c_int,
@@ -78,14 +84,13 @@ impl FileSeg {
     }
 
     pub fn set_cleanup(&self, cb: Option<SegCleanupFn>, arg: *mut c_void) {
-        let mut g = self.cleanup.lock().unwrap_or_else(|e| e.into_inner());
-        *g = cb.map(|f| (f, arg as usize));
+        *self.cleanup.lock() = cb.map(|f| (f, arg as usize));
     }
 
     /// The segment's bytes in memory (mapping or reading them in on first use); None when
     /// the file cannot be read.
     pub fn contents(&self) -> Option<*const u8> {
-        let mut g = self.contents.lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.contents.lock();
         if let Contents::NotLoaded = *g {
             *g = self.load()?;
         }
@@ -160,12 +165,12 @@ fn release(c: &mut Contents) {
 
 impl Drop for FileSeg {
     fn drop(&mut self) {
-        release(self.contents.get_mut().unwrap_or_else(|e| e.into_inner()));
+        release(self.contents.get_mut());
         if self.flags & EVBUF_FS_CLOSE_ON_FREE != 0 && self.fd >= 0 {
             // The program gave us this fd to close; a failure leaves nothing to undo.
             let _ = syscall!(close(self.fd));
         }
-        let cb = self.cleanup.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        let cb = self.cleanup.get_mut().take();
         if let Some((f, arg)) = cb {
             // SAFETY: the program's cleanup callback, with the handle it knows (still valid
             // memory during drop), the flags and its argument.

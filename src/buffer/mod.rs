@@ -17,6 +17,7 @@ pub mod buffer;
 pub mod callbacks;
 pub mod chain;
 pub mod file_segment;
+pub mod handle;
 pub mod io;
 pub mod search;
 

@@ -4,7 +4,8 @@
 //! (src/c/buffer_printf.c) and use the two `levent_evbuffer_printf_*` helpers below.
 
 use crate::buffer::api;
-use crate::buffer::callbacks::{CbEntry, CbFunc, ObsoleteCbFunc};
+use crate::buffer::buffer::BufferFlags;
+use crate::buffer::callbacks::{CbEntry, CbFlags, CbFunc, ObsoleteCbFunc};
 use crate::buffer::chain::RefCleanupFn;
 use crate::buffer::file_segment::{FileSegHandle, SegCleanupFn};
 use crate::buffer::search::EvbufferPtr;
@@ -93,7 +94,7 @@ pub unsafe extern "C" fn evbuffer_set_flags(buf: *mut Evbuffer, flags: u64) -> c
         return -1;
     }
     // SAFETY: live buffer.
-    unsafe { api::set_flags(buf, flags) }
+    unsafe { api::set_flags(buf, BufferFlags::from_bits_retain(flags)) }
 }
 
 #[no_mangle]
@@ -102,7 +103,7 @@ pub unsafe extern "C" fn evbuffer_clear_flags(buf: *mut Evbuffer, flags: u64) ->
         return -1;
     }
     // SAFETY: live buffer.
-    unsafe { api::clear_flags(buf, flags) }
+    unsafe { api::clear_flags(buf, BufferFlags::from_bits_retain(flags)) }
 }
 
 // ---- sizes ----
@@ -463,7 +464,7 @@ pub unsafe extern "C" fn evbuffer_cb_set_flags(buf: *mut Evbuffer, cb: *mut CbEn
         return -1;
     }
     // SAFETY: live buffer; cb checked against its entries.
-    unsafe { api::cb_set_flags(buf, cb, flags) }
+    unsafe { api::cb_set_flags(buf, cb, CbFlags::from_bits_retain(flags)) }
 }
 
 #[no_mangle]
@@ -472,7 +473,7 @@ pub unsafe extern "C" fn evbuffer_cb_clear_flags(buf: *mut Evbuffer, cb: *mut Cb
         return -1;
     }
     // SAFETY: as evbuffer_cb_set_flags.
-    unsafe { api::cb_clear_flags(buf, cb, flags) }
+    unsafe { api::cb_clear_flags(buf, cb, CbFlags::from_bits_retain(flags)) }
 }
 
 // ---- misc ----
