@@ -1,6 +1,7 @@
 //! `struct event_base`: the registry of added events (per-fd and per-signal lists, the timer
-//! heap), the active queues, and the operations that move events between them. The loop
-//! itself is in `dispatch.rs`.
+//! heap) and the operations that add and delete events, the base's clock, its creation and
+//! teardown. Two parts live beside it: `base/active.rs` (the active queues and activation)
+//! and `base/common_timeout.rs`. The loop itself is in `dispatch.rs`.
 //!
 //! Every operation here takes events as raw pointers: the memory belongs to the program and
 //! the program's callbacks call straight back in, so no Rust borrow of an event is held across
@@ -13,7 +14,7 @@
 //! EventCallback` is likewise live (an event's head, or a bare deferred callback) until it has
 //! run or been cancelled. Events on the base's lists (fd/signal maps, timer heap, active
 //! queues) are live until they leave them, which `del_nolock` does before the program may
-//! free or reassign an event.
+//! free or reassign an event. The two submodules share this contract.
 
 use super::clock::{self, MonotonicClock};
 use super::config::*;
@@ -29,73 +30,16 @@ use libc::{c_int, c_short, c_void, timeval};
 use std::collections::HashSet;
 use std::ptr;
 
+mod active;
+mod common_timeout;
+
+pub use active::CbQueue;
+pub use common_timeout::COMMON_TIMEOUT_MICROSECONDS_MASK;
+
 pub const EVENT_MAX_PRIORITIES: i32 = 256;
 
-// Common timeouts are timevals whose tv_usec carries a marker and an index in its high bits;
-// programs pass them back to event_add unchanged.
-pub const COMMON_TIMEOUT_MICROSECONDS_MASK: i64 = 0x000f_ffff;
-const COMMON_TIMEOUT_IDX_MASK: i64 = 0x0ff0_0000;
-const COMMON_TIMEOUT_IDX_SHIFT: i64 = 20;
-const COMMON_TIMEOUT_MASK: i64 = 0xf000_0000;
-const COMMON_TIMEOUT_MAGIC: i64 = 0x5000_0000;
-const MAX_COMMON_TIMEOUTS: usize = 256;
 /// How often the wall-clock/monotonic offset is refreshed (seconds).
 const CLOCK_SYNC_INTERVAL: i64 = 5;
-
-/// A FIFO of callbacks linked through their own `evcb_active_next` fields. `active_prev`
-/// holds the previous element (not libevent's pointer-to-pointer: programs never read it, and
-/// this way the queue heads may move in memory).
-#[derive(Clone, Copy)]
-pub struct CbQueue {
-    pub head: *mut EventCallback,
-    pub tail: *mut EventCallback,
-}
-
-impl CbQueue {
-    pub const EMPTY: CbQueue = CbQueue { head: ptr::null_mut(), tail: ptr::null_mut() };
-
-    pub fn is_empty(&self) -> bool {
-        self.head.is_null()
-    }
-
-    /// # Safety
-    /// `cb` is live and in no queue.
-    pub unsafe fn push_back(&mut self, cb: *mut EventCallback) {
-        // SAFETY: cb is live (contract); the tail, if any, is queued and so live too.
-        unsafe {
-            (*cb).active_next = ptr::null_mut();
-            (*cb).active_prev = self.tail as *mut *mut EventCallback;
-            if self.tail.is_null() {
-                self.head = cb;
-            } else {
-                (*self.tail).active_next = cb;
-            }
-        }
-        self.tail = cb;
-    }
-
-    /// # Safety
-    /// `cb` is live and in this queue.
-    pub unsafe fn remove(&mut self, cb: *mut EventCallback) {
-        // SAFETY: cb and its queue neighbours are live (contract: queued callbacks are live).
-        unsafe {
-            let next = (*cb).active_next;
-            let prev = (*cb).active_prev as *mut EventCallback;
-            if prev.is_null() {
-                self.head = next;
-            } else {
-                (*prev).active_next = next;
-            }
-            if next.is_null() {
-                self.tail = prev;
-            } else {
-                (*next).active_prev = prev as *mut *mut EventCallback;
-            }
-            (*cb).active_next = ptr::null_mut();
-            (*cb).active_prev = ptr::null_mut();
-        }
-    }
-}
 
 /// What event_base_once allocates: the event first, so the event pointer is the allocation.
 #[repr(C)]
@@ -317,123 +261,7 @@ impl EventBase {
         self.virtual_count > 0 || self.event_count > 0
     }
 
-    // ---- active queues ----
-
-    /// # Safety
-    /// Module contract for `cb`.
-    pub unsafe fn queue_insert_active(&mut self, cb: *mut EventCallback) {
-        // SAFETY: cb is live (contract); not ACTIVE means it is in no active queue.
-        unsafe {
-            if (*cb).flags & EVLIST_ACTIVE != 0 {
-                return;
-            }
-            self.incr_count((*cb).flags);
-            (*cb).flags |= EVLIST_ACTIVE;
-            self.event_count_active += 1;
-            self.event_count_active_max = self.event_count_active_max.max(self.event_count_active);
-            let pri = ((*cb).pri as usize).min(self.active.len() - 1);
-            (*cb).pri = pri as u8;
-            self.active[pri].push_back(cb);
-        }
-    }
-
-    /// # Safety
-    /// Module contract for `cb`.
-    pub unsafe fn queue_insert_active_later(&mut self, cb: *mut EventCallback) {
-        // SAFETY: cb is live (contract); neither flag set means it is in no queue.
-        unsafe {
-            if (*cb).flags & (EVLIST_ACTIVE_LATER | EVLIST_ACTIVE) != 0 {
-                return;
-            }
-            self.incr_count((*cb).flags);
-            (*cb).flags |= EVLIST_ACTIVE_LATER;
-            self.event_count_active += 1;
-            self.event_count_active_max = self.event_count_active_max.max(self.event_count_active);
-            self.active_later.push_back(cb);
-        }
-    }
-
-    /// # Safety
-    /// Module contract for `cb`.
-    pub unsafe fn queue_remove_active(&mut self, cb: *mut EventCallback) {
-        // SAFETY: cb is live (contract); its flag says which queue holds it.
-        unsafe {
-            if (*cb).flags & EVLIST_ACTIVE != 0 {
-                self.decr_count((*cb).flags);
-                (*cb).flags &= !EVLIST_ACTIVE;
-                self.event_count_active -= 1;
-                let pri = (*cb).pri as usize;
-                self.active[pri].remove(cb);
-            } else if (*cb).flags & EVLIST_ACTIVE_LATER != 0 {
-                self.decr_count((*cb).flags);
-                (*cb).flags &= !EVLIST_ACTIVE_LATER;
-                self.event_count_active -= 1;
-                self.active_later.remove(cb);
-            }
-        }
-    }
-
-    /// Move everything activated "for later" into the real queues (start of an iteration).
-    pub fn make_later_events_active(&mut self) {
-        while !self.active_later.is_empty() {
-            let cb = self.active_later.head;
-            // SAFETY: queued callbacks are live (module contract); cb is active_later's head.
-            unsafe {
-                self.active_later.remove(cb);
-                (*cb).flags = ((*cb).flags & !EVLIST_ACTIVE_LATER) | EVLIST_ACTIVE;
-                let pri = ((*cb).pri as usize).min(self.active.len() - 1);
-                self.active[pri].push_back(cb);
-            }
-        }
-    }
-
-    /// Queue a bare callback (deferred callbacks and finalizers). Returns true if newly queued.
-    ///
-    /// # Safety
-    /// Module contract for `cb` (live until it runs or is cancelled).
-    pub unsafe fn callback_activate(&mut self, cb: *mut EventCallback) -> bool {
-        // SAFETY: cb is live (contract); the queue helpers get the same contract.
-        unsafe {
-            let flags = (*cb).flags;
-            if flags & EVLIST_FINALIZING != 0 {
-                return false;
-            }
-            match flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) {
-                EVLIST_ACTIVE => return false,
-                EVLIST_ACTIVE_LATER => {
-                    self.queue_remove_active(cb);
-                }
-                _ => {}
-            }
-            if ((*cb).pri as i32) < self.running_priority {
-                self.event_continue = true;
-            }
-            self.queue_insert_active(cb);
-            self.thread.notify_if_needed(self);
-            true
-        }
-    }
-
-    /// Take `cb` off the active queues (an event's head: `del_nolock` it). False while it is
-    /// finalizing.
-    ///
-    /// # Safety
-    /// Module contract for `cb`.
-    pub unsafe fn callback_cancel(&mut self, cb: *mut EventCallback) -> bool {
-        // SAFETY: cb is live (contract); with EVLIST_INIT it is the head of an assigned event.
-        unsafe {
-            if (*cb).flags & EVLIST_INIT != 0 {
-                return self.del_nolock(as_event(cb), false) == 0;
-            }
-            if (*cb).flags & EVLIST_FINALIZING != 0 {
-                return false;
-            }
-            self.queue_remove_active(cb);
-        }
-        true
-    }
-
-    // ---- add / del / activate ----
+    // ---- the registry: add / del ----
 
     /// event_add's core. `absolute`: tv is a deadline on our monotonic clock.
     ///
@@ -524,52 +352,6 @@ impl EventBase {
             }
             self.add_nolock(ev, Some(deadline), true);
         }
-    }
-
-    /// A common-timeout timeval stands for its plain duration.
-    pub fn decode_common_timeout(&self, tv: &timeval) -> timeval {
-        if tv.tv_usec & COMMON_TIMEOUT_MASK == COMMON_TIMEOUT_MAGIC {
-            let idx = ((tv.tv_usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT) as usize;
-            if idx < self.common_timeouts.len() {
-                return timeval { tv_sec: tv.tv_sec, tv_usec: tv.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK };
-            }
-        }
-        *tv
-    }
-
-    pub fn init_common_timeout(&mut self, duration: &timeval) -> Option<*const timeval> {
-        // One of ours passed back: the same pointer.
-        if duration.tv_usec & COMMON_TIMEOUT_MASK == COMMON_TIMEOUT_MAGIC {
-            let idx = ((duration.tv_usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT) as usize;
-            if let Some(ct) = self.common_timeouts.get(idx) {
-                if ct.tv_sec == duration.tv_sec && ct.tv_usec == duration.tv_usec {
-                    return Some(&**ct as *const timeval);
-                }
-            }
-        }
-        let d = if duration.tv_usec >= 1_000_000 { clock::normalize(duration) } else { *duration };
-        // Already a common timeout of ours, or one we made before: hand back the same one.
-        for ct in &self.common_timeouts {
-            if ct.tv_sec == d.tv_sec
-                && (ct.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK) == (d.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK)
-            {
-                return Some(&**ct as *const timeval);
-            }
-        }
-        if self.common_timeouts.len() >= MAX_COMMON_TIMEOUTS {
-            log::warn(
-                "event_base_init_common_timeout: Too many common timeouts already in use; we only support 256 per event_base",
-            );
-            return None;
-        }
-        let idx = self.common_timeouts.len() as i64;
-        let tv = Box::new(timeval {
-            tv_sec: d.tv_sec,
-            tv_usec: (d.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK) | COMMON_TIMEOUT_MAGIC | (idx << COMMON_TIMEOUT_IDX_SHIFT),
-        });
-        let p = &*tv as *const timeval;
-        self.common_timeouts.push(tv);
-        Some(p)
     }
 
     /// Link `ev` into the fd or signal map and tell the backend / signal layer.
@@ -682,62 +464,6 @@ impl EventBase {
         }
     }
 
-    /// event_active's core.
-    ///
-    /// # Safety
-    /// Module contract.
-    pub unsafe fn active_nolock(&mut self, ev: *mut Event, res: c_short, ncalls: c_short) {
-        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
-        unsafe {
-            let flags = (*ev).cb.flags;
-            if flags & EVLIST_FINALIZING != 0 {
-                return;
-            }
-            match flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) {
-                EVLIST_ACTIVE => {
-                    (*ev).res |= res;
-                    return;
-                }
-                EVLIST_ACTIVE_LATER => {
-                    (*ev).res |= res;
-                }
-                _ => {
-                    (*ev).res = res;
-                }
-            }
-            if ((*ev).cb.pri as i32) < self.running_priority {
-                self.event_continue = true;
-            }
-            if (*ev).events & EV_SIGNAL != 0 {
-                (*ev).u.sig.ncalls = ncalls;
-                (*ev).u.sig.pncalls = ptr::null_mut();
-            }
-            let cb = as_callback(ev);
-            if (*cb).flags & EVLIST_ACTIVE_LATER != 0 {
-                self.queue_remove_active(cb);
-            }
-            self.queue_insert_active(cb);
-            self.thread.notify_if_needed(self);
-        }
-    }
-
-    /// Activate on the next iteration instead of this one (event_active_later_).
-    ///
-    /// # Safety
-    /// Module contract.
-    pub unsafe fn active_later_nolock(&mut self, ev: *mut Event, res: c_short) {
-        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
-        unsafe {
-            if (*ev).cb.flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) != 0 {
-                (*ev).res |= res;
-                return;
-            }
-            (*ev).res = res;
-            self.queue_insert_active_later(as_callback(ev));
-            self.thread.notify_if_needed(self);
-        }
-    }
-
     /// event_remove_timer's core: drop the timeout, keep any I/O or signal interest.
     ///
     /// # Safety
@@ -754,34 +480,6 @@ impl EventBase {
             }
         }
         0
-    }
-
-    /// Activate `fd`'s events for what the backend reported (READ, WRITE, CLOSED, and ET
-    /// riding along for edge-triggered events).
-    pub fn active_by_fd_nolock(&mut self, fd: c_int, what: Ev) {
-        let what = (what & (Ev::READ | Ev::WRITE | Ev::CLOSED | Ev::ET)).bits();
-        // Walk the fd's list in place: activating never changes which events are on it.
-        let mut ev = self.io.slot(fd).map_or(ptr::null_mut(), |s| s.head);
-        while !ev.is_null() {
-            // SAFETY: listed events are live (module contract); no callback runs while we walk.
-            let (mine, next) = unsafe { ((*ev).events, (*ev).io_next) };
-            if mine & what & !EV_ET != 0 {
-                // SAFETY: a listed event of this base; the caller holds the lock.
-                unsafe { self.active_nolock(ev, mine & what, 1) };
-            }
-            ev = next;
-        }
-    }
-
-    pub fn active_by_signal_nolock(&mut self, sig: c_int, ncalls: c_short) {
-        let mut evs = std::mem::take(&mut self.scratch);
-        self.sigmap.events(sig, &mut evs);
-        for &ev in &evs {
-            // SAFETY: events on the signal's list are live and of this base; the caller holds
-            // the lock.
-            unsafe { self.active_nolock(ev, EV_SIGNAL, ncalls) };
-        }
-        self.scratch = evs;
     }
 
     pub fn priority_init(&mut self, n: i32) -> c_int {
