@@ -3,6 +3,8 @@
 //! slices and calls src/buffer/api.rs. evbuffer_add_printf / evbuffer_add_vprintf are C
 //! (src/c/buffer_printf.c) and use the two `levent_evbuffer_printf_*` helpers below.
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
 use crate::buffer::api;
 use crate::buffer::buffer::BufferFlags;
 use crate::buffer::callbacks::{CbEntry, CbFlags, CbFunc, ObsoleteCbFunc};
@@ -21,7 +23,8 @@ pub type PtrHow = c_int;
 
 /// A slice over the program's memory (empty for NULL or 0 bytes).
 ///
-/// SAFETY: p is NULL or points to len readable bytes.
+/// # Safety
+/// `p` is NULL or points to `len` readable bytes.
 unsafe fn bytes<'a>(p: *const c_void, len: usize) -> &'a [u8] {
     if p.is_null() || len == 0 {
         return &[];
@@ -30,7 +33,10 @@ unsafe fn bytes<'a>(p: *const c_void, len: usize) -> &'a [u8] {
     unsafe { std::slice::from_raw_parts(p as *const u8, len) }
 }
 
-/// SAFETY: p is NULL or points to len writable bytes.
+/// A mutable slice over the program's memory (empty for NULL or 0 bytes).
+///
+/// # Safety
+/// `p` is NULL or points to `len` writable bytes.
 unsafe fn bytes_mut<'a>(p: *mut c_void, len: usize) -> &'a mut [u8] {
     if p.is_null() || len == 0 {
         return &mut [];
@@ -39,7 +45,10 @@ unsafe fn bytes_mut<'a>(p: *mut c_void, len: usize) -> &'a mut [u8] {
     unsafe { std::slice::from_raw_parts_mut(p as *mut u8, len) }
 }
 
-/// SAFETY: v is NULL or points to n iovecs.
+/// The program's iovec array (empty for NULL or n <= 0).
+///
+/// # Safety
+/// `v` is NULL or points to `n` iovecs.
 unsafe fn vecs_mut<'a>(v: *mut iovec, n: c_int) -> &'a mut [iovec] {
     if v.is_null() || n <= 0 {
         return &mut [];

@@ -1,6 +1,8 @@
 //! event2/event.h: the C entry points. Each checks its C arguments and makes one call into
 //! `core::api` (events and bases) or the base/config types; the logic lives there.
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
 use crate::backend::Features;
 use crate::core::api::{self, DelWait};
 use crate::core::base::EventBase;

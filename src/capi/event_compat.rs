@@ -1,21 +1,17 @@
 //! event2/event_compat.h: the 1.4 API over one process-wide "current" base.
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
 use super::event::*;
 use crate::core::base::EventBase;
 use crate::core::event::{Event, EventCallbackFn};
-use crate::core::{global, log};
+use crate::core::{api, global};
 use libc::{c_char, c_int, c_short, c_void, timeval};
 use std::ptr;
 
 #[no_mangle]
 pub extern "C" fn event_init() -> *mut EventBase {
-    let base = event_base_new();
-    if base.is_null() {
-        log::log(log::EVENT_LOG_ERR, "event_init: Unable to construct event_base");
-        log::exit_with(1);
-    }
-    global::set_current_base(base);
-    base
+    api::init_global()
 }
 
 #[no_mangle]

@@ -1,5 +1,7 @@
 //! event2/thread.h (and evthread_use_pthreads from libevent_pthreads).
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
 use crate::core::base::EventBase;
 use crate::thread::{self, CondCallbacks, IdFn, LockCallbacks};
 use libc::c_int;

@@ -15,6 +15,7 @@
 //!   base, it does) or a live base of ours.
 
 use crate::core::base::{self, EventBase};
+use crate::core::config::EventConfig;
 use crate::core::event::*;
 use crate::core::{clock, debug, global, log, mem};
 use crate::thread::BaseThreading;
@@ -66,6 +67,17 @@ impl std::ops::DerefMut for Locked<'_> {
     fn deref_mut(&mut self) -> &mut EventBase {
         self.0
     }
+}
+
+/// `event_init`: a new base that becomes the current global base. Failing is fatal, as in
+/// libevent (exit code 1).
+pub fn init_global() -> *mut EventBase {
+    let Some(base) = EventBase::new(&EventConfig::default()) else {
+        log::log(log::EVENT_LOG_ERR, "event_init: Unable to construct event_base");
+        log::exit_with(1);
+    };
+    global::set_current_base(base);
+    base
 }
 
 /// The base, or the current global base for NULL (the deprecated API's rule).

@@ -99,6 +99,16 @@ pub unsafe fn getaddrinfo(node: *const c_char, serv: *const c_char, hints: &addr
     err
 }
 
+/// `evutil_getaddrinfo`: [`getaddrinfo`] with the caller's hints made [`system_hints`].
+///
+/// # Safety
+/// As [`getaddrinfo`].
+pub unsafe fn lookup(node: *const c_char, serv: *const c_char, hints: Option<&addrinfo>, res: *mut *mut addrinfo) -> c_int {
+    let hints = system_hints(hints);
+    // SAFETY: forwarded contract.
+    unsafe { getaddrinfo(node, serv, &hints, res) }
+}
+
 /// Release a list from [`getaddrinfo`] (the C library's) or one built from
 /// [`new_addrinfo_node`]s (ours, told apart by the head's AI_LIBEVENT_ALLOCATED flag).
 /// NULL is ignored (libevent would crash on it).

@@ -112,6 +112,24 @@ pub fn rfc1123(d: &DateFields) -> String {
     )
 }
 
+/// `evutil_date_rfc1123` into `out`: the date of `tm` (the current UTC time for None),
+/// written as `evutil_snprintf` would; the text's length.
+pub fn date_rfc1123(out: &mut [u8], tm: Option<&libc::tm>) -> usize {
+    let fields = match tm {
+        Some(tm) => DateFields {
+            wday: tm.tm_wday,
+            mday: tm.tm_mday,
+            mon: tm.tm_mon,
+            year: tm.tm_year,
+            hour: tm.tm_hour,
+            min: tm.tm_min,
+            sec: tm.tm_sec,
+        },
+        None => utc_now(),
+    };
+    crate::util::strings::snprint(out, rfc1123(&fields).as_bytes())
+}
+
 /// The current UTC time broken down.
 pub fn utc_now() -> DateFields {
     // SAFETY: time(NULL) is always valid; gmtime_r writes into our zeroed local tm.
