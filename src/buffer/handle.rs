@@ -349,7 +349,7 @@ pub fn new() -> *mut Evbuffer {
 /// # Safety
 /// Module contract; the caller's reference is given up.
 pub unsafe fn free(p: *mut Evbuffer) {
-    // SAFETY: forwarded contract.
+    // SAFETY: p is live and the program's reference is the one given up (contract).
     unsafe { decref(p) };
 }
 

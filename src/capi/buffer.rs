@@ -29,7 +29,7 @@ unsafe fn bytes<'a>(p: *const c_void, len: usize) -> &'a [u8] {
     if p.is_null() || len == 0 {
         return &[];
     }
-    // SAFETY: per the function contract.
+    // SAFETY: p is non-NULL and holds len readable bytes (contract).
     unsafe { std::slice::from_raw_parts(p as *const u8, len) }
 }
 
@@ -41,7 +41,7 @@ unsafe fn bytes_mut<'a>(p: *mut c_void, len: usize) -> &'a mut [u8] {
     if p.is_null() || len == 0 {
         return &mut [];
     }
-    // SAFETY: per the function contract.
+    // SAFETY: p is non-NULL and holds len writable bytes (contract).
     unsafe { std::slice::from_raw_parts_mut(p as *mut u8, len) }
 }
 
@@ -53,7 +53,7 @@ unsafe fn vecs_mut<'a>(v: *mut iovec, n: c_int) -> &'a mut [iovec] {
     if v.is_null() || n <= 0 {
         return &mut [];
     }
-    // SAFETY: per the function contract.
+    // SAFETY: v is non-NULL and holds n > 0 iovecs (contract).
     unsafe { std::slice::from_raw_parts_mut(v, n as usize) }
 }
 

@@ -186,7 +186,7 @@ pub unsafe extern "C" fn event_base_loop(base: *mut EventBase, flags: c_int) -> 
 
 #[no_mangle]
 pub unsafe extern "C" fn event_base_dispatch(base: *mut EventBase) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or ours, live for the loop (the program's contract).
     unsafe { event_base_loop(base, 0) }
 }
 

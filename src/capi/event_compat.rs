@@ -22,19 +22,19 @@ pub unsafe extern "C" fn event_dispatch() -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn event_loop(flags: c_int) -> c_int {
-    // SAFETY: as above.
+    // SAFETY: the current base is live (set by event_init) or NULL.
     unsafe { event_base_loop(global::current_base(), flags) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_loopexit(tv: *const timeval) -> c_int {
-    // SAFETY: as above.
+    // SAFETY: the current base is live (set by event_init) or NULL.
     unsafe { event_base_loopexit(global::current_base(), tv) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_loopbreak() -> c_int {
-    // SAFETY: as above.
+    // SAFETY: the current base is live (set by event_init) or NULL.
     unsafe { event_base_loopbreak(global::current_base()) }
 }
 
@@ -46,7 +46,7 @@ pub unsafe extern "C" fn event_once(
     arg: *mut c_void,
     tv: *const timeval,
 ) -> c_int {
-    // SAFETY: as above.
+    // SAFETY: the current base is live (set by event_init) or NULL.
     unsafe { event_base_once(global::current_base(), fd, events, cb, arg, tv) }
 }
 
@@ -56,18 +56,19 @@ pub unsafe extern "C" fn event_get_method() -> *const c_char {
     if b.is_null() {
         return ptr::null();
     }
-    // SAFETY: as above.
+    // SAFETY: b is the current base, non-NULL here, hence live.
     unsafe { event_base_get_method(b) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_priority_init(n: c_int) -> c_int {
-    // SAFETY: as above.
+    // SAFETY: the current base is live (set by event_init) or NULL.
     unsafe { event_base_priority_init(global::current_base(), n) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_set(ev: *mut Event, fd: c_int, events: c_short, cb: Option<EventCallbackFn>, arg: *mut c_void) {
-    // SAFETY: forwarded contract; a NULL current base leaves the event base-less, as libevent.
+    // SAFETY: ev is NULL or the program's struct event; the current base is live or NULL (an
+    // event then has no base, as in libevent).
     unsafe { event_assign(ev, global::current_base(), fd, events, cb, arg) };
 }

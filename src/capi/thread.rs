@@ -14,7 +14,7 @@ pub unsafe extern "C" fn evthread_set_lock_callbacks(cbs: *const LockCallbacks) 
 
 #[no_mangle]
 pub unsafe extern "C" fn evthread_set_condition_callbacks(cbs: *const CondCallbacks) -> c_int {
-    // SAFETY: as above.
+    // SAFETY: cbs is NULL or points to the program's callbacks struct (copied).
     thread::set_condition_callbacks(unsafe { cbs.as_ref() })
 }
 

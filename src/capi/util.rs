@@ -26,7 +26,7 @@ unsafe fn c_bytes<'a>(s: *const c_char) -> Option<&'a [u8]> {
     if s.is_null() {
         return None;
     }
-    // SAFETY: per the function contract.
+    // SAFETY: s is non-NULL and NUL-terminated (contract).
     Some(unsafe { CStr::from_ptr(s) }.to_bytes())
 }
 
@@ -38,7 +38,7 @@ unsafe fn out_buf<'a>(p: *mut c_char, len: usize) -> &'a mut [u8] {
     if p.is_null() || len == 0 {
         return &mut [];
     }
-    // SAFETY: per the function contract.
+    // SAFETY: p is non-NULL and valid for len bytes of writing (contract).
     unsafe { std::slice::from_raw_parts_mut(p as *mut u8, len) }
 }
 
@@ -66,7 +66,7 @@ pub unsafe extern "C" fn evutil_configure_monotonic_time(timer: *mut MonotonicTi
 
 #[no_mangle]
 pub unsafe extern "C" fn evutil_configure_monotonic_time_(timer: *mut MonotonicTimer, flags: c_int) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: the same entry point under libevent's internal name.
     unsafe { evutil_configure_monotonic_time(timer, flags) }
 }
 
@@ -88,7 +88,7 @@ pub unsafe extern "C" fn evutil_gettime_monotonic(timer: *mut MonotonicTimer, tp
 
 #[no_mangle]
 pub unsafe extern "C" fn evutil_gettime_monotonic_(timer: *mut MonotonicTimer, tp: *mut timeval) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: the same entry point under libevent's internal name.
     unsafe { evutil_gettime_monotonic(timer, tp) }
 }
 
@@ -333,7 +333,7 @@ pub unsafe extern "C" fn evutil_inet_pton_scope(af: c_int, src: *const c_char, d
     };
     set_index(0);
     if af != libc::AF_INET6 {
-        // SAFETY: forwarded contract.
+        // SAFETY: src and dst as the program passed them: evutil_inet_pton's contract.
         return unsafe { evutil_inet_pton(af, src, dst) };
     }
     // SAFETY: src is NULL or a C string.
@@ -370,7 +370,7 @@ pub unsafe extern "C" fn evutil_parse_sockaddr_port(s: *const c_char, out: *mut 
     let out_bytes = unsafe { std::slice::from_raw_parts_mut(out as *mut u8, room as usize) };
     match inet::parse_sockaddr_port_into(text, out_bytes) {
         Some(n) => {
-            // SAFETY: as above.
+            // SAFETY: outlen is a live int (read above).
             unsafe { *outlen = n as c_int };
             0
         }

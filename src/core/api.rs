@@ -92,7 +92,7 @@ pub fn or_current(base: *mut EventBase) -> *mut EventBase {
 /// # Safety
 /// `base` is NULL or a live base (module contract).
 unsafe fn base_mut<'a>(base: *mut EventBase) -> Option<&'a mut EventBase> {
-    // SAFETY: per the function contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe { base.as_mut() }
 }
 
@@ -105,7 +105,7 @@ unsafe fn event_base_of<'a>(ev: *const Event, func: &str) -> Option<&'a mut Even
         log::warn(&format!("{}: NULL event", func));
         return None;
     }
-    // SAFETY: per the function contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let base = unsafe { (*ev).base };
     if base.is_null() {
         log::warn(&format!("{}: event has no event_base set.", func));
@@ -177,7 +177,7 @@ pub unsafe fn free(ev: *mut Event) {
     if ev.is_null() {
         return;
     }
-    // SAFETY: per the function contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     unsafe { del(ev) };
     debug::note_teardown(ev);
     mem::free(ev as *mut c_void);
@@ -245,7 +245,7 @@ pub unsafe fn priority_set(ev: *mut Event, pri: c_int) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn initialized(ev: *const Event) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     matches!(unsafe { ev.as_ref() }, Some(e) if e.cb.flags & EVLIST_INIT != 0)
 }
 
@@ -268,7 +268,7 @@ pub unsafe fn read_field<T>(ev: *const Event, func: &str, default: T, f: impl Fn
 /// # Safety
 /// Module contract.
 pub unsafe fn fd(ev: *const Event) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     unsafe { read_field(ev, "event_get_fd", -1, |e| e.fd) }
 }
 
@@ -277,7 +277,7 @@ pub unsafe fn fd(ev: *const Event) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn base_of(ev: *const Event) -> *mut EventBase {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     unsafe { read_field(ev, "event_get_base", ptr::null_mut(), |e| e.base) }
 }
 
@@ -286,7 +286,7 @@ pub unsafe fn base_of(ev: *const Event) -> *mut EventBase {
 /// # Safety
 /// Module contract.
 pub unsafe fn priority(ev: *const Event) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     unsafe { read_field(ev, "event_get_priority", -1, |e| e.cb.pri as c_int) }
 }
 
@@ -297,7 +297,7 @@ pub unsafe fn priority(ev: *const Event) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn add(ev: *mut Event, tv: Option<&timeval>) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_add") }) else { return -1 };
     debug::assert_is_setup("event_debug_assert_is_setup_", ev);
     // SAFETY: ev is the program's event, assigned to b (its ev_base), and Locked holds b's lock.
@@ -320,7 +320,7 @@ pub enum DelWait {
 /// # Safety
 /// Module contract.
 pub unsafe fn del_with(ev: *mut Event, mode: DelWait) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_del_") }) else { return -1 };
     let bp: *mut EventBase = b;
     b.lock();
@@ -342,7 +342,7 @@ pub unsafe fn del_with(ev: *mut Event, mode: DelWait) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn del(ev: *mut Event) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     unsafe { del_with(ev, DelWait::Auto) }
 }
 
@@ -351,7 +351,7 @@ pub unsafe fn del(ev: *mut Event) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn remove_timer(ev: *mut Event) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_remove_timer") }) else { return -1 };
     // SAFETY: ev is the program's event, assigned to b; Locked holds b's lock.
     unsafe { Locked::new(b).remove_timer_nolock(ev) }
@@ -362,7 +362,7 @@ pub unsafe fn remove_timer(ev: *mut Event) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn active(ev: *mut Event, res: c_int, ncalls: c_short) {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_active") }) else { return };
     debug::assert_is_setup("event_active", ev);
     // SAFETY: ev is the program's event, assigned to b; Locked holds b's lock.
@@ -389,7 +389,7 @@ pub unsafe fn active_later(ev: *mut Event, res: c_int) {
 /// # Safety
 /// Module contract.
 pub unsafe fn pending(ev: *const Event, what: c_short, tv: Option<&mut timeval>) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_pending") }) else { return 0 };
     debug::assert_is_setup("event_pending", ev);
     let b = Locked::new(b);
@@ -424,7 +424,7 @@ pub unsafe fn pending(ev: *const Event, what: c_short, tv: Option<&mut timeval>)
 /// # Safety
 /// Module contract.
 pub unsafe fn finalize(flags: u32, ev: *mut Event, cb: Option<EventFinalizeFn>) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_finalize_impl_") }) else { return -1 };
     let mut b = Locked::new(b);
     // SAFETY: ev is the program's event, assigned to b (its ev_base), under b's lock.
@@ -459,7 +459,7 @@ pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
 /// # Safety
 /// Module contract.
 pub unsafe fn with_base<R>(base: *mut EventBase, f: impl FnOnce(&mut EventBase) -> R) -> Option<R> {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     let b = unsafe { base_mut(base) }?;
     let mut b = Locked::new(b);
     Some(f(&mut b))
@@ -470,7 +470,7 @@ pub unsafe fn with_base<R>(base: *mut EventBase, f: impl FnOnce(&mut EventBase) 
 /// # Safety
 /// Module contract.
 pub unsafe fn loopbreak(base: *mut EventBase) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(base, |b| {
             b.got_break = true;
@@ -486,7 +486,7 @@ pub unsafe fn loopbreak(base: *mut EventBase) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn running_event(base: *mut EventBase) -> *mut Event {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     let Some(b) = (unsafe { base.as_ref() }) else { return ptr::null_mut() };
     let cb = b.current_event;
     // SAFETY: current_event is live while its callback runs.
@@ -501,7 +501,7 @@ pub unsafe fn running_event(base: *mut EventBase) -> *mut Event {
 /// # Safety
 /// Module contract.
 pub unsafe fn num_events(base: *mut EventBase, flags: u32) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     let Some(b) = (unsafe { base.as_ref() }) else { return 0 };
     let mut r = 0usize;
     if flags & EVENT_BASE_COUNT_ACTIVE != 0 {
@@ -521,7 +521,7 @@ pub unsafe fn num_events(base: *mut EventBase, flags: u32) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn max_events(base: *mut EventBase, flags: u32, clear: bool) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     let Some(b) = (unsafe { base_mut(base) }) else { return 0 };
     let mut r = 0usize;
     let mut take = |v: &mut usize| {
@@ -548,7 +548,7 @@ pub unsafe fn max_events(base: *mut EventBase, flags: u32, clear: bool) -> c_int
 /// # Safety
 /// Module contract.
 pub unsafe fn add_virtual(base: *mut EventBase, delta: isize) {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(base, |b| {
             if delta > 0 {
@@ -567,7 +567,7 @@ pub unsafe fn add_virtual(base: *mut EventBase, delta: isize) {
 /// # Safety
 /// Module contract.
 pub unsafe fn gettimeofday_cached(base: *mut EventBase) -> timeval {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe { with_base(or_current(base), |b| b.gettimeofday_cached()) }.unwrap_or_else(clock::wall_now)
 }
 
@@ -576,7 +576,7 @@ pub unsafe fn gettimeofday_cached(base: *mut EventBase) -> timeval {
 /// # Safety
 /// Module contract.
 pub unsafe fn update_cache_time(base: *mut EventBase) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(or_current(base), |b| {
             if b.running_loop {
@@ -596,7 +596,7 @@ pub unsafe fn active_by_fd(base: *mut EventBase, fd: c_int, events: c_short) {
     if fd < 0 {
         return;
     }
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(base, |b| {
             if events & EV_TIMEOUT != 0 {
@@ -621,7 +621,7 @@ pub unsafe fn active_by_signal(base: *mut EventBase, sig: c_int) {
     if sig < 0 || sig as usize >= crate::core::signal::NSIG {
         return;
     }
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe { with_base(base, |b| b.active_by_signal_nolock(sig, 1)) };
 }
 
@@ -631,7 +631,7 @@ pub unsafe fn active_by_signal(base: *mut EventBase, sig: c_int) {
 /// # Safety
 /// Module contract; `f` is the program's function.
 pub unsafe fn foreach_event(base: *mut EventBase, f: ForeachEventCb, arg: *mut c_void) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(base, |b| {
             for ev in b.collect_events() {
@@ -652,7 +652,7 @@ pub unsafe fn foreach_event(base: *mut EventBase, f: ForeachEventCb, arg: *mut c
 /// # Safety
 /// Module contract.
 pub unsafe fn dump_events(base: *mut EventBase) -> Option<String> {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(base, |b| {
             let mut text = String::from("Inserted events:\n");
@@ -719,7 +719,7 @@ pub unsafe fn dump_events(base: *mut EventBase) -> Option<String> {
 /// # Safety
 /// Module contract.
 pub unsafe fn assert_ok(base: *mut EventBase) {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     if let Some(Err(what)) = unsafe { with_base(base, |b| b.check_invariants()) } {
         log::fatal(&format!("event_base_assert_ok_: {}", what));
     }

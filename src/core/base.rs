@@ -739,6 +739,7 @@ pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
     if crate::core::global::current_base() == base {
         crate::core::global::set_current_base(ptr::null_mut());
     }
-    // SAFETY: per the function contract, base came from EventBase::new.
+    // SAFETY: base came from EventBase::new, i.e. mem::new_object (contract), and nothing
+    // refers to it any more.
     unsafe { mem::free_object(base) };
 }

@@ -63,7 +63,7 @@ pub unsafe fn activate(base: *mut EventBase, cb: *mut EventCallback) -> c_int {
     // SAFETY: base is NULL or ours (contract).
     let (Some(b), false) = (unsafe { base.as_mut() }, cb.is_null()) else { return 0 };
     b.lock();
-    // SAFETY: forwarded contract.
+    // SAFETY: cb is the caller's live callback (module contract); b's lock is held.
     let r = unsafe { activate_nolock(b, cb) };
     b.unlock();
     r
@@ -88,7 +88,7 @@ pub unsafe fn schedule(base: *mut EventBase, cb: *mut EventCallback) -> c_int {
             1
         }
     } else {
-        // SAFETY: forwarded contract.
+        // SAFETY: cb is the caller's live callback (module contract); b's lock is held.
         let r = unsafe { activate_nolock(b, cb) };
         if r != 0 {
             b.n_deferreds_queued += 1;

@@ -33,7 +33,7 @@ pub fn malloc(size: usize) -> *mut c_void {
         // SAFETY: stored from a valid MallocFn.
         unsafe { std::mem::transmute::<usize, MallocFn>(m)(size) }
     } else {
-        // SAFETY: libc malloc.
+        // SAFETY: malloc has no precondition; the caller owns what it returns.
         unsafe { libc::malloc(size) }
     }
 }

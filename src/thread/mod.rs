@@ -18,6 +18,7 @@ pub mod pthreads;
 use crate::core::base::{self, EventBase};
 use crate::core::event::*;
 use crate::core::log;
+use crate::util::sys::syscall;
 use libc::{c_int, c_short, c_uint, c_ulong, c_void, timeval};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -339,8 +340,9 @@ impl BaseThreading {
             return;
         }
         let one: u64 = 1;
+        // A full counter (EAGAIN) already wakes the loop: the result is not needed.
         // SAFETY: writing 8 bytes from a local to our eventfd.
-        unsafe { libc::write(self.notify_fd, &one as *const u64 as *const c_void, 8) };
+        let _ = syscall!(write(self.notify_fd, &one as *const u64 as *const c_void, 8));
     }
 
     /// After each callback: let event_del callers waiting on it go.
@@ -384,8 +386,8 @@ impl BaseThreading {
             drop(ev);
         }
         if self.notify_fd >= 0 {
-            // SAFETY: our own eventfd, closed once.
-            unsafe { libc::close(self.notify_fd) };
+            // Our own eventfd, closed once (a failure leaves nothing to undo).
+            let _ = syscall!(close(self.notify_fd));
             self.notify_fd = -1;
         }
         if !self.cond.is_null() {
@@ -402,8 +404,9 @@ impl BaseThreading {
 
 unsafe extern "C" fn on_notify(fd: c_int, _what: c_short, arg: *mut c_void) {
     let mut buf = 0u64;
+    // One read resets the counter; an empty one (EAGAIN) means another wake-up drained it.
     // SAFETY: draining our eventfd into a local.
-    unsafe { libc::read(fd, &mut buf as *mut u64 as *mut c_void, 8) };
+    let _ = syscall!(read(fd, &mut buf as *mut u64 as *mut c_void, 8));
     // SAFETY: arg is the base owning this internal event.
     let b = unsafe { &mut *(arg as *mut EventBase) };
     b.thread.notify_pending.store(false, Ordering::Release);
@@ -437,12 +440,10 @@ pub unsafe fn make_base_notifiable(base: *mut EventBase) -> c_int {
 }
 
 fn install_notify(b: &mut EventBase) -> c_int {
-    // SAFETY: plain syscall.
-    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-    if fd < 0 {
+    let Ok(fd) = syscall!(eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC)) else {
         log::warn_errno("evthread_make_base_notifiable: eventfd");
         return -1;
-    }
+    };
     b.thread.notify_fd = fd;
     let bp: *mut EventBase = b;
     let mut ev = Box::new(Event::zeroed());
@@ -473,8 +474,8 @@ pub unsafe fn reinit_base(base: *mut EventBase) -> c_int {
         // SAFETY: our boxed internal event, added to this base; we hold its lock.
         unsafe { b.del_nolock(evp, true) };
     }
-    // SAFETY: our own eventfd.
-    unsafe { libc::close(b.thread.notify_fd) };
+    // Our own eventfd; the child's copy goes (a failure leaves nothing to undo).
+    let _ = syscall!(close(b.thread.notify_fd));
     b.thread.notify_fd = -1;
     b.thread.notify_pending.store(false, Ordering::Release);
     install_notify(b)

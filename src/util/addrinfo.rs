@@ -90,7 +90,8 @@ pub fn system_hints(caller: Option<&addrinfo>) -> addrinfo {
 /// `node` and `serv` are NULL or NUL-terminated; `res` is valid for writing.
 pub unsafe fn getaddrinfo(node: *const c_char, serv: *const c_char, hints: &addrinfo, res: *mut *mut addrinfo) -> c_int {
     let mut list: *mut addrinfo = ptr::null_mut();
-    // SAFETY: per the function contract; `list` is a local out-pointer.
+    // SAFETY: node and serv are NULL or C strings (contract); hints is a complete addrinfo;
+    // `list` is a local out-pointer.
     let err = unsafe { libc::getaddrinfo(node, serv, hints, &mut list) };
     if err == 0 {
         // SAFETY: res is valid for writing (contract).
@@ -105,7 +106,7 @@ pub unsafe fn getaddrinfo(node: *const c_char, serv: *const c_char, hints: &addr
 /// As [`getaddrinfo`].
 pub unsafe fn lookup(node: *const c_char, serv: *const c_char, hints: Option<&addrinfo>, res: *mut *mut addrinfo) -> c_int {
     let hints = system_hints(hints);
-    // SAFETY: forwarded contract.
+    // SAFETY: node, serv and res as the caller promised (contract).
     unsafe { getaddrinfo(node, serv, &hints, res) }
 }
 

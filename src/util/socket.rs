@@ -105,11 +105,11 @@ pub unsafe fn connect_nonblocking(fd: &mut c_int, addr: *const sockaddr, addrlen
     if *fd < 0 {
         // SAFETY: addr is readable (contract); sa_family is its first field.
         let family = unsafe { (*addr).sa_family } as c_int;
-        // SAFETY: plain system call.
-        *fd = unsafe { libc::socket(family, libc::SOCK_STREAM, 0) };
-        if *fd < 0 {
+        let Ok(s) = syscall!(socket(family, libc::SOCK_STREAM, 0)) else {
+            *fd = -1;
             return CONNECT_ERROR;
-        }
+        };
+        *fd = s;
         made_here = true;
         if make_nonblocking(*fd) < 0 {
             close(*fd);
