@@ -14,12 +14,15 @@ static FIRED: AtomicI32 = AtomicI32::new(0);
 unsafe extern "C" fn on_read(fd: c_int, what: c_short, _arg: *mut c_void) {
     assert_eq!(what, EV_READ);
     let mut b = 0u8;
+    // SAFETY: fd is the test's socket; one byte into a local.
     assert_eq!(unsafe { libc::read(fd, &mut b as *mut u8 as *mut c_void, 1) }, 1);
     FIRED.fetch_add(1, Ordering::Relaxed);
 }
 
 #[test]
 fn select_handles_fds_above_fd_setsize() {
+    // SAFETY: libc calls on the test's own fds and limits, and the C API with a base, event
+    // and config this test makes and frees.
     unsafe {
         let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl);

@@ -109,6 +109,7 @@ pub unsafe extern "C" fn event_config_set_max_dispatch_interval(
 ) -> c_int {
     // SAFETY: cfg is NULL or ours; max_interval is NULL or a timeval.
     let Some(cfg) = (unsafe { cfg.as_mut() }) else { return -1 };
+    // SAFETY: max_interval is NULL or a readable timeval.
     let tv = unsafe { max_interval.as_ref() }.copied();
     cfg.set_max_dispatch_interval(tv, max_callbacks, min_priority);
     0

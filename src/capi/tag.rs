@@ -256,10 +256,10 @@ pub unsafe extern "C" fn evtag_unmarshal_fixed(src: *mut Evbuffer, need_tag: u32
     if src.is_null() {
         return -1;
     }
-    // SAFETY: a live buffer; data NULL or room for len bytes (no slice for NULL with len > 0).
     let out = match (data.is_null(), len) {
         (_, 0) => Some(&mut [][..]),
         (true, _) => None,
+        // SAFETY: data has room for len bytes (the program's contract).
         (false, _) => Some(unsafe { std::slice::from_raw_parts_mut(data as *mut u8, len) }),
     };
     // SAFETY: a live buffer.
