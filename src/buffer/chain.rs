@@ -85,7 +85,7 @@ pub type RefCleanupFn = unsafe extern "C" fn(*const c_void, usize, *mut c_void);
 /// What keeps shared, read-only bytes alive; dropping the last clone releases them.
 pub enum Keep {
     /// A block that used to be one buffer's own, now also referenced by another buffer.
-    Heap(#[allow(dead_code)] HeapBlock),
+    Heap(#[allow(dead_code)] HeapBlock), // held for its Drop (which frees the block), never read
     /// Program memory added with evbuffer_add_reference; the cleanup runs when the last chain
     /// that can read it is gone.
     User { data: *const c_void, len: usize, cleanup: Option<RefCleanupFn>, arg: *mut c_void },

@@ -30,8 +30,10 @@ pub fn set_errno(e: c_int) {
 #[doc(hidden)]
 macro_rules! syscall {
     ($fn:ident ( $($arg:expr),* $(,)? )) => {{
-        #[allow(unused_unsafe)]
-        // SAFETY: the caller's arguments satisfy the libc function's contract (checked at the call).
+        #[allow(unused_unsafe)] // the call site may already be inside an unsafe block
+        // SAFETY: the caller's arguments satisfy the libc function's contract: each call site
+        // says why in a SAFETY comment where a pointer is involved. The arguments are evaluated
+        // inside this block, so a call site must not hide other unsafe operations in them.
         let r = unsafe { libc::$fn($($arg),*) };
         if r == -1 {
             Err(std::io::Error::last_os_error())
