@@ -69,7 +69,7 @@ impl Rng {
         (0..n)
             .map(|_| {
                 let r = self.next();
-                if r % 4 == 0 {
+                if r.is_multiple_of(4) {
                     ALPHA[(r >> 8) as usize % ALPHA.len()]
                 } else {
                     (r >> 16) as u8
@@ -395,7 +395,7 @@ pub fn run_with(mut r: Rng, seed: u64, steps: usize) {
             assert!(contents(bufs[i]) == models[i], "{ctx}: contents of buffer {i}");
             // SAFETY: live buffer.
             assert!(unsafe { evbuffer_get_contiguous_space(bufs[i]) } <= len, "{ctx}");
-            if step % 16 == 0 {
+            if step.is_multiple_of(16) {
                 assert!(peek_all(bufs[i]) == models[i], "{ctx}: peek of buffer {i}");
             }
         }

@@ -3,12 +3,13 @@
 //! delete followed by a re-add costs nothing. Changelist mode is opt-in, as in libevent: it
 //! misses a closed-and-reopened fd whose del+add cancelled out.
 
-use super::{errno, Backend, Interest};
+use super::{Backend, Features, Interest};
 use crate::core::clock;
-use crate::core::event::{EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
+use crate::core::event::Ev;
 use crate::core::log;
 use crate::thread::RawLock;
-use libc::{c_short, epoll_event, timeval};
+use crate::util::sys::{self, syscall};
+use libc::{c_int, epoll_event, timeval};
 use std::io;
 
 const INITIAL_EVENTS: usize = 32;
@@ -17,25 +18,25 @@ const MAX_EVENTS: usize = 4096;
 const MAX_TIMEOUT_MS: i32 = 35 * 60 * 1000;
 
 pub struct Epoll {
-    epfd: i32,
+    epfd: c_int,
     events: Vec<epoll_event>,
     /// Pending changes in changelist mode: (fd, interest the kernel has, interest wanted).
-    changes: Option<Vec<(i32, Interest, Interest)>>,
+    changes: Option<Vec<(c_int, Interest, Interest)>>,
     /// fd -> index into `changes`, or -1.
     change_idx: Vec<i32>,
 }
 
 impl Epoll {
     pub fn new(changelist: bool) -> Option<Self> {
-        // SAFETY: plain syscall.
-        let epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        if epfd < 0 {
-            let e = errno();
-            if e != libc::ENOSYS {
-                log::warn_errno("epoll_create");
+        let epfd = match syscall!(epoll_create1(libc::EPOLL_CLOEXEC)) {
+            Ok(fd) => fd,
+            Err(e) => {
+                if e.raw_os_error() != Some(libc::ENOSYS) {
+                    log::warn_errno("epoll_create");
+                }
+                return None;
             }
-            return None;
-        }
+        };
         Some(Epoll {
             epfd,
             events: vec![epoll_event { events: 0, u64: 0 }; INITIAL_EVENTS],
@@ -46,64 +47,58 @@ impl Epoll {
 
     fn mask(interest: Interest) -> u32 {
         let mut m = 0u32;
-        if interest & EV_READ != 0 {
+        if interest.contains(Ev::READ) {
             m |= libc::EPOLLIN as u32;
         }
-        if interest & EV_WRITE != 0 {
+        if interest.contains(Ev::WRITE) {
             m |= libc::EPOLLOUT as u32;
         }
-        if interest & EV_CLOSED != 0 {
+        if interest.contains(Ev::CLOSED) {
             m |= libc::EPOLLRDHUP as u32;
         }
-        if interest & EV_ET != 0 {
+        if interest.contains(Ev::ET) {
             m |= libc::EPOLLET as u32;
         }
         m
     }
 
-    fn ctl(&self, op: i32, fd: i32, interest: Interest) -> i32 {
+    fn ctl(&self, op: c_int, fd: c_int, interest: Interest) -> io::Result<()> {
         let mut ev = epoll_event { events: Self::mask(interest), u64: fd as u32 as u64 };
-        // SAFETY: epfd is ours; ev is a valid local.
-        unsafe { libc::epoll_ctl(self.epfd, op, fd, &mut ev) }
+        syscall!(epoll_ctl(self.epfd, op, fd, &mut ev)).map(drop)
     }
 
     /// Tell the kernel, with libevent's recovery rules for fds that were closed or dup'ed
-    /// behind our back.
-    fn apply(&self, fd: i32, old: Interest, new: Interest) -> Result<(), ()> {
-        let relevant = EV_READ | EV_WRITE | EV_CLOSED;
-        if old & relevant == 0 && new & relevant == 0 {
+    /// behind our back. On failure a warning has been logged and errno still holds the cause.
+    fn apply(&self, fd: c_int, old: Interest, new: Interest) -> io::Result<()> {
+        let relevant = Ev::READ | Ev::WRITE | Ev::CLOSED;
+        let errno_is = |r: &io::Result<()>, code: c_int| matches!(r, Err(e) if e.raw_os_error() == Some(code));
+        if !old.intersects(relevant) && !new.intersects(relevant) {
             return Ok(());
         }
-        if new & relevant == 0 {
-            if self.ctl(libc::EPOLL_CTL_DEL, fd, 0) == 0 {
-                return Ok(());
-            }
-            let e = errno();
+        let (r, what) = if !new.intersects(relevant) {
+            let r = self.ctl(libc::EPOLL_CTL_DEL, fd, Interest::empty());
             // Closed (or never really there): the kernel already forgot it.
-            if e == libc::ENOENT || e == libc::EBADF || e == libc::EPERM {
+            if [libc::ENOENT, libc::EBADF, libc::EPERM].iter().any(|&code| errno_is(&r, code)) {
                 return Ok(());
             }
-            log::warn_errno(&format!("Epoll DEL on fd {} failed", fd));
-            return Err(());
-        }
-        if old & relevant == 0 {
-            if self.ctl(libc::EPOLL_CTL_ADD, fd, new) == 0 {
-                return Ok(());
+            (r, "DEL")
+        } else if !old.intersects(relevant) {
+            let mut r = self.ctl(libc::EPOLL_CTL_ADD, fd, new);
+            if errno_is(&r, libc::EEXIST) {
+                r = self.ctl(libc::EPOLL_CTL_MOD, fd, new);
             }
-            if errno() == libc::EEXIST && self.ctl(libc::EPOLL_CTL_MOD, fd, new) == 0 {
-                return Ok(());
+            (r, "ADD")
+        } else {
+            let mut r = self.ctl(libc::EPOLL_CTL_MOD, fd, new);
+            if errno_is(&r, libc::ENOENT) {
+                r = self.ctl(libc::EPOLL_CTL_ADD, fd, new);
             }
-            log::warn_errno(&format!("Epoll ADD on fd {} failed", fd));
-            return Err(());
+            (r, "MOD")
+        };
+        if r.is_err() {
+            log::warn_errno(&format!("Epoll {} on fd {} failed", what, fd));
         }
-        if self.ctl(libc::EPOLL_CTL_MOD, fd, new) == 0 {
-            return Ok(());
-        }
-        if errno() == libc::ENOENT && self.ctl(libc::EPOLL_CTL_ADD, fd, new) == 0 {
-            return Ok(());
-        }
-        log::warn_errno(&format!("Epoll MOD on fd {} failed", fd));
-        Err(())
+        r
     }
 
     fn flush_changes(&mut self) {
@@ -126,8 +121,8 @@ impl Epoll {
 
 impl Drop for Epoll {
     fn drop(&mut self) {
-        // SAFETY: epfd is ours and closed once.
-        unsafe { libc::close(self.epfd) };
+        // epfd is ours and closed once; a failure leaves nothing to undo.
+        let _ = syscall!(close(self.epfd));
     }
 }
 
@@ -136,7 +131,7 @@ impl Backend for Epoll {
         "epoll"
     }
 
-    fn features(&self) -> i32 {
+    fn features(&self) -> Features {
         super::features_of("epoll")
     }
 
@@ -144,7 +139,7 @@ impl Backend for Epoll {
         true
     }
 
-    fn change(&mut self, fd: i32, old: Interest, new: Interest) -> Result<(), ()> {
+    fn change(&mut self, fd: c_int, old: Interest, new: Interest) -> io::Result<()> {
         let Some(changes) = self.changes.as_mut() else {
             return self.apply(fd, old, new);
         };
@@ -162,7 +157,7 @@ impl Backend for Epoll {
         Ok(())
     }
 
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>, lock: RawLock) -> io::Result<()> {
+    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
         self.flush_changes();
         let ms = match timeout {
             None => -1,
@@ -172,39 +167,32 @@ impl Backend for Epoll {
         // the wait touches only epfd and the events buffer.
         let (epfd, buf, cap) = (self.epfd, self.events.as_mut_ptr(), self.events.len() as i32);
         lock.release();
-        // SAFETY: buf has cap writable entries and nobody else uses the events buffer.
-        let n = unsafe { libc::epoll_wait(epfd, buf, cap, ms) };
+        // SAFETY: buf has cap writable entries and nobody else uses the events buffer meanwhile.
+        let r = syscall!(epoll_wait(epfd, buf, cap, ms));
         lock.acquire();
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() == Some(libc::EINTR) {
-                return Ok(());
+        let n = match r {
+            Ok(n) => n as usize,
+            Err(e) if sys::is_interrupted(&e) => return Ok(()),
+            Err(e) => {
+                log::warn_errno("epoll_wait");
+                return Err(e);
             }
-            log::warn_errno("epoll_wait");
-            return Err(e);
-        }
-        let n = n as usize;
+        };
         for ev in &self.events[..n] {
             let what = ev.events;
-            let fd = ev.u64 as u32 as i32;
-            let mut res: c_short = 0;
+            let fd = ev.u64 as u32 as c_int;
+            let mut res = Ev::empty();
             let hup_only = what & libc::EPOLLHUP as u32 != 0 && what & libc::EPOLLRDHUP as u32 == 0;
             if what & libc::EPOLLERR as u32 != 0 || hup_only {
-                res = EV_READ | EV_WRITE;
+                res = Ev::READ | Ev::WRITE;
             } else {
-                if what & libc::EPOLLIN as u32 != 0 {
-                    res |= EV_READ;
-                }
-                if what & libc::EPOLLOUT as u32 != 0 {
-                    res |= EV_WRITE;
-                }
-                if what & libc::EPOLLRDHUP as u32 != 0 {
-                    res |= EV_CLOSED;
-                }
+                res.set(Ev::READ, what & libc::EPOLLIN as u32 != 0);
+                res.set(Ev::WRITE, what & libc::EPOLLOUT as u32 != 0);
+                res.set(Ev::CLOSED, what & libc::EPOLLRDHUP as u32 != 0);
             }
-            if res != 0 {
+            if !res.is_empty() {
                 // EV_ET rides along so edge-triggered events see it in their `what`.
-                ready.push((fd, res | EV_ET));
+                ready.push((fd, res | Ev::ET));
             }
         }
         if n == self.events.len() && n < MAX_EVENTS {

@@ -7,48 +7,64 @@ pub mod epoll;
 pub mod poll;
 pub mod select;
 
+use crate::core::event::Ev;
 use crate::thread::RawLock;
-use libc::{c_short, timeval};
+use libc::{c_int, timeval};
 use std::io;
 
 /// `enum event_method_feature`.
-pub const EV_FEATURE_ET: i32 = 0x01;
-pub const EV_FEATURE_O1: i32 = 0x02;
-pub const EV_FEATURE_FDS: i32 = 0x04;
-pub const EV_FEATURE_EARLY_CLOSE: i32 = 0x08;
+pub const EV_FEATURE_ET: c_int = 0x01;
+pub const EV_FEATURE_O1: c_int = 0x02;
+pub const EV_FEATURE_FDS: c_int = 0x04;
+pub const EV_FEATURE_EARLY_CLOSE: c_int = 0x08;
 
-/// Interest bits a backend is told about: EV_READ, EV_WRITE, EV_CLOSED and EV_ET.
-pub type Interest = c_short;
+bitflags::bitflags! {
+    /// What a method can do (`enum event_method_feature`), as a set; C sees `.bits()`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct Features: c_int {
+        /// Edge-triggered events (EV_ET).
+        const ET = EV_FEATURE_ET;
+        /// Adding, deleting and one ready fd cost O(1).
+        const O1 = EV_FEATURE_O1;
+        /// Any file descriptor, not only sockets.
+        const FDS = EV_FEATURE_FDS;
+        /// EV_CLOSED without reading.
+        const EARLY_CLOSE = EV_FEATURE_EARLY_CLOSE;
+    }
+}
+
+/// What a backend watches an fd for: a subset of `Ev::READ | Ev::WRITE | Ev::CLOSED | Ev::ET`.
+pub type Interest = Ev;
 
 pub trait Backend {
     fn name(&self) -> &'static str;
-    fn features(&self) -> i32;
+    fn features(&self) -> Features;
     /// True when the kernel object does not survive fork (epoll): event_reinit rebuilds it.
     fn need_reinit(&self) -> bool {
         false
     }
-    /// `fd`'s interest goes from `old` to `new` (either may be empty). On failure errno is set
-    /// and a warning has been logged; the caller reports -1.
-    fn change(&mut self, fd: i32, old: Interest, new: Interest) -> Result<(), ()>;
-    /// Wait up to `timeout` (None: forever) and append (fd, EV_READ|EV_WRITE|EV_CLOSED[|EV_ET])
-    /// for each ready fd to `ready`. EINTR is a normal, empty return.
+    /// `fd`'s interest goes from `old` to `new` (either may be empty). On failure errno is
+    /// still the cause and a warning has been logged; the caller reports -1.
+    fn change(&mut self, fd: c_int, old: Interest, new: Interest) -> io::Result<()>;
+    /// Wait up to `timeout` (None: forever) and append (fd, READ|WRITE|CLOSED[|ET]) for each
+    /// ready fd to `ready`. EINTR is a normal, empty return (`util::sys::is_interrupted`).
     ///
     /// Called with the base lock held; the backend releases `lock` around the blocking
     /// syscall so other threads can add and delete meanwhile. While it is released, other
     /// threads may call `change` (under the lock), so the wait must use only state that
     /// `change` does not touch: the kernel object itself, or a copy made before releasing.
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>, lock: RawLock) -> io::Result<()>;
+    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()>;
 }
 
 /// The methods we implement, in libevent's order of preference.
 pub const METHODS: [&str; 3] = ["epoll", "poll", "select"];
 
-pub fn features_of(name: &str) -> i32 {
+pub fn features_of(name: &str) -> Features {
     match name {
-        "epoll" => EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE,
-        "poll" => EV_FEATURE_FDS | EV_FEATURE_EARLY_CLOSE,
-        "select" => EV_FEATURE_FDS,
-        _ => 0,
+        "epoll" => Features::ET | Features::O1 | Features::EARLY_CLOSE,
+        "poll" => Features::FDS | Features::EARLY_CLOSE,
+        "select" => Features::FDS,
+        _ => Features::empty(),
     }
 }
 
@@ -60,8 +76,4 @@ pub fn create(name: &str, changelist: bool) -> Option<Box<dyn Backend>> {
         "select" => Some(Box::new(select::Select::new())),
         _ => None,
     }
-}
-
-pub(crate) fn errno() -> i32 {
-    io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }

@@ -1,11 +1,12 @@
 //! poll(2): a dense pollfd array with an fd -> slot index so changes are O(1).
 
-use super::{Backend, Interest};
+use super::{Backend, Features, Interest};
 use crate::core::clock;
-use crate::core::event::{EV_CLOSED, EV_READ, EV_WRITE};
+use crate::core::event::Ev;
 use crate::core::log;
 use crate::thread::RawLock;
-use libc::{c_short, pollfd, timeval};
+use crate::util::sys::{self, syscall};
+use libc::{c_int, c_short, pollfd, timeval};
 use std::io;
 
 pub struct Poll {
@@ -14,7 +15,7 @@ pub struct Poll {
     /// while we wait.
     wait_fds: Vec<pollfd>,
     /// fd -> index in `fds`, or -1.
-    slot: Vec<i32>,
+    slot: Vec<c_int>,
 }
 
 impl Poll {
@@ -34,26 +35,26 @@ impl Backend for Poll {
         "poll"
     }
 
-    fn features(&self) -> i32 {
+    fn features(&self) -> Features {
         super::features_of("poll")
     }
 
-    fn change(&mut self, fd: i32, _old: Interest, new: Interest) -> Result<(), ()> {
+    fn change(&mut self, fd: c_int, _old: Interest, new: Interest) -> io::Result<()> {
         if fd < 0 {
-            return Err(());
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
         }
         let u = fd as usize;
         if u >= self.slot.len() {
             self.slot.resize(u + 1, -1);
         }
         let mut mask: c_short = 0;
-        if new & EV_READ != 0 {
+        if new.contains(Ev::READ) {
             mask |= libc::POLLIN;
         }
-        if new & EV_WRITE != 0 {
+        if new.contains(Ev::WRITE) {
             mask |= libc::POLLOUT;
         }
-        if new & EV_CLOSED != 0 {
+        if new.contains(Ev::CLOSED) {
             mask |= libc::POLLRDHUP;
         }
         let i = self.slot[u];
@@ -63,38 +64,36 @@ impl Backend for Poll {
                 self.fds.swap_remove(i);
                 if i < self.fds.len() {
                     let moved = self.fds[i].fd as usize;
-                    self.slot[moved] = i as i32;
+                    self.slot[moved] = i as c_int;
                 }
                 self.slot[u] = -1;
             }
         } else if i >= 0 {
             self.fds[i as usize].events = mask;
         } else {
-            self.slot[u] = self.fds.len() as i32;
+            self.slot[u] = self.fds.len() as c_int;
             self.fds.push(pollfd { fd, events: mask, revents: 0 });
         }
         Ok(())
     }
 
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>, lock: RawLock) -> io::Result<()> {
+    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
         let ms = timeout.map_or(-1, |tv| clock::to_millis_ceil(&tv));
         self.wait_fds.clear();
         self.wait_fds.extend_from_slice(&self.fds);
         let (buf, len) = (self.wait_fds.as_mut_ptr(), self.wait_fds.len());
         lock.release();
         // SAFETY: buf is a valid array of len pollfd structures only this thread uses.
-        let n = unsafe { libc::poll(buf, len as libc::nfds_t, ms) };
+        let r = syscall!(poll(buf, len as libc::nfds_t, ms));
         lock.acquire();
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() == Some(libc::EINTR) {
-                return Ok(());
+        match r {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if sys::is_interrupted(&e) => return Ok(()),
+            Err(e) => {
+                log::warn_errno("poll");
+                return Err(e);
             }
-            log::warn_errno("poll");
-            return Err(e);
-        }
-        if n == 0 {
-            return Ok(());
         }
         for p in &self.wait_fds {
             let mut what = p.revents;
@@ -104,17 +103,11 @@ impl Backend for Poll {
             if what & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
                 what |= libc::POLLIN | libc::POLLOUT;
             }
-            let mut res: c_short = 0;
-            if what & libc::POLLIN != 0 {
-                res |= EV_READ;
-            }
-            if what & libc::POLLOUT != 0 {
-                res |= EV_WRITE;
-            }
-            if what & libc::POLLRDHUP != 0 {
-                res |= EV_CLOSED;
-            }
-            if res != 0 {
+            let mut res = Ev::empty();
+            res.set(Ev::READ, what & libc::POLLIN != 0);
+            res.set(Ev::WRITE, what & libc::POLLOUT != 0);
+            res.set(Ev::CLOSED, what & libc::POLLRDHUP != 0);
+            if !res.is_empty() {
                 ready.push((p.fd, res));
             }
         }

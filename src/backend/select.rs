@@ -1,11 +1,12 @@
 //! select(2) with bitmaps we size ourselves, so fds at or above FD_SETSIZE work instead of
 //! overflowing a fixed fd_set (the kernel takes any nfds; only glibc's macros are fixed).
 
-use super::{Backend, Interest};
-use crate::core::event::{EV_READ, EV_WRITE};
+use super::{Backend, Features, Interest};
+use crate::core::event::Ev;
 use crate::core::log;
 use crate::thread::RawLock;
-use libc::{c_short, timeval};
+use crate::util::sys::{self, syscall};
+use libc::{c_int, timeval};
 use std::io;
 
 const BITS: usize = 64;
@@ -15,7 +16,7 @@ pub struct Select {
     want_write: Vec<u64>,
     got_read: Vec<u64>,
     got_write: Vec<u64>,
-    max_fd: i32,
+    max_fd: c_int,
 }
 
 impl Select {
@@ -54,24 +55,24 @@ impl Backend for Select {
         "select"
     }
 
-    fn features(&self) -> i32 {
+    fn features(&self) -> Features {
         super::features_of("select")
     }
 
-    fn change(&mut self, fd: i32, _old: Interest, new: Interest) -> Result<(), ()> {
+    fn change(&mut self, fd: c_int, _old: Interest, new: Interest) -> io::Result<()> {
         if fd < 0 {
-            return Err(());
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
         }
         let u = fd as usize;
-        Self::set(&mut self.want_read, u, new & EV_READ != 0);
-        Self::set(&mut self.want_write, u, new & EV_WRITE != 0);
-        if new & (EV_READ | EV_WRITE) != 0 && fd > self.max_fd {
+        Self::set(&mut self.want_read, u, new.contains(Ev::READ));
+        Self::set(&mut self.want_write, u, new.contains(Ev::WRITE));
+        if new.intersects(Ev::READ | Ev::WRITE) && fd > self.max_fd {
             self.max_fd = fd;
         }
         Ok(())
     }
 
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(i32, c_short)>, lock: RawLock) -> io::Result<()> {
+    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
         // Shrink max_fd past fds no longer watched.
         while self.max_fd >= 0
             && !Self::test(&self.want_read, self.max_fd as usize)
@@ -96,29 +97,23 @@ impl Backend for Select {
         lock.release();
         // SAFETY: both bitmaps hold at least nfds bits (rounded up to whole words, at least
         // FD_SETSIZE), which is all the kernel reads or writes; only this thread uses them.
-        let n = unsafe { libc::select(nfds, rd, wr, std::ptr::null_mut(), tvp) };
+        let r = syscall!(select(nfds, rd, wr, std::ptr::null_mut(), tvp));
         lock.acquire();
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() == Some(libc::EINTR) {
-                return Ok(());
+        match r {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if sys::is_interrupted(&e) => return Ok(()),
+            Err(e) => {
+                log::warn_errno("select");
+                return Err(e);
             }
-            log::warn_errno("select");
-            return Err(e);
-        }
-        if n == 0 {
-            return Ok(());
         }
         for fd in 0..nfds as usize {
-            let mut res: c_short = 0;
-            if Self::test(&self.got_read, fd) {
-                res |= EV_READ;
-            }
-            if Self::test(&self.got_write, fd) {
-                res |= EV_WRITE;
-            }
-            if res != 0 {
-                ready.push((fd as i32, res));
+            let mut res = Ev::empty();
+            res.set(Ev::READ, Self::test(&self.got_read, fd));
+            res.set(Ev::WRITE, Self::test(&self.got_write, fd));
+            if !res.is_empty() {
+                ready.push((fd as c_int, res));
             }
         }
         Ok(())

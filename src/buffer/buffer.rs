@@ -17,6 +17,16 @@ use std::sync::Arc;
 
 pub const EVBUFFER_FLAG_DRAINS_TO_FD: u64 = 1;
 
+bitflags::bitflags! {
+    /// The buffer's flags (`evbuffer_set_flags` / `_clear_flags`). Bits libevent does not
+    /// define are kept as the program set them, as libevent keeps them.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct BufferFlags: u64 {
+        /// The buffer is written to a socket: file segments may go out with sendfile.
+        const DRAINS_TO_FD = EVBUFFER_FLAG_DRAINS_TO_FD;
+    }
+}
+
 /// The operation was refused (frozen end, bad sizes, no memory); nothing changed.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub struct Refused;
@@ -46,7 +56,7 @@ pub struct State {
     pub n_del: usize,
     pub freeze_start: bool,
     pub freeze_end: bool,
-    pub flags: u64,
+    pub flags: BufferFlags,
     /// Chains let go by the current operation, dropped after it.
     pub(crate) dead: Vec<Chain>,
     /// The chain evbuffer_add_vprintf is formatting into.
@@ -73,7 +83,7 @@ impl State {
             n_del: 0,
             freeze_start: false,
             freeze_end: false,
-            flags: 0,
+            flags: BufferFlags::empty(),
             dead: Vec::new(),
             printf_chain: 0,
             cbs: Callbacks::default(),
@@ -498,7 +508,7 @@ impl State {
     }
 
     pub fn add_file_segment(&mut self, seg: &Arc<FileSeg>, offset: i64, length: i64) -> Res {
-        let sendfile = self.flags & EVBUFFER_FLAG_DRAINS_TO_FD != 0 && seg.can_sendfile;
+        let sendfile = self.flags.contains(BufferFlags::DRAINS_TO_FD) && seg.can_sendfile;
         let base = if sendfile { std::ptr::null() } else { seg.contents().ok_or(Refused)? };
         if self.freeze_end || offset < 0 {
             return Err(Refused);

@@ -15,6 +15,20 @@ pub const EVBUFFER_CB_NODEFER: u32 = 2;
 /// Flags programs may not change.
 pub const EVBUFFER_CB_INTERNAL_FLAGS: u32 = 0xffff_0000;
 
+bitflags::bitflags! {
+    /// A change callback's flags (`evbuffer_cb_set_flags` / `_clear_flags` take the u32).
+    /// Other bits a program sets are kept, as libevent keeps them.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct CbFlags: u32 {
+        /// The callback runs.
+        const ENABLED = EVBUFFER_CB_ENABLED;
+        /// It runs at once even when the buffer's callbacks are deferred.
+        const NODEFER = EVBUFFER_CB_NODEFER;
+        /// libevent's own bits, which programs may not change.
+        const INTERNAL = EVBUFFER_CB_INTERNAL_FLAGS;
+    }
+}
+
 /// `struct evbuffer_cb_info`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,7 +51,7 @@ pub enum CbKind {
 pub struct CbEntry {
     pub kind: CbKind,
     pub arg: *mut c_void,
-    pub flags: u32,
+    pub flags: CbFlags,
     /// Removed while callbacks were running: skipped, freed when they are done.
     pub removed: bool,
 }
@@ -61,7 +75,7 @@ pub struct Callbacks {
 
 impl Callbacks {
     pub fn add(&mut self, kind: CbKind, arg: *mut c_void) -> *mut CbEntry {
-        let Some(e) = mem::new_object(CbEntry { kind, arg, flags: EVBUFFER_CB_ENABLED, removed: false }) else {
+        let Some(e) = mem::new_object(CbEntry { kind, arg, flags: CbFlags::ENABLED, removed: false }) else {
             return std::ptr::null_mut();
         };
         self.list.push(e);

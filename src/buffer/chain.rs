@@ -47,6 +47,12 @@ pub struct HeapBlock {
     cap: usize,
 }
 
+// SAFETY: a HeapBlock owns its allocation alone (like a Box<[u8]>); the allocator may free it
+// from any thread, and shared access only hands out the pointer.
+unsafe impl Send for HeapBlock {}
+// SAFETY: as above; `&HeapBlock` gives no access to the bytes by itself.
+unsafe impl Sync for HeapBlock {}
+
 impl HeapBlock {
     pub fn alloc(cap: usize) -> Option<HeapBlock> {
         let total = cap.checked_add(CHAIN_HEADER)?;
@@ -69,7 +75,8 @@ impl Drop for HeapBlock {
     fn drop(&mut self) {
         // SAFETY: ptr is CHAIN_HEADER bytes into the allocation made in alloc.
         let start = unsafe { self.ptr.as_ptr().sub(CHAIN_HEADER) };
-        mem::free(start as *mut c_void);
+        // SAFETY: start is the mem::malloc allocation made in alloc, freed once here.
+        unsafe { mem::free(start as *mut c_void) };
     }
 }
 
@@ -78,11 +85,20 @@ pub type RefCleanupFn = unsafe extern "C" fn(*const c_void, usize, *mut c_void);
 /// What keeps shared, read-only bytes alive; dropping the last clone releases them.
 pub enum Keep {
     /// A block that used to be one buffer's own, now also referenced by another buffer.
-    Heap(#[allow(dead_code)] HeapBlock),
+    Heap(#[allow(dead_code)] HeapBlock), // held for its Drop (which frees the block), never read
     /// Program memory added with evbuffer_add_reference; the cleanup runs when the last chain
     /// that can read it is gone.
     User { data: *const c_void, len: usize, cleanup: Option<RefCleanupFn>, arg: *mut c_void },
 }
+
+// SAFETY: chains in buffers of different threads share a Keep (evbuffer_add_buffer_reference
+// between two locked buffers), so its count is atomic (Arc) and it must be Send + Sync. The
+// bytes it keeps are only read; the program's memory stays valid until its cleanup runs (its
+// promise to evbuffer_add_reference), which happens once, in the last drop, on whichever
+// thread that is, as in libevent.
+unsafe impl Send for Keep {}
+// SAFETY: as above: shared references only read the fields.
+unsafe impl Sync for Keep {}
 
 impl Drop for Keep {
     fn drop(&mut self) {
@@ -266,7 +282,8 @@ impl Chain {
 
     /// The data as a slice (the chain must be in memory).
     ///
-    /// SAFETY: the caller must not change the chain's storage while the slice lives.
+    /// # Safety
+    /// The caller must not change or drop the chain's storage while the slice lives.
     #[inline]
     pub unsafe fn bytes<'a>(&self) -> &'a [u8] {
         let p = self.data();

@@ -1,14 +1,17 @@
 //! `struct evbuffer_file_segment`: a range of a file that buffers carry without copying it.
 //!
-//! A segment is shared (Arc) by the program's handle and every chain that holds part of it;
+//! A segment is shared (Arc) by the program's handle and every chain that holds part of it,
+//! possibly in buffers of different threads;
 //! the last one to let go unmaps/frees the contents, closes the fd with
 //! EVBUF_FS_CLOSE_ON_FREE and runs the cleanup callback. Buffers that drain to a socket
 //! (EVBUFFER_FLAG_DRAINS_TO_FD) keep the bytes in the file and send them with sendfile; any
 //! other use maps the range (mmap) or reads it in with pread, once per segment.
 
 use super::chain::{HeapBlock, CHAIN_MAX};
+use crate::util::sys::{self, syscall};
 use libc::{c_int, c_uint, c_void};
-use std::sync::Mutex;
+use parking_lot::Mutex;
+use std::io;
 
 pub const EVBUF_FS_CLOSE_ON_FREE: c_uint = 0x01;
 pub const EVBUF_FS_DISABLE_MMAP: c_uint = 0x02;
@@ -21,6 +24,7 @@ pub type SegCleanupFn = unsafe extern "C" fn(*const FileSegHandle, c_int, *mut c
 
 enum Contents {
     NotLoaded,
+    /// A private, read-only mapping this value owns.
     Mapped {
         map: *mut c_void,
         maplen: usize,
@@ -30,6 +34,10 @@ enum Contents {
     /// A zero-length segment: nothing to hold.
     Empty,
 }
+
+// SAFETY: the mapping (or heap block) is owned by the segment alone and only read once made;
+// it is made and released under the `contents` mutex, so it may move between threads.
+unsafe impl Send for Contents {}
 
 pub struct FileSeg {
     pub fd: c_int,
@@ -42,21 +50,15 @@ pub struct FileSeg {
     cleanup: Mutex<Option<(SegCleanupFn, usize)>>,
 }
 
-fn errno() -> c_int {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
 impl FileSeg {
     /// evbuffer_file_segment_new. `length` -1 means "to the end of the file".
     pub fn new(fd: c_int, offset: i64, length: i64, flags: c_uint) -> Option<FileSeg> {
         let mut length = length;
         if length == -1 {
-            // SAFETY: fstat into a local struct.
+            // SAFETY: all-zero is a valid struct stat.
             let mut st: libc::stat = unsafe { std::mem::zeroed() };
-            // SAFETY: st is a valid out-pointer.
-            if unsafe { libc::fstat(fd, &mut st) } < 0 {
-                return None;
-            }
+            // SAFETY: st is a live local for fstat to fill.
+            syscall!(fstat(fd, &mut st)).ok()?;
             // libevent uses the whole size here and so reads past the end; the range is what
             // is left after the offset.
             length = st.st_size - offset;
@@ -82,14 +84,13 @@ impl FileSeg {
     }
 
     pub fn set_cleanup(&self, cb: Option<SegCleanupFn>, arg: *mut c_void) {
-        let mut g = self.cleanup.lock().unwrap_or_else(|e| e.into_inner());
-        *g = cb.map(|f| (f, arg as usize));
+        *self.cleanup.lock() = cb.map(|f| (f, arg as usize));
     }
 
     /// The segment's bytes in memory (mapping or reading them in on first use); None when
     /// the file cannot be read.
     pub fn contents(&self) -> Option<*const u8> {
-        let mut g = self.contents.lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.contents.lock();
         if let Contents::NotLoaded = *g {
             *g = self.load()?;
         }
@@ -123,28 +124,30 @@ impl FileSeg {
         let block = HeapBlock::alloc(len)?;
         let mut done = 0usize;
         while done < len {
-            // SAFETY: writes at most len - done bytes into the block at done.
-            let n =
-                unsafe { libc::pread(self.fd, block.ptr().add(done) as *mut c_void, len - done, self.file_offset + done as i64) };
-            if n < 0 {
-                if errno() == libc::EINTR {
-                    continue;
-                }
-                return None;
+            // A read that must complete: EINTR is retried.
+            let r = sys::retry_eintr(|| {
+                // SAFETY: writes at most len - done bytes into the block, starting at done < len.
+                syscall!(pread(
+                    self.fd,
+                    block.ptr().wrapping_add(done) as *mut c_void,
+                    len - done,
+                    self.file_offset + done as i64
+                ))
+            });
+            match r {
+                Ok(0) => return None, // the file is shorter than the segment
+                Ok(n) => done += n as usize,
+                Err(_) => return None,
             }
-            if n == 0 {
-                return None; // the file is shorter than the segment
-            }
-            done += n as usize;
         }
         Some(Contents::Heap(block))
     }
 
-    /// Send `len` bytes starting `at` bytes into the segment to `dest`.
-    pub fn sendfile_to(&self, dest: c_int, at: usize, len: usize) -> isize {
+    /// Send `len` bytes starting `at` bytes into the segment to `dest`: the bytes sent.
+    pub fn sendfile_to(&self, dest: c_int, at: usize, len: usize) -> io::Result<usize> {
         let mut off: libc::off_t = self.file_offset + at as i64;
-        // SAFETY: plain system call on the program's fds.
-        unsafe { libc::sendfile(dest, self.fd, &mut off, len) }
+        // SAFETY: off is a live local; the fds are the program's (a bad one gives EBADF).
+        syscall!(sendfile(dest, self.fd, &mut off, len)).map(|n| n as usize)
     }
 }
 
@@ -153,7 +156,7 @@ fn release(c: &mut Contents) {
         Contents::Mapped { map, maplen, .. } => {
             // SAFETY: the mapping came from mmap with this length and nothing points into it
             // any more (every chain holding it is gone).
-            unsafe { libc::munmap(map, maplen) };
+            let _ = syscall!(munmap(map, maplen));
         }
         Contents::Heap(b) => drop(b),
         _ => {}
@@ -162,12 +165,12 @@ fn release(c: &mut Contents) {
 
 impl Drop for FileSeg {
     fn drop(&mut self) {
-        release(self.contents.get_mut().unwrap_or_else(|e| e.into_inner()));
+        release(self.contents.get_mut());
         if self.flags & EVBUF_FS_CLOSE_ON_FREE != 0 && self.fd >= 0 {
-            // SAFETY: the program gave us this fd to close.
-            unsafe { libc::close(self.fd) };
+            // The program gave us this fd to close; a failure leaves nothing to undo.
+            let _ = syscall!(close(self.fd));
         }
-        let cb = self.cleanup.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        let cb = self.cleanup.get_mut().take();
         if let Some((f, arg)) = cb {
             // SAFETY: the program's cleanup callback, with the handle it knows (still valid
             // memory during drop), the flags and its argument.

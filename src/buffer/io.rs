@@ -4,6 +4,7 @@
 
 use super::buffer::State;
 use super::chain::Store;
+use crate::util::sys::{self, syscall};
 use libc::{c_int, c_void, iovec};
 
 /// Most bytes one evbuffer_read takes (libevent 2.1's EVBUFFER_MAX_READ).
@@ -13,23 +14,14 @@ const NUM_READ_IOVEC: usize = 4;
 /// How many chains one writev sends.
 const NUM_WRITE_IOVEC: usize = 128;
 
-pub(crate) fn errno() -> c_int {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-pub(crate) fn set_errno(e: c_int) {
-    // SAFETY: errno is thread-local.
-    unsafe { *libc::__errno_location() = e };
-}
-
 /// Bytes waiting on `fd` (0 when unknown).
 fn readable_on(fd: c_int) -> usize {
     let mut n: c_int = 0;
-    // SAFETY: FIONREAD writes one int.
-    if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) } < 0 {
-        return 0;
+    // SAFETY: FIONREAD writes one int, into our local.
+    match syscall!(ioctl(fd, libc::FIONREAD, &mut n)) {
+        Ok(_) => n.max(0) as usize,
+        Err(_) => 0,
     }
-    n.max(0) as usize
 }
 
 impl State {
@@ -52,12 +44,15 @@ impl State {
         if nvecs == 0 {
             return 0;
         }
+        // EINTR, like EAGAIN, goes back to the caller (-1, errno set): it reads again when the
+        // fd is next readable.
         // SAFETY: the vectors describe free space in our chains.
-        let r = unsafe { libc::readv(fd, vecs.as_ptr(), nvecs as c_int) };
-        if r <= 0 {
-            return r as c_int;
-        }
-        let mut remaining = r as usize;
+        let r = match syscall!(readv(fd, vecs.as_ptr(), nvecs as c_int)) {
+            Ok(0) => return 0,
+            Ok(r) => r as usize,
+            Err(_) => return -1,
+        };
+        let mut remaining = r;
         for k in 0..nvecs {
             let c = &mut self.chains[first + k];
             let space = c.space();
@@ -70,8 +65,8 @@ impl State {
                 break;
             }
         }
-        self.total += r as usize;
-        self.n_add += r as usize;
+        self.total += r;
+        self.n_add += r;
         r as c_int
     }
 
@@ -90,9 +85,9 @@ impl State {
         if let Some(c) = self.chains.iter().find(|c| c.off != 0) {
             if let Store::Seg { base, seg } = &c.store {
                 if base.is_null() {
-                    n = seg.sendfile_to(fd, c.misalign, c.off.min(howmuch));
-                    let e = errno();
-                    done = !(n < 0 && (e == libc::EINVAL || e == libc::ENOSYS));
+                    let r = seg.sendfile_to(fd, c.misalign, c.off.min(howmuch));
+                    n = r.as_ref().map_or(-1, |&k| k as isize);
+                    done = !matches!(&r, Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)));
                     if !done {
                         // sendfile cannot write there: read the file in and use writev.
                         let i = self.chains.iter().position(|c| c.off != 0).unwrap_or(0);
@@ -107,9 +102,7 @@ impl State {
             n = self.writev_fd(fd, howmuch);
         }
         if n > 0 {
-            let e = errno();
-            let _ = self.drain(n as usize);
-            set_errno(e);
+            let _ = sys::keep_errno(|| self.drain(n as usize));
         }
         n as c_int
     }
@@ -136,6 +129,6 @@ impl State {
             return 0;
         }
         // SAFETY: the vectors describe readable data in our chains.
-        unsafe { libc::writev(fd, iov.as_ptr(), i as c_int) }
+        syscall!(writev(fd, iov.as_ptr(), i as c_int)).unwrap_or(-1)
     }
 }

@@ -8,15 +8,18 @@
 //! - `io.rs`: read (readv), write (writev / sendfile);
 //! - `file_segment.rs`: evbuffer_file_segment (mmap, pread or sendfile);
 //! - `callbacks.rs`: change-callback entries and the deferred-callback record;
-//! - `api.rs`: the `*mut Evbuffer` interface with locking, references and callbacks, used by
-//!   the C shims (src/capi/buffer.rs) and by bufferevents.
+//! - `handle.rs`: the object behind `struct evbuffer *`: its lock, its references, and the
+//!   running of its change callbacks (and the pointer contract every `*mut Evbuffer` follows);
+//! - `api.rs`: the operations on a `*mut Evbuffer`, used by the C shims (src/capi/buffer.rs),
+//!   evtag, and the layers above.
 
 pub mod api;
-#[allow(clippy::module_inception)]
+#[allow(clippy::module_inception)] // buffer::buffer is the chain queue itself, State; the module name says so
 pub mod buffer;
 pub mod callbacks;
 pub mod chain;
 pub mod file_segment;
+pub mod handle;
 pub mod io;
 pub mod search;
 
@@ -24,6 +27,6 @@ pub mod search;
 mod tests;
 
 pub use api::Evbuffer;
-pub use buffer::{State, EVBUFFER_FLAG_DRAINS_TO_FD};
-pub use callbacks::{CbEntry, CbFunc, CbInfo, EVBUFFER_CB_ENABLED};
+pub use buffer::{BufferFlags, State, EVBUFFER_FLAG_DRAINS_TO_FD};
+pub use callbacks::{CbEntry, CbFlags, CbFunc, CbInfo, EVBUFFER_CB_ENABLED};
 pub use search::EvbufferPtr;

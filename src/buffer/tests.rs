@@ -4,7 +4,7 @@
 
 use super::api;
 use super::buffer::State;
-use super::callbacks::CbInfo;
+use super::callbacks::{CbFlags, CbInfo};
 use super::search::*;
 use libc::{c_void, iovec};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -244,9 +244,9 @@ fn callbacks_and_references() {
         let e = api::add_cb(b, Some(record_cb), &mut seen as *mut _ as *mut c_void);
         assert_eq!(api::add(b, b"hello"), 0);
         assert_eq!(api::drain(b, 2), 0);
-        api::cb_clear_flags(b, e, 1);
+        api::cb_clear_flags(b, e, CbFlags::ENABLED);
         assert_eq!(api::add(b, b"!"), 0);
-        api::cb_set_flags(b, e, 1);
+        api::cb_set_flags(b, e, CbFlags::ENABLED);
         assert_eq!(api::drain(b, 0), 0);
         assert_eq!(
             seen,

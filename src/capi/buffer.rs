@@ -3,8 +3,11 @@
 //! slices and calls src/buffer/api.rs. evbuffer_add_printf / evbuffer_add_vprintf are C
 //! (src/c/buffer_printf.c) and use the two `levent_evbuffer_printf_*` helpers below.
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
 use crate::buffer::api;
-use crate::buffer::callbacks::{CbEntry, CbFunc, ObsoleteCbFunc};
+use crate::buffer::buffer::BufferFlags;
+use crate::buffer::callbacks::{CbEntry, CbFlags, CbFunc, ObsoleteCbFunc};
 use crate::buffer::chain::RefCleanupFn;
 use crate::buffer::file_segment::{FileSegHandle, SegCleanupFn};
 use crate::buffer::search::EvbufferPtr;
@@ -20,30 +23,37 @@ pub type PtrHow = c_int;
 
 /// A slice over the program's memory (empty for NULL or 0 bytes).
 ///
-/// SAFETY: p is NULL or points to len readable bytes.
+/// # Safety
+/// `p` is NULL or points to `len` readable bytes.
 unsafe fn bytes<'a>(p: *const c_void, len: usize) -> &'a [u8] {
     if p.is_null() || len == 0 {
         return &[];
     }
-    // SAFETY: per the function contract.
+    // SAFETY: p is non-NULL and holds len readable bytes (contract).
     unsafe { std::slice::from_raw_parts(p as *const u8, len) }
 }
 
-/// SAFETY: p is NULL or points to len writable bytes.
+/// A mutable slice over the program's memory (empty for NULL or 0 bytes).
+///
+/// # Safety
+/// `p` is NULL or points to `len` writable bytes.
 unsafe fn bytes_mut<'a>(p: *mut c_void, len: usize) -> &'a mut [u8] {
     if p.is_null() || len == 0 {
         return &mut [];
     }
-    // SAFETY: per the function contract.
+    // SAFETY: p is non-NULL and holds len writable bytes (contract).
     unsafe { std::slice::from_raw_parts_mut(p as *mut u8, len) }
 }
 
-/// SAFETY: v is NULL or points to n iovecs.
+/// The program's iovec array (empty for NULL or n <= 0).
+///
+/// # Safety
+/// `v` is NULL or points to `n` iovecs.
 unsafe fn vecs_mut<'a>(v: *mut iovec, n: c_int) -> &'a mut [iovec] {
     if v.is_null() || n <= 0 {
         return &mut [];
     }
-    // SAFETY: per the function contract.
+    // SAFETY: v is non-NULL and holds n > 0 iovecs (contract).
     unsafe { std::slice::from_raw_parts_mut(v, n as usize) }
 }
 
@@ -93,7 +103,7 @@ pub unsafe extern "C" fn evbuffer_set_flags(buf: *mut Evbuffer, flags: u64) -> c
         return -1;
     }
     // SAFETY: live buffer.
-    unsafe { api::set_flags(buf, flags) }
+    unsafe { api::set_flags(buf, BufferFlags::from_bits_retain(flags)) }
 }
 
 #[no_mangle]
@@ -102,7 +112,7 @@ pub unsafe extern "C" fn evbuffer_clear_flags(buf: *mut Evbuffer, flags: u64) ->
         return -1;
     }
     // SAFETY: live buffer.
-    unsafe { api::clear_flags(buf, flags) }
+    unsafe { api::clear_flags(buf, BufferFlags::from_bits_retain(flags)) }
 }
 
 // ---- sizes ----
@@ -463,7 +473,7 @@ pub unsafe extern "C" fn evbuffer_cb_set_flags(buf: *mut Evbuffer, cb: *mut CbEn
         return -1;
     }
     // SAFETY: live buffer; cb checked against its entries.
-    unsafe { api::cb_set_flags(buf, cb, flags) }
+    unsafe { api::cb_set_flags(buf, cb, CbFlags::from_bits_retain(flags)) }
 }
 
 #[no_mangle]
@@ -472,7 +482,7 @@ pub unsafe extern "C" fn evbuffer_cb_clear_flags(buf: *mut Evbuffer, cb: *mut Cb
         return -1;
     }
     // SAFETY: as evbuffer_cb_set_flags.
-    unsafe { api::cb_clear_flags(buf, cb, flags) }
+    unsafe { api::cb_clear_flags(buf, cb, CbFlags::from_bits_retain(flags)) }
 }
 
 // ---- misc ----

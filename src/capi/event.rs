@@ -1,6 +1,9 @@
 //! event2/event.h: the C entry points. Each checks its C arguments and makes one call into
 //! `core::api` (events and bases) or the base/config types; the logic lives there.
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
+use crate::backend::Features;
 use crate::core::api::{self, DelWait};
 use crate::core::base::EventBase;
 use crate::core::config::EventConfig;
@@ -78,7 +81,7 @@ pub unsafe extern "C" fn event_config_avoid_method(cfg: *mut EventConfig, method
 pub unsafe extern "C" fn event_config_require_features(cfg: *mut EventConfig, features: c_int) -> c_int {
     // SAFETY: cfg is NULL or ours.
     let Some(cfg) = (unsafe { cfg.as_mut() }) else { return -1 };
-    cfg.require_features = features;
+    cfg.require_features = Features::from_bits_retain(features);
     0
 }
 
@@ -106,6 +109,7 @@ pub unsafe extern "C" fn event_config_set_max_dispatch_interval(
 ) -> c_int {
     // SAFETY: cfg is NULL or ours; max_interval is NULL or a timeval.
     let Some(cfg) = (unsafe { cfg.as_mut() }) else { return -1 };
+    // SAFETY: max_interval is NULL or a readable timeval.
     let tv = unsafe { max_interval.as_ref() }.copied();
     cfg.set_max_dispatch_interval(tv, max_callbacks, min_priority);
     0
@@ -128,7 +132,7 @@ pub unsafe extern "C" fn event_base_get_method(base: *const EventBase) -> *const
 #[no_mangle]
 pub unsafe extern "C" fn event_base_get_features(base: *const EventBase) -> c_int {
     // SAFETY: base is NULL or ours.
-    unsafe { base.as_ref() }.map_or(0, |b| b.features())
+    unsafe { base.as_ref() }.map_or(0, |b| b.features().bits())
 }
 
 #[no_mangle]
@@ -183,7 +187,7 @@ pub unsafe extern "C" fn event_base_loop(base: *mut EventBase, flags: c_int) -> 
 
 #[no_mangle]
 pub unsafe extern "C" fn event_base_dispatch(base: *mut EventBase) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or ours, live for the loop (the program's contract).
     unsafe { event_base_loop(base, 0) }
 }
 

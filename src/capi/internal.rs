@@ -2,6 +2,8 @@
 //! (see README: "libevent's own test programs"). Same meaning as in libevent; the logic is
 //! in `core::api` and `core::deferred`.
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
 use crate::core::api;
 use crate::core::base::EventBase;
 use crate::core::deferred;

@@ -1,77 +1,20 @@
-//! event2/tag.h: evtag records in evbuffers. The encodings are src/tag; this layer reads and
-//! writes the bytes. Malformed input answers -1; what is drained before the failure is
-//! libevent's choice (a record's header goes as soon as it decodes), kept for compatibility.
+//! event2/tag.h: the C entry points. Each checks its pointers (a NULL buffer gets -1 or
+//! nothing) and calls `crate::tag::evbuffer`, where the records are read and written.
+
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
 
 use crate::buffer::Evbuffer;
-use crate::capi::buffer::{
-    evbuffer_add, evbuffer_add_buffer, evbuffer_copyout, evbuffer_drain, evbuffer_get_length, evbuffer_remove,
-};
-use crate::core::mem;
-use crate::tag;
+use crate::tag::evbuffer::{self as rec, INT32_NIBBLES, INT64_NIBBLES};
 use libc::{c_char, c_int, c_void, timeval};
 
-/// Bytes needed to see any tag plus any integer.
-const HEADER_MAX: usize = 5 + 9;
-
-/// A copy of up to `n` bytes from the front of `buf`, starting `skip` bytes in.
+/// Store `v` through the program's out-pointer when it gave one.
 ///
-/// SAFETY: buf is a live evbuffer.
-unsafe fn front(buf: *mut Evbuffer, skip: usize, n: usize) -> Vec<u8> {
-    // SAFETY: per the function contract; the copy goes into a vector of that size.
-    unsafe {
-        let len = evbuffer_get_length(buf);
-        let want = len.min(skip + n);
-        let mut v = vec![0u8; want];
-        let got = evbuffer_copyout(buf, v.as_mut_ptr() as *mut c_void, want);
-        v.truncate(got.max(0) as usize);
-        v.drain(..skip.min(v.len()));
-        v
-    }
-}
-
-/// SAFETY: buf is a live evbuffer.
-unsafe fn put_tag(buf: *mut Evbuffer, t: u32) {
-    let mut b = [0u8; 5];
-    let n = tag::encode_tag(t, &mut b);
-    // SAFETY: live buffer; b holds n bytes.
-    unsafe { evbuffer_add(buf, b.as_ptr() as *const c_void, n) };
-}
-
-/// SAFETY: buf is a live evbuffer.
-unsafe fn put_int(buf: *mut Evbuffer, v: u64) {
-    let mut b = [0u8; 9];
-    let n = tag::encode_int(v, &mut b);
-    // SAFETY: live buffer; b holds n bytes.
-    unsafe { evbuffer_add(buf, b.as_ptr() as *const c_void, n) };
-}
-
-/// Tag and payload length at the front: (tag, payload length, header bytes).
-///
-/// SAFETY: buf is a live evbuffer.
-unsafe fn header(buf: *mut Evbuffer) -> Option<(u32, usize, usize)> {
-    // SAFETY: per the function contract.
-    let data = unsafe { front(buf, 0, HEADER_MAX) };
-    let (t, tl) = tag::decode_tag(&data)?;
-    let (len, il) = tag::decode_int(&data[tl..], 8)?;
-    Some((t, len as usize, tl + il))
-}
-
-/// Read a record's header as libevent does: the tag is drained as soon as it decodes, the
-/// length as soon as it decodes; then the whole payload must be present. (So a record cut
-/// short loses its header, exactly as with libevent.) Returns (tag, payload length).
-///
-/// SAFETY: buf is a live evbuffer.
-unsafe fn take_header(buf: *mut Evbuffer) -> Option<(u32, usize)> {
-    // SAFETY: per the function contract.
-    unsafe {
-        let (t, tl) = tag::decode_tag(&front(buf, 0, 5))?;
-        evbuffer_drain(buf, tl);
-        let (len, il) = tag::decode_int(&front(buf, 0, 9), 8)?;
-        evbuffer_drain(buf, il);
-        if evbuffer_get_length(buf) < len as usize {
-            return None;
-        }
-        Some((t, len as usize))
+/// # Safety
+/// `out` is NULL or writable.
+unsafe fn put_out<T>(out: *mut T, v: T) {
+    // SAFETY: NULL or writable (contract).
+    if let Some(o) = unsafe { out.as_mut() } {
+        *o = v;
     }
 }
 
@@ -81,8 +24,8 @@ pub extern "C" fn evtag_init() {}
 #[no_mangle]
 pub unsafe extern "C" fn evtag_encode_int(buf: *mut Evbuffer, number: u32) {
     if !buf.is_null() {
-        // SAFETY: a live buffer.
-        unsafe { put_int(buf, number as u64) }
+        // SAFETY: a non-NULL buffer is a live one (the program's contract).
+        unsafe { rec::put_int(buf, number as u64) }
     }
 }
 
@@ -90,7 +33,7 @@ pub unsafe extern "C" fn evtag_encode_int(buf: *mut Evbuffer, number: u32) {
 pub unsafe extern "C" fn evtag_encode_int64(buf: *mut Evbuffer, number: u64) {
     if !buf.is_null() {
         // SAFETY: a live buffer.
-        unsafe { put_int(buf, number) }
+        unsafe { rec::put_int(buf, number) }
     }
 }
 
@@ -100,11 +43,8 @@ pub unsafe extern "C" fn evtag_encode_tag(buf: *mut Evbuffer, t: u32) -> c_int {
     if buf.is_null() {
         return 0;
     }
-    let mut b = [0u8; 5];
-    let n = tag::encode_tag(t, &mut b);
     // SAFETY: a live buffer.
-    unsafe { evbuffer_add(buf, b.as_ptr() as *const c_void, n) };
-    n as c_int
+    unsafe { rec::put_tag(buf, t) as c_int }
 }
 
 /// Internal in libevent: decode and drain an integer; 0 or -1.
@@ -115,13 +55,10 @@ pub unsafe extern "C" fn evtag_decode_int(pnumber: *mut u32, buf: *mut Evbuffer)
     }
     // SAFETY: a live buffer; pnumber NULL or writable.
     unsafe {
-        let Some((n, used)) = tag::decode_int(&front(buf, 0, 9), 8) else { return -1 };
-        evbuffer_drain(buf, used);
-        if !pnumber.is_null() {
-            *pnumber = n as u32;
-        }
-        0
+        let Some(n) = rec::take_int(buf, INT32_NIBBLES) else { return -1 };
+        put_out(pnumber, n as u32);
     }
+    0
 }
 
 /// Internal in libevent: the 64-bit form.
@@ -132,13 +69,10 @@ pub unsafe extern "C" fn evtag_decode_int64(pnumber: *mut u64, buf: *mut Evbuffe
     }
     // SAFETY: a live buffer; pnumber NULL or writable.
     unsafe {
-        let Some((n, used)) = tag::decode_int(&front(buf, 0, 9), 16) else { return -1 };
-        evbuffer_drain(buf, used);
-        if !pnumber.is_null() {
-            *pnumber = n;
-        }
-        0
+        let Some(n) = rec::take_int(buf, INT64_NIBBLES) else { return -1 };
+        put_out(pnumber, n);
     }
+    0
 }
 
 /// Internal in libevent: decode and drain a tag; the bytes it took, or -1.
@@ -149,11 +83,8 @@ pub unsafe extern "C" fn evtag_decode_tag(ptag: *mut u32, buf: *mut Evbuffer) ->
     }
     // SAFETY: a live buffer; ptag NULL or writable.
     unsafe {
-        let Some((t, used)) = tag::decode_tag(&front(buf, 0, 5)) else { return -1 };
-        evbuffer_drain(buf, used);
-        if !ptag.is_null() {
-            *ptag = t;
-        }
+        let Some((t, used)) = rec::take_tag(buf) else { return -1 };
+        put_out(ptag, t);
         used as c_int
     }
 }
@@ -163,11 +94,10 @@ pub unsafe extern "C" fn evtag_marshal(buf: *mut Evbuffer, t: u32, data: *const 
     if buf.is_null() || (data.is_null() && len != 0) {
         return;
     }
-    // SAFETY: a live buffer; data holds len bytes.
+    // SAFETY: a live buffer; data holds len bytes (none needed when len is 0).
     unsafe {
-        put_tag(buf, t);
-        put_int(buf, len as u64);
-        evbuffer_add(buf, data, len as usize);
+        let payload = if len == 0 { &[][..] } else { std::slice::from_raw_parts(data as *const u8, len as usize) };
+        rec::marshal(buf, t, payload)
     }
 }
 
@@ -178,11 +108,7 @@ pub unsafe extern "C" fn evtag_marshal_buffer(buf: *mut Evbuffer, t: u32, data: 
         return;
     }
     // SAFETY: live buffers.
-    unsafe {
-        put_tag(buf, t);
-        put_int(buf, evbuffer_get_length(data) as u64);
-        evbuffer_add_buffer(buf, data);
-    }
+    unsafe { rec::marshal_buffer(buf, t, data) }
 }
 
 #[no_mangle]
@@ -190,10 +116,8 @@ pub unsafe extern "C" fn evtag_marshal_int(buf: *mut Evbuffer, t: u32, integer: 
     if buf.is_null() {
         return;
     }
-    let mut b = [0u8; 9];
-    let n = tag::encode_int(integer as u64, &mut b);
-    // SAFETY: a live buffer; b holds n bytes.
-    unsafe { evtag_marshal(buf, t, b.as_ptr() as *const c_void, n as u32) }
+    // SAFETY: a live buffer.
+    unsafe { rec::marshal_int(buf, t, integer as u64) }
 }
 
 #[no_mangle]
@@ -201,10 +125,8 @@ pub unsafe extern "C" fn evtag_marshal_int64(buf: *mut Evbuffer, t: u32, integer
     if buf.is_null() {
         return;
     }
-    let mut b = [0u8; 9];
-    let n = tag::encode_int(integer, &mut b);
-    // SAFETY: a live buffer; b holds n bytes.
-    unsafe { evtag_marshal(buf, t, b.as_ptr() as *const c_void, n as u32) }
+    // SAFETY: a live buffer.
+    unsafe { rec::marshal_int(buf, t, integer) }
 }
 
 #[no_mangle]
@@ -212,8 +134,11 @@ pub unsafe extern "C" fn evtag_marshal_string(buf: *mut Evbuffer, t: u32, string
     if buf.is_null() || string.is_null() {
         return;
     }
-    // SAFETY: string is a C string.
-    unsafe { evtag_marshal(buf, t, string as *const c_void, libc::strlen(string) as u32) }
+    // SAFETY: string is a C string; the record's length is a u32, as in libevent.
+    unsafe {
+        let len = libc::strlen(string) as u32 as usize;
+        rec::marshal(buf, t, std::slice::from_raw_parts(string as *const u8, len))
+    }
 }
 
 /// The payload is the seconds then the microseconds, each an evtag integer.
@@ -222,16 +147,8 @@ pub unsafe extern "C" fn evtag_marshal_timeval(buf: *mut Evbuffer, t: u32, tv: *
     if buf.is_null() || tv.is_null() {
         return;
     }
-    let mut payload = Vec::with_capacity(18);
-    let mut b = [0u8; 9];
-    // SAFETY: tv is readable.
-    let (sec, usec) = unsafe { ((*tv).tv_sec as u32, (*tv).tv_usec as u32) };
-    for v in [sec, usec] {
-        let n = tag::encode_int(v as u64, &mut b);
-        payload.extend_from_slice(&b[..n]);
-    }
-    // SAFETY: a live buffer; payload holds its length.
-    unsafe { evtag_marshal(buf, t, payload.as_ptr() as *const c_void, payload.len() as u32) }
+    // SAFETY: a live buffer; tv readable.
+    unsafe { rec::marshal_timeval(buf, t, &*tv) }
 }
 
 #[no_mangle]
@@ -241,10 +158,8 @@ pub unsafe extern "C" fn evtag_unmarshal_header(buf: *mut Evbuffer, ptag: *mut u
     }
     // SAFETY: a live buffer; ptag NULL or writable.
     unsafe {
-        let Some((t, len)) = take_header(buf) else { return -1 };
-        if !ptag.is_null() {
-            *ptag = t;
-        }
+        let Some((t, len)) = rec::take_header(buf) else { return -1 };
+        put_out(ptag, t);
         len as c_int
     }
 }
@@ -256,18 +171,7 @@ pub unsafe extern "C" fn evtag_unmarshal(src: *mut Evbuffer, ptag: *mut u32, dst
         return -1;
     }
     // SAFETY: live buffers; ptag NULL or writable.
-    unsafe {
-        let Some((t, len)) = take_header(src) else { return -1 };
-        if !ptag.is_null() {
-            *ptag = t;
-        }
-        let payload = front(src, 0, len);
-        if evbuffer_add(dst, payload.as_ptr() as *const c_void, len) == -1 {
-            return -1;
-        }
-        evbuffer_drain(src, len);
-        len as c_int
-    }
+    unsafe { rec::unmarshal(src, ptag.as_mut(), dst) }.map_or(-1, |len| len as c_int)
 }
 
 #[no_mangle]
@@ -277,10 +181,8 @@ pub unsafe extern "C" fn evtag_peek(buf: *mut Evbuffer, ptag: *mut u32) -> c_int
     }
     // SAFETY: a live buffer; ptag NULL or writable.
     unsafe {
-        let Some((t, used)) = tag::decode_tag(&front(buf, 0, 5)) else { return -1 };
-        if !ptag.is_null() {
-            *ptag = t;
-        }
+        let Some((t, used)) = rec::peek_tag(buf) else { return -1 };
+        put_out(ptag, t);
         used as c_int
     }
 }
@@ -293,12 +195,10 @@ pub unsafe extern "C" fn evtag_peek_length(buf: *mut Evbuffer, plength: *mut u32
     }
     // SAFETY: a live buffer; plength NULL or writable.
     unsafe {
-        let Some((_, len, hl)) = header(buf) else { return -1 };
-        if !plength.is_null() {
-            *plength = (len + hl) as u32;
-        }
-        0
+        let Some(len) = rec::peek_length(buf) else { return -1 };
+        put_out(plength, len as u32);
     }
+    0
 }
 
 /// The payload's length, without draining.
@@ -309,12 +209,10 @@ pub unsafe extern "C" fn evtag_payload_length(buf: *mut Evbuffer, plength: *mut 
     }
     // SAFETY: a live buffer; plength NULL or writable.
     unsafe {
-        let Some((_, len, _)) = header(buf) else { return -1 };
-        if !plength.is_null() {
-            *plength = len as u32;
-        }
-        0
+        let Some(len) = rec::payload_length(buf) else { return -1 };
+        put_out(plength, len as u32);
     }
+    0
 }
 
 #[no_mangle]
@@ -323,31 +221,7 @@ pub unsafe extern "C" fn evtag_consume(buf: *mut Evbuffer) -> c_int {
         return -1;
     }
     // SAFETY: a live buffer.
-    unsafe {
-        let Some((_, len)) = take_header(buf) else { return -1 };
-        evbuffer_drain(buf, len);
-        0
-    }
-}
-
-/// A record of tag `need_tag` holding one integer of at most `max_nibbles` nibbles: the value
-/// and the bytes the integer took (which is what libevent returns).
-///
-/// SAFETY: buf is a live evbuffer.
-unsafe fn unmarshal_integer(buf: *mut Evbuffer, need_tag: u32, max_nibbles: usize) -> Option<(u64, usize)> {
-    // SAFETY: per the function contract.
-    unsafe {
-        let (t, len) = take_header(buf)?;
-        if t != need_tag {
-            return None;
-        }
-        let (n, used) = tag::decode_int(&front(buf, 0, len), max_nibbles)?;
-        if used > len {
-            return None;
-        }
-        evbuffer_drain(buf, len);
-        Some((n, used))
-    }
+    unsafe { rec::consume(buf) }.map_or(-1, |()| 0)
 }
 
 #[no_mangle]
@@ -357,10 +231,8 @@ pub unsafe extern "C" fn evtag_unmarshal_int(buf: *mut Evbuffer, need_tag: u32, 
     }
     // SAFETY: a live buffer; pinteger NULL or writable.
     unsafe {
-        let Some((n, used)) = unmarshal_integer(buf, need_tag, 8) else { return -1 };
-        if !pinteger.is_null() {
-            *pinteger = n as u32;
-        }
+        let Some((n, used)) = rec::unmarshal_int(buf, need_tag, INT32_NIBBLES) else { return -1 };
+        put_out(pinteger, n as u32);
         used as c_int
     }
 }
@@ -372,10 +244,8 @@ pub unsafe extern "C" fn evtag_unmarshal_int64(buf: *mut Evbuffer, need_tag: u32
     }
     // SAFETY: a live buffer; pinteger NULL or writable.
     unsafe {
-        let Some((n, used)) = unmarshal_integer(buf, need_tag, 16) else { return -1 };
-        if !pinteger.is_null() {
-            *pinteger = n;
-        }
+        let Some((n, used)) = rec::unmarshal_int(buf, need_tag, INT64_NIBBLES) else { return -1 };
+        put_out(pinteger, n);
         used as c_int
     }
 }
@@ -386,16 +256,17 @@ pub unsafe extern "C" fn evtag_unmarshal_fixed(src: *mut Evbuffer, need_tag: u32
     if src.is_null() {
         return -1;
     }
-    // SAFETY: a live buffer; data has room for len bytes.
-    unsafe {
-        let Some((t, tlen)) = take_header(src) else { return -1 };
-        if t != need_tag || tlen != len {
-            return -1;
-        }
-        if evbuffer_remove(src, data, len) as isize != len as isize {
-            return -1;
-        }
+    let out = match (data.is_null(), len) {
+        (_, 0) => Some(&mut [][..]),
+        (true, _) => None,
+        // SAFETY: data has room for len bytes (the program's contract).
+        (false, _) => Some(unsafe { std::slice::from_raw_parts_mut(data as *mut u8, len) }),
+    };
+    // SAFETY: a live buffer.
+    if unsafe { rec::unmarshal_fixed(src, need_tag, out, len) } {
         0
+    } else {
+        -1
     }
 }
 
@@ -407,19 +278,10 @@ pub unsafe extern "C" fn evtag_unmarshal_string(buf: *mut Evbuffer, need_tag: u3
     }
     // SAFETY: a live buffer; pstring writable.
     unsafe {
-        let Some((t, len)) = take_header(buf) else { return -1 };
-        if t != need_tag {
-            return -1;
-        }
-        let s = mem::malloc(len + 1) as *mut c_char;
-        if s.is_null() {
-            return -1;
-        }
-        evbuffer_remove(buf, s as *mut c_void, len);
-        *s.add(len) = 0;
+        let Some(s) = rec::unmarshal_string(buf, need_tag) else { return -1 };
         *pstring = s;
-        0
     }
+    0
 }
 
 #[no_mangle]
@@ -429,17 +291,8 @@ pub unsafe extern "C" fn evtag_unmarshal_timeval(buf: *mut Evbuffer, need_tag: u
     }
     // SAFETY: a live buffer; ptv writable.
     unsafe {
-        let Some((t, _len)) = take_header(buf) else { return -1 };
-        if t != need_tag {
-            return -1;
-        }
-        let mut sec = 0u32;
-        let mut usec = 0u32;
-        if evtag_decode_int(&mut sec, buf) == -1 || evtag_decode_int(&mut usec, buf) == -1 {
-            return -1;
-        }
-        (*ptv).tv_sec = sec as libc::time_t;
-        (*ptv).tv_usec = usec as libc::suseconds_t;
-        0
+        let Some(tv) = rec::unmarshal_timeval(buf, need_tag) else { return -1 };
+        *ptv = tv;
     }
+    0
 }

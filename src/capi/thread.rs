@@ -1,5 +1,7 @@
 //! event2/thread.h (and evthread_use_pthreads from libevent_pthreads).
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
 use crate::core::base::EventBase;
 use crate::thread::{self, CondCallbacks, IdFn, LockCallbacks};
 use libc::c_int;
@@ -12,7 +14,7 @@ pub unsafe extern "C" fn evthread_set_lock_callbacks(cbs: *const LockCallbacks) 
 
 #[no_mangle]
 pub unsafe extern "C" fn evthread_set_condition_callbacks(cbs: *const CondCallbacks) -> c_int {
-    // SAFETY: as above.
+    // SAFETY: cbs is NULL or points to the program's callbacks struct (copied).
     thread::set_condition_callbacks(unsafe { cbs.as_ref() })
 }
 
@@ -37,7 +39,8 @@ pub unsafe extern "C" fn evthread_make_base_notifiable(base: *mut EventBase) -> 
     if base.is_null() {
         return -1;
     }
-    thread::make_base_notifiable(base)
+    // SAFETY: a non-NULL base is one of ours (the program's contract).
+    unsafe { thread::make_base_notifiable(base) }
 }
 
 #[no_mangle]

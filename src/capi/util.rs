@@ -3,75 +3,43 @@
 //! function's error value instead of a crash), turns C memory into slices and values, and
 //! calls `crate::util`. evutil_snprintf / evutil_vsnprintf are C (src/c/util_printf.c).
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
 use crate::core::mem;
 use crate::util::addrinfo;
 use crate::util::ctype;
-use crate::util::inet::{self, ParsedAddr, SockaddrView};
+use crate::util::inet::{self, SockaddrView};
 use crate::util::rng::{self, WeakRandState};
 use crate::util::socket;
 use crate::util::strings;
-use crate::util::time::{self, DateFields, MonotonicTimer};
-use libc::{
-    addrinfo as AddrInfo, c_char, c_int, c_uint, c_void, in6_addr, in_addr, size_t, sockaddr, sockaddr_in, sockaddr_in6, timeval,
-};
-use std::ffi::{CStr, CString};
+use crate::util::sys::set_errno;
+use crate::util::time::{self, MonotonicTimer};
+use libc::{addrinfo as AddrInfo, c_char, c_int, c_uint, c_void, in6_addr, in_addr, size_t, sockaddr, timeval};
+use std::ffi::CStr;
 use std::ptr;
-
-fn set_errno(e: c_int) {
-    // SAFETY: __errno_location returns this thread's errno slot.
-    unsafe { *libc::__errno_location() = e };
-}
 
 /// The bytes of a C string (before its NUL); None for NULL.
 ///
-/// SAFETY: `s` is NULL or NUL-terminated.
+/// # Safety
+/// `s` is NULL or NUL-terminated.
 unsafe fn c_bytes<'a>(s: *const c_char) -> Option<&'a [u8]> {
     if s.is_null() {
         return None;
     }
-    // SAFETY: per the function contract.
+    // SAFETY: s is non-NULL and NUL-terminated (contract).
     Some(unsafe { CStr::from_ptr(s) }.to_bytes())
 }
 
 /// A writable byte view of a caller's buffer; empty for NULL or zero length.
 ///
-/// SAFETY: `p` is NULL or valid for `len` bytes of writing.
+/// # Safety
+/// `p` is NULL or valid for `len` bytes of writing.
 unsafe fn out_buf<'a>(p: *mut c_char, len: usize) -> &'a mut [u8] {
     if p.is_null() || len == 0 {
         return &mut [];
     }
-    // SAFETY: per the function contract.
+    // SAFETY: p is non-NULL and valid for len bytes of writing (contract).
     unsafe { std::slice::from_raw_parts_mut(p as *mut u8, len) }
-}
-
-/// An interface's index by name (0 when there is none), for "addr%zone".
-fn ifindex_of(name: &[u8]) -> u32 {
-    match CString::new(name) {
-        // SAFETY: a valid NUL-terminated name.
-        Ok(c) => unsafe { libc::if_nametoindex(c.as_ptr()) },
-        Err(_) => 0,
-    }
-}
-
-/// What the address comparators look at in `*sa`: only as many bytes as its family uses.
-///
-/// SAFETY: `sa` is non-NULL and points to a socket address of its family's size.
-unsafe fn view_of(sa: *const sockaddr) -> SockaddrView {
-    // SAFETY: sa_family is the first field of every socket address.
-    let family = unsafe { (*sa).sa_family };
-    match family as c_int {
-        libc::AF_INET => {
-            // SAFETY: an AF_INET address is a sockaddr_in (contract); unaligned-safe read.
-            let sin = unsafe { ptr::read_unaligned(sa as *const sockaddr_in) };
-            SockaddrView::V4 { s_addr: sin.sin_addr.s_addr, port_raw: sin.sin_port }
-        }
-        libc::AF_INET6 => {
-            // SAFETY: an AF_INET6 address is a sockaddr_in6 (contract).
-            let sin6 = unsafe { ptr::read_unaligned(sa as *const sockaddr_in6) };
-            SockaddrView::V6 { addr: sin6.sin6_addr.s6_addr, port_raw: sin6.sin6_port }
-        }
-        _ => SockaddrView::Other { family },
-    }
 }
 
 // ---- monotonic timers ----
@@ -98,7 +66,7 @@ pub unsafe extern "C" fn evutil_configure_monotonic_time(timer: *mut MonotonicTi
 
 #[no_mangle]
 pub unsafe extern "C" fn evutil_configure_monotonic_time_(timer: *mut MonotonicTimer, flags: c_int) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: the same entry point under libevent's internal name.
     unsafe { evutil_configure_monotonic_time(timer, flags) }
 }
 
@@ -120,7 +88,7 @@ pub unsafe extern "C" fn evutil_gettime_monotonic(timer: *mut MonotonicTimer, tp
 
 #[no_mangle]
 pub unsafe extern "C" fn evutil_gettime_monotonic_(timer: *mut MonotonicTimer, tp: *mut timeval) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: the same entry point under libevent's internal name.
     unsafe { evutil_gettime_monotonic(timer, tp) }
 }
 
@@ -250,44 +218,69 @@ pub unsafe extern "C" fn event_strlcpy_(dst: *mut c_char, src: *const c_char, si
 
 #[no_mangle]
 pub unsafe extern "C" fn evutil_rtrim_lws_(s: *mut c_char) {
-    // SAFETY: s is NULL or a writable C string.
-    let Some(bytes) = (unsafe { c_bytes(s) }) else {
+    if s.is_null() {
         return;
-    };
-    let (len, keep) = (bytes.len(), strings::rtrimmed_len(bytes));
-    // Each trimmed byte becomes a NUL, as libevent leaves it.
-    // SAFETY: [keep, len) lies within the string.
-    unsafe { ptr::write_bytes((s as *mut u8).add(keep), 0, len - keep) };
-}
-
-macro_rules! ctype_class {
-    ($($name:ident => $f:path),* $(,)?) => {$(
-        #[no_mangle]
-        #[allow(non_snake_case)]
-        pub extern "C" fn $name(c: c_char) -> c_int {
-            $f(c as u8) as c_int
-        }
-    )*};
-}
-ctype_class! {
-    EVUTIL_ISALPHA_ => ctype::is_alpha,
-    EVUTIL_ISALNUM_ => ctype::is_alnum,
-    EVUTIL_ISSPACE_ => ctype::is_space,
-    EVUTIL_ISDIGIT_ => ctype::is_digit,
-    EVUTIL_ISXDIGIT_ => ctype::is_xdigit,
-    EVUTIL_ISPRINT_ => ctype::is_print,
-    EVUTIL_ISLOWER_ => ctype::is_lower,
-    EVUTIL_ISUPPER_ => ctype::is_upper,
+    }
+    // SAFETY: s is a writable C string: its strlen bytes are ours to change.
+    strings::rtrim_lws(unsafe { std::slice::from_raw_parts_mut(s as *mut u8, libc::strlen(s)) });
 }
 
 #[no_mangle]
-#[allow(non_snake_case)]
+#[allow(non_snake_case)] // libevent's exported name
+pub extern "C" fn EVUTIL_ISALPHA_(c: c_char) -> c_int {
+    ctype::is_alpha(c as u8) as c_int
+}
+
+#[no_mangle]
+#[allow(non_snake_case)] // libevent's exported name
+pub extern "C" fn EVUTIL_ISALNUM_(c: c_char) -> c_int {
+    ctype::is_alnum(c as u8) as c_int
+}
+
+#[no_mangle]
+#[allow(non_snake_case)] // libevent's exported name
+pub extern "C" fn EVUTIL_ISSPACE_(c: c_char) -> c_int {
+    ctype::is_space(c as u8) as c_int
+}
+
+#[no_mangle]
+#[allow(non_snake_case)] // libevent's exported name
+pub extern "C" fn EVUTIL_ISDIGIT_(c: c_char) -> c_int {
+    ctype::is_digit(c as u8) as c_int
+}
+
+#[no_mangle]
+#[allow(non_snake_case)] // libevent's exported name
+pub extern "C" fn EVUTIL_ISXDIGIT_(c: c_char) -> c_int {
+    ctype::is_xdigit(c as u8) as c_int
+}
+
+#[no_mangle]
+#[allow(non_snake_case)] // libevent's exported name
+pub extern "C" fn EVUTIL_ISPRINT_(c: c_char) -> c_int {
+    ctype::is_print(c as u8) as c_int
+}
+
+#[no_mangle]
+#[allow(non_snake_case)] // libevent's exported name
+pub extern "C" fn EVUTIL_ISLOWER_(c: c_char) -> c_int {
+    ctype::is_lower(c as u8) as c_int
+}
+
+#[no_mangle]
+#[allow(non_snake_case)] // libevent's exported name
+pub extern "C" fn EVUTIL_ISUPPER_(c: c_char) -> c_int {
+    ctype::is_upper(c as u8) as c_int
+}
+
+#[no_mangle]
+#[allow(non_snake_case)] // libevent's exported name
 pub extern "C" fn EVUTIL_TOLOWER_(c: c_char) -> c_char {
     ctype::to_lower(c as u8) as c_char
 }
 
 #[no_mangle]
-#[allow(non_snake_case)]
+#[allow(non_snake_case)] // libevent's exported name
 pub extern "C" fn EVUTIL_TOUPPER_(c: c_char) -> c_char {
     ctype::to_upper(c as u8) as c_char
 }
@@ -325,16 +318,9 @@ pub unsafe extern "C" fn evutil_inet_pton(af: c_int, src: *const c_char, dst: *m
     if dst.is_null() {
         return 0;
     }
-    let parsed: Option<Vec<u8>> =
-        if af == libc::AF_INET { inet::parse_ipv4(text).map(|a| a.to_vec()) } else { inet::parse_ipv6(text).map(|a| a.to_vec()) };
-    match parsed {
-        Some(bytes) => {
-            // SAFETY: dst holds an address of the family's size (4 or 16 bytes).
-            unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), dst as *mut u8, bytes.len()) };
-            1
-        }
-        None => 0,
-    }
+    let size = if af == libc::AF_INET { 4 } else { 16 };
+    // SAFETY: dst holds an address of the family's size (the program's contract, as in C).
+    inet::pton(af, text, unsafe { std::slice::from_raw_parts_mut(dst as *mut u8, size) })
 }
 
 #[no_mangle]
@@ -347,14 +333,14 @@ pub unsafe extern "C" fn evutil_inet_pton_scope(af: c_int, src: *const c_char, d
     };
     set_index(0);
     if af != libc::AF_INET6 {
-        // SAFETY: forwarded contract.
+        // SAFETY: src and dst as the program passed them: evutil_inet_pton's contract.
         return unsafe { evutil_inet_pton(af, src, dst) };
     }
     // SAFETY: src is NULL or a C string.
     let Some(text) = (unsafe { c_bytes(src) }) else {
         return 0;
     };
-    let scoped = inet::parse_ipv6_scoped(text, ifindex_of);
+    let scoped = inet::pton_scoped(text);
     set_index(scoped.scope_id);
     match scoped.addr {
         Some(a) if !dst.is_null() => {
@@ -375,48 +361,21 @@ pub unsafe extern "C" fn evutil_parse_sockaddr_port(s: *const c_char, out: *mut 
     let Some(text) = (unsafe { c_bytes(s) }) else {
         return -1;
     };
-    let Some(parsed) = inet::parse_sockaddr_port(text, ifindex_of) else {
-        return -1;
-    };
-    // The result as the C structure's bytes.
-    let bytes: Vec<u8> = match parsed {
-        ParsedAddr::V4 { addr, port } => {
-            // SAFETY: all-zero is a valid sockaddr_in.
-            let mut sin: sockaddr_in = unsafe { std::mem::zeroed() };
-            sin.sin_family = libc::AF_INET as libc::sa_family_t;
-            sin.sin_port = port.to_be();
-            sin.sin_addr.s_addr = u32::from_ne_bytes(addr);
-            as_bytes(&sin).to_vec()
-        }
-        ParsedAddr::V6 { addr, port, scope_id } => {
-            // SAFETY: all-zero is a valid sockaddr_in6.
-            let mut sin6: sockaddr_in6 = unsafe { std::mem::zeroed() };
-            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-            sin6.sin6_port = port.to_be();
-            sin6.sin6_addr.s6_addr = addr;
-            sin6.sin6_scope_id = scope_id;
-            as_bytes(&sin6).to_vec()
-        }
-    };
     // SAFETY: outlen is a live int.
     let room = unsafe { *outlen };
-    if room < 0 || (room as usize) < bytes.len() {
+    if room < 0 {
         return -1;
     }
-    // The whole buffer the caller offered is cleared, then the address written.
     // SAFETY: out holds `room` writable bytes (the caller's promise, as in C).
-    unsafe {
-        ptr::write_bytes(out as *mut u8, 0, room as usize);
-        ptr::copy_nonoverlapping(bytes.as_ptr(), out as *mut u8, bytes.len());
-        *outlen = bytes.len() as c_int;
+    let out_bytes = unsafe { std::slice::from_raw_parts_mut(out as *mut u8, room as usize) };
+    match inet::parse_sockaddr_port_into(text, out_bytes) {
+        Some(n) => {
+            // SAFETY: outlen is a live int (read above).
+            unsafe { *outlen = n as c_int };
+            0
+        }
+        None => -1,
     }
-    0
-}
-
-/// The bytes of a plain C struct.
-fn as_bytes<T: Copy>(v: &T) -> &[u8] {
-    // SAFETY: T is a padding-free C socket-address struct here; reading its bytes is fine.
-    unsafe { std::slice::from_raw_parts(v as *const T as *const u8, std::mem::size_of::<T>()) }
 }
 
 #[no_mangle]
@@ -428,7 +387,7 @@ pub unsafe extern "C" fn evutil_sockaddr_cmp(sa1: *const sockaddr, sa2: *const s
         (false, false) => {}
     }
     // SAFETY: both are non-NULL socket addresses.
-    let (a, b) = unsafe { (view_of(sa1), view_of(sa2)) };
+    let (a, b) = unsafe { (SockaddrView::read(sa1), SockaddrView::read(sa2)) };
     inet::sockaddr_cmp(&a, &b, include_port != 0)
 }
 
@@ -438,7 +397,7 @@ pub unsafe extern "C" fn evutil_sockaddr_is_loopback_(sa: *const sockaddr) -> c_
         return 0;
     }
     // SAFETY: sa is a non-NULL socket address.
-    inet::is_loopback(&unsafe { view_of(sa) }) as c_int
+    inet::is_loopback(&unsafe { SockaddrView::read(sa) }) as c_int
 }
 
 #[no_mangle]
@@ -465,7 +424,7 @@ pub unsafe extern "C" fn evutil_format_sockaddr_port_(sa: *const sockaddr, out: 
         return out;
     }
     // SAFETY: sa is a non-NULL socket address.
-    let text = inet::format_sockaddr_port(&unsafe { view_of(sa) });
+    let text = inet::format_sockaddr_port(&unsafe { SockaddrView::read(sa) });
     // SAFETY: out is NULL or holds outlen bytes.
     strings::snprint(unsafe { out_buf(out, outlen) }, text.as_bytes());
     out
@@ -484,10 +443,9 @@ pub unsafe extern "C" fn evutil_getaddrinfo(
         set_errno(libc::EINVAL);
         return addrinfo::EAI_SYSTEM;
     }
-    // SAFETY: hints is NULL or a live addrinfo.
-    let hints = addrinfo::system_hints(unsafe { hints.as_ref() });
-    // SAFETY: node/serv are NULL or C strings; res is writable.
-    unsafe { addrinfo::getaddrinfo(node, serv, &hints, res) }
+    // SAFETY: hints is NULL or a live addrinfo; node/serv are NULL or C strings; res is
+    // writable.
+    unsafe { addrinfo::lookup(node, serv, hints.as_ref(), res) }
 }
 
 #[no_mangle]
@@ -562,22 +520,8 @@ pub unsafe extern "C" fn evutil_date_rfc1123(date: *mut c_char, datelen: size_t,
     if date.is_null() {
         return if datelen == 0 { 0 } else { -1 };
     }
-    // SAFETY: tm is NULL or a live struct tm.
-    let fields = match unsafe { tm.as_ref() } {
-        Some(tm) => DateFields {
-            wday: tm.tm_wday,
-            mday: tm.tm_mday,
-            mon: tm.tm_mon,
-            year: tm.tm_year,
-            hour: tm.tm_hour,
-            min: tm.tm_min,
-            sec: tm.tm_sec,
-        },
-        None => time::utc_now(),
-    };
-    let text = time::rfc1123(&fields);
-    // SAFETY: date holds datelen bytes.
-    strings::snprint(unsafe { out_buf(date, datelen) }, text.as_bytes()) as c_int
+    // SAFETY: date holds datelen bytes; tm is NULL or a live struct tm.
+    unsafe { time::date_rfc1123(out_buf(date, datelen), tm.as_ref()) as c_int }
 }
 
 #[no_mangle]
@@ -608,8 +552,9 @@ pub extern "C" fn event_mm_calloc_(count: size_t, size: size_t) -> *mut c_void {
 }
 
 #[no_mangle]
-pub extern "C" fn event_mm_realloc_(p: *mut c_void, size: size_t) -> *mut c_void {
-    mem::realloc(p, size)
+pub unsafe extern "C" fn event_mm_realloc_(p: *mut c_void, size: size_t) -> *mut c_void {
+    // SAFETY: p is NULL or from event_mm_malloc_ and friends (the caller's contract, as in C).
+    unsafe { mem::realloc(p, size) }
 }
 
 #[no_mangle]
@@ -627,6 +572,7 @@ pub unsafe extern "C" fn event_mm_strdup_(s: *const c_char) -> *mut c_char {
 }
 
 #[no_mangle]
-pub extern "C" fn event_mm_free_(p: *mut c_void) {
-    mem::free(p)
+pub unsafe extern "C" fn event_mm_free_(p: *mut c_void) {
+    // SAFETY: p is NULL or from event_mm_malloc_ and friends, given up (the caller's contract).
+    unsafe { mem::free(p) }
 }

@@ -15,6 +15,7 @@
 //!   base, it does) or a live base of ours.
 
 use crate::core::base::{self, EventBase};
+use crate::core::config::EventConfig;
 use crate::core::event::*;
 use crate::core::{clock, debug, global, log, mem};
 use crate::thread::BaseThreading;
@@ -68,6 +69,17 @@ impl std::ops::DerefMut for Locked<'_> {
     }
 }
 
+/// `event_init`: a new base that becomes the current global base. Failing is fatal, as in
+/// libevent (exit code 1).
+pub fn init_global() -> *mut EventBase {
+    let Some(base) = EventBase::new(&EventConfig::default()) else {
+        log::log(log::EVENT_LOG_ERR, "event_init: Unable to construct event_base");
+        log::exit_with(1);
+    };
+    global::set_current_base(base);
+    base
+}
+
 /// The base, or the current global base for NULL (the deprecated API's rule).
 pub fn or_current(base: *mut EventBase) -> *mut EventBase {
     if base.is_null() {
@@ -80,7 +92,7 @@ pub fn or_current(base: *mut EventBase) -> *mut EventBase {
 /// # Safety
 /// `base` is NULL or a live base (module contract).
 unsafe fn base_mut<'a>(base: *mut EventBase) -> Option<&'a mut EventBase> {
-    // SAFETY: per the function contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe { base.as_mut() }
 }
 
@@ -93,7 +105,7 @@ unsafe fn event_base_of<'a>(ev: *const Event, func: &str) -> Option<&'a mut Even
         log::warn(&format!("{}: NULL event", func));
         return None;
     }
-    // SAFETY: per the function contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let base = unsafe { (*ev).base };
     if base.is_null() {
         log::warn(&format!("{}: event has no event_base set.", func));
@@ -165,7 +177,7 @@ pub unsafe fn free(ev: *mut Event) {
     if ev.is_null() {
         return;
     }
-    // SAFETY: per the function contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     unsafe { del(ev) };
     debug::note_teardown(ev);
     mem::free(ev as *mut c_void);
@@ -233,7 +245,7 @@ pub unsafe fn priority_set(ev: *mut Event, pri: c_int) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn initialized(ev: *const Event) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     matches!(unsafe { ev.as_ref() }, Some(e) if e.cb.flags & EVLIST_INIT != 0)
 }
 
@@ -256,7 +268,7 @@ pub unsafe fn read_field<T>(ev: *const Event, func: &str, default: T, f: impl Fn
 /// # Safety
 /// Module contract.
 pub unsafe fn fd(ev: *const Event) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     unsafe { read_field(ev, "event_get_fd", -1, |e| e.fd) }
 }
 
@@ -265,7 +277,7 @@ pub unsafe fn fd(ev: *const Event) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn base_of(ev: *const Event) -> *mut EventBase {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     unsafe { read_field(ev, "event_get_base", ptr::null_mut(), |e| e.base) }
 }
 
@@ -274,7 +286,7 @@ pub unsafe fn base_of(ev: *const Event) -> *mut EventBase {
 /// # Safety
 /// Module contract.
 pub unsafe fn priority(ev: *const Event) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     unsafe { read_field(ev, "event_get_priority", -1, |e| e.cb.pri as c_int) }
 }
 
@@ -285,10 +297,11 @@ pub unsafe fn priority(ev: *const Event) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn add(ev: *mut Event, tv: Option<&timeval>) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_add") }) else { return -1 };
     debug::assert_is_setup("event_debug_assert_is_setup_", ev);
-    Locked::new(b).add_nolock(ev, tv, false)
+    // SAFETY: ev is the program's event, assigned to b (its ev_base), and Locked holds b's lock.
+    unsafe { Locked::new(b).add_nolock(ev, tv, false) }
 }
 
 /// How `event_del` waits for the event's callback running in another thread.
@@ -307,15 +320,17 @@ pub enum DelWait {
 /// # Safety
 /// Module contract.
 pub unsafe fn del_with(ev: *mut Event, mode: DelWait) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_del_") }) else { return -1 };
     let bp: *mut EventBase = b;
     b.lock();
-    let r = b.del_nolock(ev, false);
+    // SAFETY: ev is the program's event, assigned to b (its ev_base); b's lock is held.
+    let r = unsafe { b.del_nolock(ev, false) };
     // SAFETY: program-owned, assigned event (contract).
     let finalize = unsafe { (*ev).events } & EV_FINALIZE != 0;
     if mode == DelWait::Block || (mode == DelWait::Auto && !finalize) {
-        BaseThreading::wait_for_running(bp, as_callback(ev));
+        // SAFETY: bp is ev's live base and we hold its lock once.
+        unsafe { BaseThreading::wait_for_running(bp, as_callback(ev)) };
     }
     // SAFETY: the base outlives the wait (waiting releases and retakes its lock).
     unsafe { (*bp).unlock() };
@@ -327,7 +342,7 @@ pub unsafe fn del_with(ev: *mut Event, mode: DelWait) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn del(ev: *mut Event) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     unsafe { del_with(ev, DelWait::Auto) }
 }
 
@@ -336,9 +351,10 @@ pub unsafe fn del(ev: *mut Event) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn remove_timer(ev: *mut Event) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_remove_timer") }) else { return -1 };
-    Locked::new(b).remove_timer_nolock(ev)
+    // SAFETY: ev is the program's event, assigned to b; Locked holds b's lock.
+    unsafe { Locked::new(b).remove_timer_nolock(ev) }
 }
 
 /// `event_active`.
@@ -346,10 +362,11 @@ pub unsafe fn remove_timer(ev: *mut Event) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn active(ev: *mut Event, res: c_int, ncalls: c_short) {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_active") }) else { return };
     debug::assert_is_setup("event_active", ev);
-    Locked::new(b).active_nolock(ev, res as c_short, ncalls);
+    // SAFETY: ev is the program's event, assigned to b; Locked holds b's lock.
+    unsafe { Locked::new(b).active_nolock(ev, res as c_short, ncalls) };
 }
 
 /// `event_active_later_`: active from the next loop iteration on.
@@ -362,7 +379,8 @@ pub unsafe fn active_later(ev: *mut Event, res: c_int) {
     }
     // SAFETY: program-owned event; its base is live (contract).
     let Some(b) = (unsafe { (*ev).base.as_mut() }) else { return };
-    Locked::new(b).active_later_nolock(ev, res as c_short);
+    // SAFETY: ev is the program's event, assigned to b; Locked holds b's lock.
+    unsafe { Locked::new(b).active_later_nolock(ev, res as c_short) };
 }
 
 /// `event_pending`: which of `what` the event is pending on; the absolute deadline (wall
@@ -371,7 +389,7 @@ pub unsafe fn active_later(ev: *mut Event, res: c_int) {
 /// # Safety
 /// Module contract.
 pub unsafe fn pending(ev: *const Event, what: c_short, tv: Option<&mut timeval>) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_pending") }) else { return 0 };
     debug::assert_is_setup("event_pending", ev);
     let b = Locked::new(b);
@@ -406,18 +424,17 @@ pub unsafe fn pending(ev: *const Event, what: c_short, tv: Option<&mut timeval>)
 /// # Safety
 /// Module contract.
 pub unsafe fn finalize(flags: u32, ev: *mut Event, cb: Option<EventFinalizeFn>) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
     let Some(b) = (unsafe { event_base_of(ev, "event_finalize_impl_") }) else { return -1 };
     let mut b = Locked::new(b);
-    b.del_nolock(ev, false);
-    // SAFETY: program-owned, assigned event, under the base lock.
+    // SAFETY: ev is the program's event, assigned to b (its ev_base), under b's lock.
     unsafe {
+        b.del_nolock(ev, false);
         (*ev).cb.closure = if flags & EVENT_FINALIZE_FREE != 0 { CLOSURE_EVENT_FINALIZE_FREE } else { CLOSURE_EVENT_FINALIZE };
         (*ev).cb.cb = CallbackUnion { ev_finalize: cb };
+        b.active_nolock(ev, EV_FINALIZE, 1);
+        (*ev).cb.flags |= EVLIST_FINALIZING;
     }
-    b.active_nolock(ev, EV_FINALIZE, 1);
-    // SAFETY: as above.
-    unsafe { (*ev).cb.flags |= EVLIST_FINALIZING };
     0
 }
 
@@ -442,7 +459,7 @@ pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
 /// # Safety
 /// Module contract.
 pub unsafe fn with_base<R>(base: *mut EventBase, f: impl FnOnce(&mut EventBase) -> R) -> Option<R> {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     let b = unsafe { base_mut(base) }?;
     let mut b = Locked::new(b);
     Some(f(&mut b))
@@ -453,7 +470,7 @@ pub unsafe fn with_base<R>(base: *mut EventBase, f: impl FnOnce(&mut EventBase) 
 /// # Safety
 /// Module contract.
 pub unsafe fn loopbreak(base: *mut EventBase) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(base, |b| {
             b.got_break = true;
@@ -469,7 +486,7 @@ pub unsafe fn loopbreak(base: *mut EventBase) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn running_event(base: *mut EventBase) -> *mut Event {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     let Some(b) = (unsafe { base.as_ref() }) else { return ptr::null_mut() };
     let cb = b.current_event;
     // SAFETY: current_event is live while its callback runs.
@@ -484,7 +501,7 @@ pub unsafe fn running_event(base: *mut EventBase) -> *mut Event {
 /// # Safety
 /// Module contract.
 pub unsafe fn num_events(base: *mut EventBase, flags: u32) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     let Some(b) = (unsafe { base.as_ref() }) else { return 0 };
     let mut r = 0usize;
     if flags & EVENT_BASE_COUNT_ACTIVE != 0 {
@@ -504,7 +521,7 @@ pub unsafe fn num_events(base: *mut EventBase, flags: u32) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn max_events(base: *mut EventBase, flags: u32, clear: bool) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     let Some(b) = (unsafe { base_mut(base) }) else { return 0 };
     let mut r = 0usize;
     let mut take = |v: &mut usize| {
@@ -531,7 +548,7 @@ pub unsafe fn max_events(base: *mut EventBase, flags: u32, clear: bool) -> c_int
 /// # Safety
 /// Module contract.
 pub unsafe fn add_virtual(base: *mut EventBase, delta: isize) {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(base, |b| {
             if delta > 0 {
@@ -550,7 +567,7 @@ pub unsafe fn add_virtual(base: *mut EventBase, delta: isize) {
 /// # Safety
 /// Module contract.
 pub unsafe fn gettimeofday_cached(base: *mut EventBase) -> timeval {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe { with_base(or_current(base), |b| b.gettimeofday_cached()) }.unwrap_or_else(clock::wall_now)
 }
 
@@ -559,7 +576,7 @@ pub unsafe fn gettimeofday_cached(base: *mut EventBase) -> timeval {
 /// # Safety
 /// Module contract.
 pub unsafe fn update_cache_time(base: *mut EventBase) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(or_current(base), |b| {
             if b.running_loop {
@@ -579,7 +596,7 @@ pub unsafe fn active_by_fd(base: *mut EventBase, fd: c_int, events: c_short) {
     if fd < 0 {
         return;
     }
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(base, |b| {
             if events & EV_TIMEOUT != 0 {
@@ -591,7 +608,7 @@ pub unsafe fn active_by_fd(base: *mut EventBase, fd: c_int, events: c_short) {
                     }
                 }
             }
-            b.active_by_fd_nolock(fd, events & (EV_READ | EV_WRITE | EV_CLOSED));
+            b.active_by_fd_nolock(fd, Ev::from_bits_retain(events) & (Ev::READ | Ev::WRITE | Ev::CLOSED));
         })
     };
 }
@@ -604,7 +621,7 @@ pub unsafe fn active_by_signal(base: *mut EventBase, sig: c_int) {
     if sig < 0 || sig as usize >= crate::core::signal::NSIG {
         return;
     }
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe { with_base(base, |b| b.active_by_signal_nolock(sig, 1)) };
 }
 
@@ -614,7 +631,7 @@ pub unsafe fn active_by_signal(base: *mut EventBase, sig: c_int) {
 /// # Safety
 /// Module contract; `f` is the program's function.
 pub unsafe fn foreach_event(base: *mut EventBase, f: ForeachEventCb, arg: *mut c_void) -> c_int {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(base, |b| {
             for ev in b.collect_events() {
@@ -635,7 +652,7 @@ pub unsafe fn foreach_event(base: *mut EventBase, f: ForeachEventCb, arg: *mut c
 /// # Safety
 /// Module contract.
 pub unsafe fn dump_events(base: *mut EventBase) -> Option<String> {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     unsafe {
         with_base(base, |b| {
             let mut text = String::from("Inserted events:\n");
@@ -702,7 +719,7 @@ pub unsafe fn dump_events(base: *mut EventBase) -> Option<String> {
 /// # Safety
 /// Module contract.
 pub unsafe fn assert_ok(base: *mut EventBase) {
-    // SAFETY: forwarded contract.
+    // SAFETY: base is NULL or a live base of ours (module contract).
     if let Some(Err(what)) = unsafe { with_base(base, |b| b.check_invariants()) } {
         log::fatal(&format!("event_base_assert_ok_: {}", what));
     }

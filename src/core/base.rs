@@ -1,10 +1,20 @@
 //! `struct event_base`: the registry of added events (per-fd and per-signal lists, the timer
-//! heap), the active queues, and the operations that move events between them. The loop
-//! itself is in `dispatch.rs`.
+//! heap) and the operations that add and delete events, the base's clock, its creation and
+//! teardown. Two parts live beside it: `base/active.rs` (the active queues and activation)
+//! and `base/common_timeout.rs`. The loop itself is in `dispatch.rs`.
 //!
 //! Every operation here takes events as raw pointers: the memory belongs to the program and
 //! the program's callbacks call straight back in, so no Rust borrow of an event is held across
 //! anything that could reach a callback.
+//!
+//! # Pointer contract
+//! For every `unsafe fn` here taking `ev: *mut Event`: `ev` points to a live, assigned
+//! `struct event` (the program's, or one of our internal ones) whose `ev_base` is this base,
+//! and the caller holds the base's lock (the `_nolock` methods never take it). A `cb: *mut
+//! EventCallback` is likewise live (an event's head, or a bare deferred callback) until it has
+//! run or been cancelled. Events on the base's lists (fd/signal maps, timer heap, active
+//! queues) are live until they leave them, which `del_nolock` does before the program may
+//! free or reassign an event. The two submodules share this contract.
 
 use super::clock::{self, MonotonicClock};
 use super::config::*;
@@ -15,74 +25,21 @@ use super::log;
 use super::mem;
 use super::signal::{self, SigState};
 use super::timer_heap::TimerHeap;
-use crate::backend::{self, Backend};
+use crate::backend::{self, Backend, Features};
 use libc::{c_int, c_short, c_void, timeval};
 use std::collections::HashSet;
 use std::ptr;
 
+mod active;
+mod common_timeout;
+
+pub use active::CbQueue;
+pub use common_timeout::COMMON_TIMEOUT_MICROSECONDS_MASK;
+
 pub const EVENT_MAX_PRIORITIES: i32 = 256;
 
-// Common timeouts are timevals whose tv_usec carries a marker and an index in its high bits;
-// programs pass them back to event_add unchanged.
-pub const COMMON_TIMEOUT_MICROSECONDS_MASK: i64 = 0x000f_ffff;
-const COMMON_TIMEOUT_IDX_MASK: i64 = 0x0ff0_0000;
-const COMMON_TIMEOUT_IDX_SHIFT: i64 = 20;
-const COMMON_TIMEOUT_MASK: i64 = 0xf000_0000;
-const COMMON_TIMEOUT_MAGIC: i64 = 0x5000_0000;
-const MAX_COMMON_TIMEOUTS: usize = 256;
 /// How often the wall-clock/monotonic offset is refreshed (seconds).
 const CLOCK_SYNC_INTERVAL: i64 = 5;
-
-/// A FIFO of callbacks linked through their own `evcb_active_next` fields. `active_prev`
-/// holds the previous element (not libevent's pointer-to-pointer: programs never read it, and
-/// this way the queue heads may move in memory).
-#[derive(Clone, Copy)]
-pub struct CbQueue {
-    pub head: *mut EventCallback,
-    pub tail: *mut EventCallback,
-}
-
-impl CbQueue {
-    pub const EMPTY: CbQueue = CbQueue { head: ptr::null_mut(), tail: ptr::null_mut() };
-
-    pub fn is_empty(&self) -> bool {
-        self.head.is_null()
-    }
-
-    /// SAFETY: `cb` is live and in no queue.
-    pub unsafe fn push_back(&mut self, cb: *mut EventCallback) {
-        unsafe {
-            (*cb).active_next = ptr::null_mut();
-            (*cb).active_prev = self.tail as *mut *mut EventCallback;
-            if self.tail.is_null() {
-                self.head = cb;
-            } else {
-                (*self.tail).active_next = cb;
-            }
-        }
-        self.tail = cb;
-    }
-
-    /// SAFETY: `cb` is live and in this queue.
-    pub unsafe fn remove(&mut self, cb: *mut EventCallback) {
-        unsafe {
-            let next = (*cb).active_next;
-            let prev = (*cb).active_prev as *mut EventCallback;
-            if prev.is_null() {
-                self.head = next;
-            } else {
-                (*prev).active_next = next;
-            }
-            if next.is_null() {
-                self.tail = prev;
-            } else {
-                (*next).active_prev = prev as *mut *mut EventCallback;
-            }
-            (*cb).active_next = ptr::null_mut();
-            (*cb).active_prev = ptr::null_mut();
-        }
-    }
-}
 
 /// What event_base_once allocates: the event first, so the event pointer is the allocation.
 #[repr(C)]
@@ -95,7 +52,7 @@ pub struct OnceEvent {
 pub struct EventBase {
     pub backend: Box<dyn Backend>,
     pub method: &'static str,
-    pub flags: i32,
+    pub flags: BaseFlags,
     changelist: bool,
     pub io: EventMap,
     pub sigmap: EventMap,
@@ -136,7 +93,7 @@ pub struct EventBase {
     /// Deferred callbacks queued in this iteration (more go to the next one).
     pub n_deferreds_queued: usize,
     /// Scratch buffers reused by every dispatch.
-    pub ready: Vec<(c_int, c_short)>,
+    pub ready: Vec<(c_int, Ev)>,
     pub scratch: Vec<*mut Event>,
     pub thread: crate::thread::BaseThreading,
 }
@@ -144,14 +101,14 @@ pub struct EventBase {
 impl EventBase {
     pub fn new(cfg: &EventConfig) -> Option<*mut EventBase> {
         debug::mark_used();
-        let precise = cfg.flags & EVENT_BASE_FLAG_PRECISE_TIMER != 0 || cfg.env_flag("EVENT_PRECISE_TIMER");
-        let changelist = cfg.flags & EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST != 0 || cfg.env_flag("EVENT_EPOLL_USE_CHANGELIST");
+        let precise = cfg.flags.contains(BaseFlags::PRECISE_TIMER) || cfg.env_flag("EVENT_PRECISE_TIMER");
+        let changelist = cfg.flags.contains(BaseFlags::EPOLL_USE_CHANGELIST) || cfg.env_flag("EVENT_EPOLL_USE_CHANGELIST");
         let mut chosen: Option<Box<dyn Backend>> = None;
         for name in backend::METHODS {
             if cfg.method_disabled(name) {
                 continue;
             }
-            if backend::features_of(name) & cfg.require_features != cfg.require_features {
+            if !backend::features_of(name).contains(cfg.require_features) {
                 continue;
             }
             if let Some(b) = backend::create(name, changelist) {
@@ -206,8 +163,12 @@ impl EventBase {
         })?;
         // SAFETY: base was just made and is ours alone.
         unsafe { (*base).sync_clock_diff(true) };
-        if cfg.flags & EVENT_BASE_FLAG_NOLOCK == 0 && crate::thread::enabled() && crate::thread::make_base_notifiable(base) < 0 {
-            // SAFETY: not yet handed out.
+        // SAFETY: base is live and not shared yet.
+        if !cfg.flags.contains(BaseFlags::NOLOCK)
+            && crate::thread::enabled()
+            && unsafe { crate::thread::make_base_notifiable(base) } < 0
+        {
+            // SAFETY: base came from mem::new_object above and was never handed out.
             unsafe { mem::free_object(base) };
             return None;
         }
@@ -228,7 +189,7 @@ impl EventBase {
         self.changelist
     }
 
-    pub fn features(&self) -> i32 {
+    pub fn features(&self) -> Features {
         self.backend.features()
     }
 
@@ -265,7 +226,7 @@ impl EventBase {
 
     pub fn update_time_cache(&mut self) {
         self.tv_cache = None;
-        if self.flags & EVENT_BASE_FLAG_NO_CACHE_TIME == 0 {
+        if !self.flags.contains(BaseFlags::NO_CACHE_TIME) {
             let now = self.gettime();
             self.tv_cache = Some(now);
         }
@@ -300,119 +261,14 @@ impl EventBase {
         self.virtual_count > 0 || self.event_count > 0
     }
 
-    // ---- active queues ----
-
-    /// SAFETY: cb is live.
-    pub unsafe fn queue_insert_active(&mut self, cb: *mut EventCallback) {
-        // SAFETY: per the function contract.
-        unsafe {
-            if (*cb).flags & EVLIST_ACTIVE != 0 {
-                return;
-            }
-            self.incr_count((*cb).flags);
-            (*cb).flags |= EVLIST_ACTIVE;
-            self.event_count_active += 1;
-            self.event_count_active_max = self.event_count_active_max.max(self.event_count_active);
-            let pri = ((*cb).pri as usize).min(self.active.len() - 1);
-            (*cb).pri = pri as u8;
-            self.active[pri].push_back(cb);
-        }
-    }
-
-    /// SAFETY: cb is live.
-    pub unsafe fn queue_insert_active_later(&mut self, cb: *mut EventCallback) {
-        // SAFETY: per the function contract.
-        unsafe {
-            if (*cb).flags & (EVLIST_ACTIVE_LATER | EVLIST_ACTIVE) != 0 {
-                return;
-            }
-            self.incr_count((*cb).flags);
-            (*cb).flags |= EVLIST_ACTIVE_LATER;
-            self.event_count_active += 1;
-            self.event_count_active_max = self.event_count_active_max.max(self.event_count_active);
-            self.active_later.push_back(cb);
-        }
-    }
-
-    /// SAFETY: cb is live.
-    pub unsafe fn queue_remove_active(&mut self, cb: *mut EventCallback) {
-        // SAFETY: per the function contract; the flag says which queue holds it.
-        unsafe {
-            if (*cb).flags & EVLIST_ACTIVE != 0 {
-                self.decr_count((*cb).flags);
-                (*cb).flags &= !EVLIST_ACTIVE;
-                self.event_count_active -= 1;
-                let pri = (*cb).pri as usize;
-                self.active[pri].remove(cb);
-            } else if (*cb).flags & EVLIST_ACTIVE_LATER != 0 {
-                self.decr_count((*cb).flags);
-                (*cb).flags &= !EVLIST_ACTIVE_LATER;
-                self.event_count_active -= 1;
-                self.active_later.remove(cb);
-            }
-        }
-    }
-
-    /// Move everything activated "for later" into the real queues (start of an iteration).
-    pub fn make_later_events_active(&mut self) {
-        while !self.active_later.is_empty() {
-            let cb = self.active_later.head;
-            // SAFETY: queued callbacks are live.
-            unsafe {
-                self.active_later.remove(cb);
-                (*cb).flags = ((*cb).flags & !EVLIST_ACTIVE_LATER) | EVLIST_ACTIVE;
-                let pri = ((*cb).pri as usize).min(self.active.len() - 1);
-                self.active[pri].push_back(cb);
-            }
-        }
-    }
-
-    /// Queue a bare callback (deferred callbacks and finalizers). Returns true if newly queued.
-    ///
-    /// SAFETY: cb is live until it runs or is cancelled.
-    pub unsafe fn callback_activate(&mut self, cb: *mut EventCallback) -> bool {
-        // SAFETY: per the function contract.
-        unsafe {
-            let flags = (*cb).flags;
-            if flags & EVLIST_FINALIZING != 0 {
-                return false;
-            }
-            match flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) {
-                EVLIST_ACTIVE => return false,
-                EVLIST_ACTIVE_LATER => {
-                    self.queue_remove_active(cb);
-                }
-                _ => {}
-            }
-            if ((*cb).pri as i32) < self.running_priority {
-                self.event_continue = true;
-            }
-            self.queue_insert_active(cb);
-            self.thread.notify_if_needed(self);
-            true
-        }
-    }
-
-    /// SAFETY: cb is live.
-    pub unsafe fn callback_cancel(&mut self, cb: *mut EventCallback) -> bool {
-        // SAFETY: per the function contract.
-        unsafe {
-            if (*cb).flags & EVLIST_INIT != 0 {
-                return self.del_nolock(as_event(cb), false) == 0;
-            }
-            if (*cb).flags & EVLIST_FINALIZING != 0 {
-                return false;
-            }
-            self.queue_remove_active(cb);
-        }
-        true
-    }
-
-    // ---- add / del / activate ----
+    // ---- the registry: add / del ----
 
     /// event_add's core. `absolute`: tv is a deadline on our monotonic clock.
-    pub fn add_nolock(&mut self, ev: *mut Event, tv: Option<&timeval>, absolute: bool) -> c_int {
-        // SAFETY: ev is a live event assigned to this base (checked by the caller).
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn add_nolock(&mut self, ev: *mut Event, tv: Option<&timeval>, absolute: bool) -> c_int {
+        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
         unsafe {
             let flags = (*ev).cb.flags;
             if flags & EVLIST_FINALIZING != 0 {
@@ -443,9 +299,10 @@ impl EventBase {
 
     /// Put `ev` on the timer heap at now + tv (or at tv when absolute).
     ///
-    /// SAFETY: ev is live and assigned to this base.
+    /// # Safety
+    /// Module contract.
     unsafe fn schedule_timeout(&mut self, ev: *mut Event, tv: &timeval, absolute: bool) {
-        // SAFETY: per the function contract.
+        // SAFETY: ev is live and assigned to this base (contract): the heap's contract too.
         unsafe {
             if (*ev).cb.closure == CLOSURE_EVENT_PERSIST && !absolute {
                 (*ev).u.io_timeout = *tv;
@@ -480,8 +337,11 @@ impl EventBase {
 
     /// A persistent event's re-arm before its callback: the common case (still added, timer
     /// pending) only moves the deadline; anything else takes the general path.
-    pub fn rearm_timeout_nolock(&mut self, ev: *mut Event, deadline: &timeval) {
-        // SAFETY: ev is a live event assigned to this base.
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn rearm_timeout_nolock(&mut self, ev: *mut Event, deadline: &timeval) {
+        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
         unsafe {
             let f = (*ev).cb.flags;
             if f & (EVLIST_TIMEOUT | EVLIST_FINALIZING | EVLIST_ACTIVE) == EVLIST_TIMEOUT {
@@ -490,61 +350,16 @@ impl EventBase {
                 self.thread.notify_if_needed(self);
                 return;
             }
+            self.add_nolock(ev, Some(deadline), true);
         }
-        self.add_nolock(ev, Some(deadline), true);
-    }
-
-    /// A common-timeout timeval stands for its plain duration.
-    pub fn decode_common_timeout(&self, tv: &timeval) -> timeval {
-        if tv.tv_usec & COMMON_TIMEOUT_MASK == COMMON_TIMEOUT_MAGIC {
-            let idx = ((tv.tv_usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT) as usize;
-            if idx < self.common_timeouts.len() {
-                return timeval { tv_sec: tv.tv_sec, tv_usec: tv.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK };
-            }
-        }
-        *tv
-    }
-
-    pub fn init_common_timeout(&mut self, duration: &timeval) -> Option<*const timeval> {
-        // One of ours passed back: the same pointer.
-        if duration.tv_usec & COMMON_TIMEOUT_MASK == COMMON_TIMEOUT_MAGIC {
-            let idx = ((duration.tv_usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT) as usize;
-            if let Some(ct) = self.common_timeouts.get(idx) {
-                if ct.tv_sec == duration.tv_sec && ct.tv_usec == duration.tv_usec {
-                    return Some(&**ct as *const timeval);
-                }
-            }
-        }
-        let d = if duration.tv_usec >= 1_000_000 { clock::normalize(duration) } else { *duration };
-        // Already a common timeout of ours, or one we made before: hand back the same one.
-        for ct in &self.common_timeouts {
-            if ct.tv_sec == d.tv_sec
-                && (ct.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK) == (d.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK)
-            {
-                return Some(&**ct as *const timeval);
-            }
-        }
-        if self.common_timeouts.len() >= MAX_COMMON_TIMEOUTS {
-            log::warn(
-                "event_base_init_common_timeout: Too many common timeouts already in use; we only support 256 per event_base",
-            );
-            return None;
-        }
-        let idx = self.common_timeouts.len() as i64;
-        let tv = Box::new(timeval {
-            tv_sec: d.tv_sec,
-            tv_usec: (d.tv_usec & COMMON_TIMEOUT_MICROSECONDS_MASK) | COMMON_TIMEOUT_MAGIC | (idx << COMMON_TIMEOUT_IDX_SHIFT),
-        });
-        let p = &*tv as *const timeval;
-        self.common_timeouts.push(tv);
-        Some(p)
     }
 
     /// Link `ev` into the fd or signal map and tell the backend / signal layer.
     ///
-    /// SAFETY: ev is live, assigned to this base and not inserted.
+    /// # Safety
+    /// Module contract; `ev` is not inserted.
     unsafe fn map_insert(&mut self, ev: *mut Event) -> c_int {
-        // SAFETY: per the function contract.
+        // SAFETY: ev is live and on no map list (contract): the map's contract for insert.
         unsafe {
             let fd = (*ev).fd;
             if (*ev).events & EV_SIGNAL != 0 {
@@ -583,9 +398,10 @@ impl EventBase {
         }
     }
 
-    /// SAFETY: ev is live and inserted in this base's maps.
+    /// # Safety
+    /// Module contract; `ev` is inserted in this base's maps.
     unsafe fn map_remove(&mut self, ev: *mut Event) -> c_int {
-        // SAFETY: per the function contract.
+        // SAFETY: ev is live and on its fd's (signal's) list (contract): the map's contract.
         unsafe {
             let fd = (*ev).fd;
             if (*ev).events & EV_SIGNAL != 0 {
@@ -607,10 +423,15 @@ impl EventBase {
         }
     }
 
-    /// event_del's core: take `ev` out of every list. `blocking`: wait for a callback running in
-    /// another thread (threading only).
-    pub fn del_nolock(&mut self, ev: *mut Event, even_if_finalizing: bool) -> c_int {
-        // SAFETY: ev is a live event assigned to this base (checked by the caller).
+    /// event_del's core: take `ev` out of every list (a finalizing event only when
+    /// `even_if_finalizing`). Waiting for a callback running in another thread is the caller's
+    /// business (`core::api::del_with`).
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn del_nolock(&mut self, ev: *mut Event, even_if_finalizing: bool) -> c_int {
+        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract); pncalls,
+        // when set, points at the running signal closure's counter.
         unsafe {
             if (*ev).base.is_null() {
                 return -1;
@@ -643,59 +464,13 @@ impl EventBase {
         }
     }
 
-    /// event_active's core.
-    pub fn active_nolock(&mut self, ev: *mut Event, res: c_short, ncalls: c_short) {
-        // SAFETY: ev is a live event assigned to this base.
-        unsafe {
-            let flags = (*ev).cb.flags;
-            if flags & EVLIST_FINALIZING != 0 {
-                return;
-            }
-            match flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) {
-                EVLIST_ACTIVE => {
-                    (*ev).res |= res;
-                    return;
-                }
-                EVLIST_ACTIVE_LATER => {
-                    (*ev).res |= res;
-                }
-                _ => {
-                    (*ev).res = res;
-                }
-            }
-            if ((*ev).cb.pri as i32) < self.running_priority {
-                self.event_continue = true;
-            }
-            if (*ev).events & EV_SIGNAL != 0 {
-                (*ev).u.sig.ncalls = ncalls;
-                (*ev).u.sig.pncalls = ptr::null_mut();
-            }
-            let cb = as_callback(ev);
-            if (*cb).flags & EVLIST_ACTIVE_LATER != 0 {
-                self.queue_remove_active(cb);
-            }
-            self.queue_insert_active(cb);
-            self.thread.notify_if_needed(self);
-        }
-    }
-
-    /// Activate on the next iteration instead of this one (event_active_later_).
-    pub fn active_later_nolock(&mut self, ev: *mut Event, res: c_short) {
-        // SAFETY: ev is a live event assigned to this base.
-        unsafe {
-            if (*ev).cb.flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) != 0 {
-                (*ev).res |= res;
-                return;
-            }
-            (*ev).res = res;
-            self.queue_insert_active_later(as_callback(ev));
-            self.thread.notify_if_needed(self);
-        }
-    }
-
-    pub fn remove_timer_nolock(&mut self, ev: *mut Event) -> c_int {
+    /// event_remove_timer's core: drop the timeout, keep any I/O or signal interest.
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn remove_timer_nolock(&mut self, ev: *mut Event) -> c_int {
         debug::assert_is_setup("event_remove_timer", ev);
-        // SAFETY: ev is live and assigned to this base.
+        // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
         unsafe {
             if (*ev).cb.flags & EVLIST_TIMEOUT != 0 {
                 self.timers.remove(ev);
@@ -705,29 +480,6 @@ impl EventBase {
             }
         }
         0
-    }
-
-    pub fn active_by_fd_nolock(&mut self, fd: c_int, what: c_short) {
-        let what = what & (EV_READ | EV_WRITE | EV_CLOSED | EV_ET);
-        // Walk the fd's list in place: activating never changes which events are on it.
-        let mut ev = self.io.slot(fd).map_or(ptr::null_mut(), |s| s.head);
-        while !ev.is_null() {
-            // SAFETY: events in the map are live; no callback runs while we walk.
-            let (mine, next) = unsafe { ((*ev).events, (*ev).io_next) };
-            if mine & what & !EV_ET != 0 {
-                self.active_nolock(ev, mine & what, 1);
-            }
-            ev = next;
-        }
-    }
-
-    pub fn active_by_signal_nolock(&mut self, sig: c_int, ncalls: c_short) {
-        let mut evs = std::mem::take(&mut self.scratch);
-        self.sigmap.events(sig, &mut evs);
-        for &ev in &evs {
-            self.active_nolock(ev, EV_SIGNAL, ncalls);
-        }
-        self.scratch = evs;
     }
 
     pub fn priority_init(&mut self, n: i32) -> c_int {
@@ -760,13 +512,14 @@ impl EventBase {
         if fresh_backend {
             let keys: Vec<(c_int, backend::Interest)> = self.io.keys().map(|(fd, s)| (fd, s.interest())).collect();
             for (fd, interest) in keys {
-                if self.backend.change(fd, 0, interest).is_err() {
+                if self.backend.change(fd, backend::Interest::empty(), interest).is_err() {
                     res = -1;
                 }
             }
         }
         let bp: *mut EventBase = self;
-        if crate::thread::reinit_base(bp) < 0 {
+        // SAFETY: bp is this live base, whose lock the caller holds.
+        if unsafe { crate::thread::reinit_base(bp) } < 0 {
             res = -1;
         }
         res
@@ -776,7 +529,7 @@ impl EventBase {
     /// membership flags and priorities.
     pub fn check_invariants(&self) -> Result<(), String> {
         for (i, ev) in self.timers.positions() {
-            // SAFETY: heap events are live.
+            // SAFETY: heap events are live (module contract); read only.
             let e = unsafe { &*ev };
             if e.heap_idx as usize != i {
                 return Err(format!("timer {:p} at {} thinks it is at {}", ev, i, e.heap_idx));
@@ -830,7 +583,7 @@ impl EventBase {
         let mut seen: HashSet<usize> = HashSet::new();
         let mut out = Vec::new();
         let mut push = |ev: *mut Event, out: &mut Vec<*mut Event>| {
-            // SAFETY: every listed event is live.
+            // SAFETY: events on the base's lists are live (module contract).
             let internal = unsafe { (*ev).cb.flags & EVLIST_INTERNAL != 0 };
             if !internal && seen.insert(ev as usize) {
                 out.push(ev);
@@ -870,7 +623,9 @@ impl EventBase {
 
 /// Initialise the fields of an event (event_assign without the checks and debug notes).
 ///
-/// SAFETY: ev points to 128 writable bytes.
+/// # Safety
+/// `ev` points to a writable `struct event` (128 bytes) that is on none of a base's lists;
+/// `base` is NULL or a live base.
 pub unsafe fn assign_raw(
     ev: *mut Event,
     base: *mut EventBase,
@@ -879,7 +634,7 @@ pub unsafe fn assign_raw(
     cb: Option<EventCallbackFn>,
     arg: *mut c_void,
 ) {
-    // SAFETY: per the function contract.
+    // SAFETY: ev is writable and unlisted, base NULL or live (contract).
     unsafe {
         (*ev).base = base;
         (*ev).cb.cb = CallbackUnion { event: cb };
@@ -911,9 +666,10 @@ pub unsafe fn assign_raw(
 /// Free a base. `run_finalizers`: finalize callbacks still queued run now (event_base_free);
 /// event_base_free_nofinalize drops them.
 ///
-/// SAFETY: base came from EventBase::new and is not used afterwards.
+/// # Safety
+/// `base` came from [`EventBase::new`] and is not used afterwards.
 pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
-    // SAFETY: per the function contract.
+    // SAFETY: base is live and given up to us (contract).
     let b = unsafe { &mut *base };
     if b.running_loop {
         log::warn("event_base_free: called while the loop is running; freeing anyway");
@@ -950,7 +706,8 @@ pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
     }
     // Detach everything else without callbacks.
     for ev in b.collect_events() {
-        b.del_nolock(ev, true);
+        // SAFETY: collected events are on this base's lists, hence live; no other user is left.
+        unsafe { b.del_nolock(ev, true) };
     }
     for q in 0..b.active.len() {
         while !b.active[q].is_empty() {
@@ -973,7 +730,8 @@ pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
     }
     if b.sig.ev_added {
         let ev: *mut Event = &mut *b.sig.ev;
-        b.del_nolock(ev, true);
+        // SAFETY: our boxed internal signal event, assigned to this base.
+        unsafe { b.del_nolock(ev, true) };
         b.sig.ev_added = false;
     }
     signal::teardown(b);
@@ -981,6 +739,7 @@ pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
     if crate::core::global::current_base() == base {
         crate::core::global::set_current_base(ptr::null_mut());
     }
-    // SAFETY: per the function contract, base came from EventBase::new.
+    // SAFETY: base came from EventBase::new, i.e. mem::new_object (contract), and nothing
+    // refers to it any more.
     unsafe { mem::free_object(base) };
 }

@@ -1,20 +1,39 @@
 //! `struct event_config`: what a program asks of a new base.
 
-use libc::timeval;
+use crate::backend::Features;
+use libc::{c_int, timeval};
 
-pub const EVENT_BASE_FLAG_NOLOCK: i32 = 0x01;
-pub const EVENT_BASE_FLAG_IGNORE_ENV: i32 = 0x02;
-pub const EVENT_BASE_FLAG_STARTUP_IOCP: i32 = 0x04;
-pub const EVENT_BASE_FLAG_NO_CACHE_TIME: i32 = 0x08;
-pub const EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST: i32 = 0x10;
-pub const EVENT_BASE_FLAG_PRECISE_TIMER: i32 = 0x20;
-const ALL_FLAGS: i32 = 0x3f;
+pub const EVENT_BASE_FLAG_NOLOCK: c_int = 0x01;
+pub const EVENT_BASE_FLAG_IGNORE_ENV: c_int = 0x02;
+pub const EVENT_BASE_FLAG_STARTUP_IOCP: c_int = 0x04;
+pub const EVENT_BASE_FLAG_NO_CACHE_TIME: c_int = 0x08;
+pub const EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST: c_int = 0x10;
+pub const EVENT_BASE_FLAG_PRECISE_TIMER: c_int = 0x20;
+
+bitflags::bitflags! {
+    /// `enum event_base_config_flag` as a set (`event_config_set_flag` takes the C int).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct BaseFlags: c_int {
+        /// No lock even when threading is on.
+        const NOLOCK = EVENT_BASE_FLAG_NOLOCK;
+        /// Ignore the EVENT_* environment variables.
+        const IGNORE_ENV = EVENT_BASE_FLAG_IGNORE_ENV;
+        /// Windows only; accepted and ignored.
+        const STARTUP_IOCP = EVENT_BASE_FLAG_STARTUP_IOCP;
+        /// Read the clock on every request instead of once per loop iteration.
+        const NO_CACHE_TIME = EVENT_BASE_FLAG_NO_CACHE_TIME;
+        /// epoll batches interest changes until the next dispatch.
+        const EPOLL_USE_CHANGELIST = EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST;
+        /// CLOCK_MONOTONIC instead of the coarse clock.
+        const PRECISE_TIMER = EVENT_BASE_FLAG_PRECISE_TIMER;
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct EventConfig {
     pub avoid: Vec<String>,
-    pub require_features: i32,
-    pub flags: i32,
+    pub require_features: Features,
+    pub flags: BaseFlags,
     pub n_cpus_hint: i32,
     /// None: no time limit per priority pass.
     pub max_dispatch_interval: Option<timeval>,
@@ -27,8 +46,8 @@ impl Default for EventConfig {
     fn default() -> Self {
         EventConfig {
             avoid: Vec::new(),
-            require_features: 0,
-            flags: 0,
+            require_features: Features::empty(),
+            flags: BaseFlags::empty(),
             n_cpus_hint: 0,
             max_dispatch_interval: None,
             max_dispatch_callbacks: i32::MAX,
@@ -43,12 +62,14 @@ impl EventConfig {
     }
 
     /// Unknown flag bits are refused, as a program would want to hear.
-    pub fn set_flag(&mut self, flag: i32) -> i32 {
-        if flag & !ALL_FLAGS != 0 {
-            return -1;
+    pub fn set_flag(&mut self, flag: c_int) -> c_int {
+        match BaseFlags::from_bits(flag) {
+            Some(f) => {
+                self.flags |= f;
+                0
+            }
+            None => -1,
         }
-        self.flags |= flag;
-        0
     }
 
     pub fn set_max_dispatch_interval(&mut self, tv: Option<timeval>, max_callbacks: i32, min_priority: i32) {
@@ -63,7 +84,7 @@ impl EventConfig {
         if self.avoid.iter().any(|m| m == method) {
             return true;
         }
-        if self.flags & EVENT_BASE_FLAG_IGNORE_ENV == 0 {
+        if !self.flags.contains(BaseFlags::IGNORE_ENV) {
             let var = format!("EVENT_NO{}", method.to_ascii_uppercase());
             return getenv(&var).is_some();
         }
@@ -71,7 +92,7 @@ impl EventConfig {
     }
 
     pub fn env_flag(&self, var: &str) -> bool {
-        self.flags & EVENT_BASE_FLAG_IGNORE_ENV == 0 && getenv(var).is_some()
+        !self.flags.contains(BaseFlags::IGNORE_ENV) && getenv(var).is_some()
     }
 }
 

@@ -4,9 +4,9 @@
 
 use super::event::Event;
 use super::log;
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 static ON: AtomicBool = AtomicBool::new(false);
 /// Set once any base or event exists: enabling debug mode after that is an error.
@@ -37,13 +37,12 @@ pub fn enable() {
         log::log(log::EVENT_LOG_ERR, "event_enable_debug_mode must be called *before* creating any events or event_bases");
         log::exit_with(1);
     }
-    *MAP.lock().unwrap_or_else(|e| e.into_inner()) = Some(HashMap::new());
+    *MAP.lock() = Some(HashMap::new());
     ON.store(true, Ordering::Relaxed);
 }
 
 fn with_map<R>(f: impl FnOnce(&mut HashMap<usize, bool>) -> R) -> Option<R> {
-    let mut g = MAP.lock().unwrap_or_else(|e| e.into_inner());
-    g.as_mut().map(f)
+    MAP.lock().as_mut().map(f)
 }
 
 fn describe(ev: *const Event) -> String {
@@ -159,5 +158,5 @@ pub fn assert_socket_nonblocking(fd: libc::c_int) {
 /// libevent_global_shutdown: forget the debug map (its memory goes back); debug checks stop.
 pub fn shutdown() {
     ON.store(false, Ordering::Relaxed);
-    *MAP.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    *MAP.lock() = None;
 }

@@ -46,7 +46,8 @@ unsafe fn activate_nolock(b: &mut EventBase, cb: *mut EventCallback) -> c_int {
     if flags & (EVLIST_FINALIZING | EVLIST_ACTIVE) != 0 {
         return 0;
     }
-    b.callback_activate(cb);
+    // SAFETY: cb is the caller's live callback (contract); b's lock is held.
+    unsafe { b.callback_activate(cb) };
     if flags & EVLIST_ACTIVE_LATER != 0 {
         0
     } else {
@@ -62,7 +63,7 @@ pub unsafe fn activate(base: *mut EventBase, cb: *mut EventCallback) -> c_int {
     // SAFETY: base is NULL or ours (contract).
     let (Some(b), false) = (unsafe { base.as_mut() }, cb.is_null()) else { return 0 };
     b.lock();
-    // SAFETY: forwarded contract.
+    // SAFETY: cb is the caller's live callback (module contract); b's lock is held.
     let r = unsafe { activate_nolock(b, cb) };
     b.unlock();
     r
@@ -82,11 +83,12 @@ pub unsafe fn schedule(base: *mut EventBase, cb: *mut EventCallback) -> c_int {
         if unsafe { (*cb).flags } & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) != 0 {
             0
         } else {
-            b.queue_insert_active_later(cb);
+            // SAFETY: cb is live (contract) and in no queue (no flag says otherwise); lock held.
+            unsafe { b.queue_insert_active_later(cb) };
             1
         }
     } else {
-        // SAFETY: forwarded contract.
+        // SAFETY: cb is the caller's live callback (module contract); b's lock is held.
         let r = unsafe { activate_nolock(b, cb) };
         if r != 0 {
             b.n_deferreds_queued += 1;

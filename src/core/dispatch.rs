@@ -5,6 +5,11 @@
 //! expired timers into activations; run the most urgent non-empty priority queue; repeat.
 //! Callbacks run with no Rust borrow of the base alive and (with threads) the lock released,
 //! and the loop re-reads all state after each one.
+//!
+//! # Pointer contract
+//! `base: *mut EventBase` is a live base for the whole call (a program may not free a base
+//! from one of its callbacks); events and callbacks taken from its queues are live (the base
+//! module's contract).
 
 use super::base::{EventBase, OnceEvent, COMMON_TIMEOUT_MICROSECONDS_MASK};
 use super::clock;
@@ -22,18 +27,22 @@ pub const EVLOOP_NO_EXIT_ON_EMPTY: c_int = 0x04;
 
 /// A short-lived `&mut` to the base. Never keep one across a callback.
 ///
-/// SAFETY: callers pass the live base pointer the program handed us.
+/// # Safety
+/// Module contract; the borrow ends before anything that can run program code.
 #[inline(always)]
 unsafe fn b<'a>(base: *mut EventBase) -> &'a mut EventBase {
-    // SAFETY: per the function contract.
+    // SAFETY: the base is live (contract) and the caller lets this borrow end before any
+    // callback, which may reach the base through its own pointer.
     unsafe { &mut *base }
 }
 
 /// `event_base_loop`. Returns 0 (exited on request or after ONCE/NONBLOCK), 1 (no events), -1.
 ///
-/// SAFETY: base is live for the whole call (the program may not free it from a callback).
+/// # Safety
+/// Module contract.
 pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
-    // SAFETY: per the function contract; each `b(base)` borrow ends before any callback.
+    // SAFETY: base is live throughout (contract); each `b(base)` borrow ends before any
+    // callback runs, and is re-derived after the backend's unlocked wait.
     unsafe {
         b(base).lock();
         if b(base).running_loop {
@@ -117,7 +126,7 @@ fn next_timeout(base: &mut EventBase) -> Option<timeval> {
 }
 
 /// Ready fds from the backend become activations, per fd newest event first.
-fn activate_ready(base: &mut EventBase, ready: &[(c_int, c_short)]) {
+fn activate_ready(base: &mut EventBase, ready: &[(c_int, Ev)]) {
     for &(fd, what) in ready {
         base.active_by_fd_nolock(fd, what);
     }
@@ -139,16 +148,21 @@ fn timeout_process(base: &mut EventBase) {
         if clock::lt(&now, &deadline) {
             break;
         }
-        base.del_nolock(ev, false);
-        base.active_nolock(ev, EV_TIMEOUT, 1);
+        // SAFETY: ev is in this base's timer heap, hence live and assigned here; the loop
+        // holds the lock.
+        unsafe {
+            base.del_nolock(ev, false);
+            base.active_nolock(ev, EV_TIMEOUT, 1);
+        }
     }
 }
 
 /// Run the most urgent non-empty queue; internal-only work lets lower queues run too.
 ///
-/// SAFETY: base is live.
+/// # Safety
+/// Module contract; the caller holds the base's lock.
 unsafe fn process_active(base: *mut EventBase) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: base is live (contract); no `b(base)` borrow spans process_queue.
     unsafe {
         let mut c = 0;
         let nq = b(base).active.len();
@@ -189,9 +203,12 @@ unsafe fn process_active(base: *mut EventBase) -> c_int {
 /// was activated, or the limits are hit. Returns the count of non-internal callbacks run, or
 /// -1 when broken.
 ///
-/// SAFETY: base is live.
+/// # Safety
+/// Module contract; the caller holds the base's lock.
 unsafe fn process_queue(base: *mut EventBase, pri: usize, max: i32, endtime: Option<timeval>) -> c_int {
-    // SAFETY: per the function contract; callbacks run with no borrow of the base alive.
+    // SAFETY: base is live (contract); queued callbacks are live (base module contract), an
+    // EVLIST_INIT one is the head of its event; callbacks run with the lock released and no
+    // borrow of the base or the event alive.
     unsafe {
         let mut count = 0;
         loop {
@@ -279,9 +296,12 @@ unsafe fn process_queue(base: *mut EventBase, pri: usize, max: i32, endtime: Opt
 /// Run a finalize callback whose callback has already been dequeued. Called with the lock
 /// held; returns with it released.
 ///
-/// SAFETY: cb is a live callback with EVLIST_FINALIZING set.
+/// # Safety
+/// `cb` is a live callback with EVLIST_FINALIZING set, off every queue (an event's head for
+/// the event closures; an event from `event_new` for FINALIZE_FREE).
 pub unsafe fn run_finalizer(base: &mut EventBase, cb: *mut EventCallback) {
-    // SAFETY: per the function contract.
+    // SAFETY: cb is live and no longer queued (contract), so the program's finalizer may free
+    // it; we read what we need first and touch it no more after FINALIZE_FREE frees it.
     unsafe {
         let closure = (*cb).closure;
         let arg = (*cb).arg;
@@ -311,10 +331,12 @@ pub unsafe fn run_finalizer(base: &mut EventBase, cb: *mut EventCallback) {
 /// A signal event runs once per delivery counted (ncalls), stopping early if it is deleted
 /// or the loop is broken.
 ///
-/// SAFETY: ev is live and a signal event.
+/// # Safety
+/// Module contract; `ev` is a live signal event of this base, just dequeued; the caller holds
+/// the lock (released here).
 unsafe fn signal_closure(base: *mut EventBase, ev: *mut Event) {
-    // SAFETY: per the function contract. `ncalls` lives on this stack frame and event_del
-    // zeroes it through pncalls to stop us; pncalls is cleared before we return.
+    // SAFETY: ev is live (contract). `ncalls` lives on this stack frame and event_del zeroes
+    // it through pncalls to stop us; pncalls is cleared before we return.
     unsafe {
         let mut ncalls: c_short = (*ev).u.sig.ncalls;
         if ncalls != 0 {
@@ -349,9 +371,11 @@ unsafe fn signal_closure(base: *mut EventBase, ev: *mut Event) {
 /// the previous deadline when the timeout fired (no drift), from now when I/O fired, and from
 /// now again if whole periods were missed.
 ///
-/// SAFETY: ev is live.
+/// # Safety
+/// `ev` is a live persistent event of this base; the caller holds the lock.
 unsafe fn persist_reschedule(base: &mut EventBase, ev: *mut Event) {
-    // SAFETY: per the function contract.
+    // SAFETY: ev is live and assigned to this base, lock held (contract): the base's contract
+    // for rearm_timeout_nolock.
     unsafe {
         let io_timeout = (*ev).u.io_timeout;
         if !clock::is_set(&io_timeout) {

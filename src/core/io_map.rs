@@ -1,8 +1,13 @@
 //! Which events watch which fd (and which signal): libevent's evmap. Each fd's events form an
 //! intrusive list through the events' own `ev_io_next` links, newest first, so activation
 //! visits them in libevent's order and costs no allocation.
+//!
+//! # Pointer contract
+//! An event handed to [`EventMap::insert`] is live and on no list; one handed to
+//! [`EventMap::remove`] is live and on that key's list. A listed event stays live until it is
+//! removed: the core unlinks an event (event_del) before the program may free or reassign it.
 
-use super::event::{Event, EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
+use super::event::{Ev, Event, EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
 use crate::backend::Interest;
 use std::ptr;
 
@@ -20,19 +25,11 @@ impl IoSlot {
 
     /// What the backend should be watching for this fd.
     pub fn interest(&self) -> Interest {
-        let mut i = 0;
-        if self.nread > 0 {
-            i |= EV_READ;
-        }
-        if self.nwrite > 0 {
-            i |= EV_WRITE;
-        }
-        if self.nclose > 0 {
-            i |= EV_CLOSED;
-        }
-        if self.net > 0 {
-            i |= EV_ET;
-        }
+        let mut i = Interest::empty();
+        i.set(Ev::READ, self.nread > 0);
+        i.set(Ev::WRITE, self.nwrite > 0);
+        i.set(Ev::CLOSED, self.nclose > 0);
+        i.set(Ev::ET, self.net > 0);
         i
     }
 }
@@ -43,8 +40,6 @@ pub struct EventMap {
     slots: Vec<IoSlot>,
 }
 
-// SAFETY (all derefs below): the map holds only events that are added (EVLIST_INSERTED) to the
-// owning base; the core unlinks an event before the program may free or reassign it.
 impl EventMap {
     pub fn new() -> Self {
         EventMap { slots: Vec::new() }
@@ -54,19 +49,18 @@ impl EventMap {
         self.slots.get(key as usize)
     }
 
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
-
     /// Link `ev` at the head of `key`'s list and count its interest. Returns (old, new) interest.
-    pub fn insert(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
+    ///
+    /// # Safety
+    /// Module contract: `ev` is live and on no list.
+    pub unsafe fn insert(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
         let k = key as usize;
         if k >= self.slots.len() {
             self.slots.resize(k + 1, IoSlot::EMPTY);
         }
         let slot = &mut self.slots[k];
         let old = slot.interest();
-        // SAFETY: ev is live and not currently linked (see note above).
+        // SAFETY: ev is live and unlinked (contract); the old head is listed, hence live.
         unsafe {
             let events = (*ev).events;
             if events & EV_READ != 0 {
@@ -94,11 +88,15 @@ impl EventMap {
     }
 
     /// Unlink `ev` from `key`'s list. Returns (old, new) interest.
-    pub fn remove(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
+    ///
+    /// # Safety
+    /// Module contract: `ev` is live and on `key`'s list.
+    pub unsafe fn remove(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
         let k = key as usize;
-        let Some(slot) = self.slots.get_mut(k) else { return (0, 0) };
+        let Some(slot) = self.slots.get_mut(k) else { return (Interest::empty(), Interest::empty()) };
         let old = slot.interest();
-        // SAFETY: ev is live and linked in this slot's list.
+        // SAFETY: ev is live and on this slot's list (contract), so are its neighbours, and
+        // io_prev (when set) points at the previous event's io_next.
         unsafe {
             let events = (*ev).events;
             if events & EV_READ != 0 {
@@ -136,7 +134,7 @@ impl EventMap {
         let mut p = slot.head;
         while !p.is_null() {
             out.push(p);
-            // SAFETY: every linked event is live.
+            // SAFETY: every listed event is live (module contract).
             p = unsafe { (*p).io_next };
         }
     }

@@ -4,7 +4,7 @@
 
 use libc::{c_char, c_int};
 use std::ffi::CString;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 pub const EVENT_LOG_DEBUG: c_int = 0;
 pub const EVENT_LOG_MSG: c_int = 1;
@@ -20,19 +20,18 @@ pub type FatalCb = unsafe extern "C" fn(c_int);
 static LOG_CB: AtomicUsize = AtomicUsize::new(0);
 static FATAL_CB: AtomicUsize = AtomicUsize::new(0);
 /// event_enable_debug_logging's mask, under libevent's internal name: libevent's own tests read
-/// and write it directly, so the library always goes through the exported symbol.
+/// and write it directly (an `AtomicU32` is laid out as their `unsigned int`), so the library
+/// always goes through the exported symbol.
 #[no_mangle]
 #[used]
-pub static mut event_debug_logging_mask_: u32 = 0;
+pub static event_debug_logging_mask_: AtomicU32 = AtomicU32::new(0);
 
 pub fn debug_mask() -> u32 {
-    // SAFETY: a plain read of our exported global.
-    unsafe { std::ptr::read_volatile(&raw const event_debug_logging_mask_) }
+    event_debug_logging_mask_.load(Ordering::Relaxed)
 }
 
 pub fn set_debug_mask(m: u32) {
-    // SAFETY: a plain write of our exported global.
-    unsafe { std::ptr::write_volatile(&raw mut event_debug_logging_mask_, m) }
+    event_debug_logging_mask_.store(m, Ordering::Relaxed)
 }
 
 pub fn set_log_cb(cb: Option<LogCb>) {
@@ -121,12 +120,15 @@ pub fn exit_with(code: c_int) -> ! {
 }
 
 /// Entry for the C log functions in src/c/log.c (already formatted).
+///
+/// # Safety
+/// `msg` is NULL or a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn levent_log_message_(severity: c_int, msg: *const c_char) {
     if msg.is_null() {
         return;
     }
-    // SAFETY: msg is a NUL-terminated buffer from log.c.
+    // SAFETY: msg is non-NULL and NUL-terminated (contract; log.c formats into its buffer).
     let s = unsafe { std::ffi::CStr::from_ptr(msg) }.to_string_lossy();
     if severity == EVENT_LOG_DEBUG && debug_mask() == 0 {
         return;

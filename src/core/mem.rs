@@ -1,5 +1,10 @@
 //! `event_set_mem_functions`: memory the program may free (or that it handed us to free)
 //! goes through the program's allocator when it set one, else through libc.
+//!
+//! # Pointer contract
+//! A pointer given to [`realloc`] or [`free`] (or [`free_object`]) is NULL or came from this
+//! module (hence from the allocator in force, as libevent requires programs to set theirs
+//! before anything is allocated) and is not used after it is freed.
 
 use libc::{c_char, c_void, size_t};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,7 +33,7 @@ pub fn malloc(size: usize) -> *mut c_void {
         // SAFETY: stored from a valid MallocFn.
         unsafe { std::mem::transmute::<usize, MallocFn>(m)(size) }
     } else {
-        // SAFETY: libc malloc.
+        // SAFETY: malloc has no precondition; the caller owns what it returns.
         unsafe { libc::malloc(size) }
     }
 }
@@ -45,27 +50,35 @@ pub fn calloc(n: usize, size: usize) -> *mut c_void {
     p
 }
 
-pub fn realloc(p: *mut c_void, size: usize) -> *mut c_void {
+/// realloc through the program's allocator.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn realloc(p: *mut c_void, size: usize) -> *mut c_void {
     let r = REALLOC.load(Ordering::Acquire);
     if r != 0 {
-        // SAFETY: stored from a valid ReallocFn.
+        // SAFETY: r was stored from a valid ReallocFn; p came from the same allocator (contract).
         unsafe { std::mem::transmute::<usize, ReallocFn>(r)(p, size) }
     } else {
-        // SAFETY: libc realloc of a pointer that came from malloc/realloc (or NULL).
+        // SAFETY: p is NULL or came from libc's allocator (contract).
         unsafe { libc::realloc(p, size) }
     }
 }
 
-pub fn free(p: *mut c_void) {
+/// free through the program's allocator; NULL is ignored.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn free(p: *mut c_void) {
     if p.is_null() {
         return;
     }
     let f = FREE.load(Ordering::Acquire);
     if f != 0 {
-        // SAFETY: stored from a valid FreeFn; p came from our malloc.
+        // SAFETY: f was stored from a valid FreeFn; p came from the same allocator (contract).
         unsafe { std::mem::transmute::<usize, FreeFn>(f)(p) }
     } else {
-        // SAFETY: p came from libc malloc.
+        // SAFETY: p came from libc's allocator and is given up (contract).
         unsafe { libc::free(p) }
     }
 }
@@ -97,14 +110,18 @@ pub fn new_object<T>(value: T) -> Option<*mut T> {
     Some(p)
 }
 
-/// Drop and release an object made by `new_object`.
+/// Drop and release an object made by `new_object` (NULL is ignored).
 ///
-/// SAFETY: p came from `new_object::<T>` and is not used afterwards.
+/// # Safety
+/// `p` is NULL or came from `new_object::<T>`, and is not used afterwards.
 pub unsafe fn free_object<T>(p: *mut T) {
     if p.is_null() {
         return;
     }
-    // SAFETY: per the function contract.
-    unsafe { std::ptr::drop_in_place(p) };
-    free(p as *mut c_void);
+    // SAFETY: p holds a live T written by new_object (contract); dropped once, then freed by
+    // the allocator that made it.
+    unsafe {
+        std::ptr::drop_in_place(p);
+        free(p as *mut c_void);
+    }
 }

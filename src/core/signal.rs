@@ -7,7 +7,9 @@
 use super::base::EventBase;
 use super::event::*;
 use super::log;
+use crate::util::sys::{self, syscall};
 use libc::{c_int, c_short, c_void};
+use std::io;
 use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 
 pub const NSIG: usize = 65;
@@ -17,17 +19,16 @@ static OWNER_FD: AtomicI32 = AtomicI32::new(-1);
 static OWNER_BASE: AtomicPtr<EventBase> = AtomicPtr::new(std::ptr::null_mut());
 
 extern "C" fn on_signal(sig: c_int) {
-    // Async-signal-safe: one write(2), errno preserved.
-    // SAFETY: __errno_location and write are async-signal-safe; the byte is a local.
-    unsafe {
-        let saved = *libc::__errno_location();
+    // Async-signal-safe: one write(2) (a full pipe just drops the byte), errno preserved;
+    // keep_errno only reads and writes the errno slot.
+    sys::keep_errno(|| {
         let fd = OWNER_FD.load(Ordering::Relaxed);
         if fd >= 0 {
             let b = sig as u8;
-            libc::write(fd, &b as *const u8 as *const c_void, 1);
+            // SAFETY: write(2) is async-signal-safe; the byte is a local.
+            let _ = syscall!(write(fd, &b as *const u8 as *const c_void, 1));
         }
-        *libc::__errno_location() = saved;
-    }
+    });
 }
 
 pub struct SigState {
@@ -63,24 +64,32 @@ pub fn set_owner(base: &mut EventBase) {
     }
 }
 
-fn make_pipe() -> Option<[c_int; 2]> {
-    let mut fds = [-1; 2];
-    // SAFETY: pipe2 writes two fds into our array.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } == 0 {
-        return Some(fds);
-    }
-    log::warn_errno("evsig_init_: pipe2");
-    None
+/// Is `base` the one signals are delivered to?
+fn is_owner(base: &EventBase) -> bool {
+    std::ptr::eq(OWNER_BASE.load(Ordering::Acquire), base)
 }
 
-/// Called when the first event for `sig` is added to `base`: install our handler.
-pub fn install(base: &mut EventBase, sig: c_int) -> Result<(), ()> {
+fn make_pipe() -> io::Result<[c_int; 2]> {
+    let mut fds = [-1; 2];
+    // SAFETY: pipe2 writes two fds into our array.
+    match syscall!(pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC)) {
+        Ok(_) => Ok(fds),
+        Err(e) => {
+            log::warn_errno("evsig_init_: pipe2");
+            Err(e)
+        }
+    }
+}
+
+/// Called when the first event for `sig` is added to `base`: install our handler. On failure
+/// a warning has been logged.
+pub fn install(base: &mut EventBase, sig: c_int) -> io::Result<()> {
     if sig <= 0 || sig as usize >= NSIG {
         log::warn(&format!("evsig_add: signal {} out of range", sig));
-        return Err(());
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
     if base.sig.pipe[0] < 0 {
-        base.sig.pipe = make_pipe().ok_or(())?;
+        base.sig.pipe = make_pipe()?;
         let base_ptr = base as *mut EventBase;
         let ev: *mut Event = &mut *base.sig.ev;
         // SAFETY: ev is our boxed internal event; assign initialises every field we use.
@@ -97,23 +106,25 @@ pub fn install(base: &mut EventBase, sig: c_int) -> Result<(), ()> {
             (*ev).cb.pri = 0;
         }
     }
-    // SAFETY: sigaction with locals; the old disposition is saved into our own box.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_signal as extern "C" fn(c_int) as usize;
-        sa.sa_flags = libc::SA_RESTART;
-        libc::sigfillset(&mut sa.sa_mask);
-        let mut old: Box<libc::sigaction> = Box::new(std::mem::zeroed());
-        if libc::sigaction(sig, &sa, &mut *old) == -1 {
-            log::warn_errno("sigaction");
-            return Err(());
-        }
-        base.sig.old[sig as usize] = Some(old);
+    // SAFETY: all-zero is a valid sigaction (no handler, empty mask), for ours and the saved one.
+    let (mut sa, mut old): (libc::sigaction, Box<libc::sigaction>) =
+        unsafe { (std::mem::zeroed(), Box::new(std::mem::zeroed())) };
+    sa.sa_sigaction = on_signal as extern "C" fn(c_int) as usize;
+    sa.sa_flags = libc::SA_RESTART;
+    // SAFETY: fills our local's mask (it cannot fail for a valid pointer).
+    let _ = syscall!(sigfillset(&mut sa.sa_mask));
+    // SAFETY: sa is a complete disposition; the old one is saved into our own box.
+    if let Err(e) = syscall!(sigaction(sig, &sa, &mut *old)) {
+        log::warn_errno("sigaction");
+        return Err(e);
     }
+    base.sig.old[sig as usize] = Some(old);
     base.sig.n_installed += 1;
     if !base.sig.ev_added {
         let ev: *mut Event = &mut *base.sig.ev;
-        if base.add_nolock(ev, None, false) == 0 {
+        // SAFETY: our boxed internal event, assigned to this base above; the caller holds the
+        // base's lock.
+        if unsafe { base.add_nolock(ev, None, false) } == 0 {
             base.sig.ev_added = true;
         }
     }
@@ -128,7 +139,7 @@ pub fn restore(base: &mut EventBase, sig: c_int) {
     }
     if let Some(old) = base.sig.old[sig as usize].take() {
         // SAFETY: restoring a disposition the kernel gave us earlier.
-        unsafe { libc::sigaction(sig, &*old, std::ptr::null_mut()) };
+        let _ = syscall!(sigaction(sig, &*old, std::ptr::null_mut()));
         base.sig.n_installed -= 1;
     }
 }
@@ -138,7 +149,7 @@ pub fn teardown(base: &mut EventBase) {
     for sig in 1..NSIG {
         restore(base, sig as c_int);
     }
-    if OWNER_BASE.load(Ordering::Acquire) == base as *mut EventBase {
+    if is_owner(base) {
         OWNER_FD.store(-1, Ordering::Release);
         OWNER_BASE.store(std::ptr::null_mut(), Ordering::Release);
     }
@@ -148,26 +159,27 @@ pub fn teardown(base: &mut EventBase) {
 pub fn close_pipe(base: &mut EventBase) {
     for fd in base.sig.pipe.iter_mut() {
         if *fd >= 0 {
-            // SAFETY: our own fd, closed once.
-            unsafe { libc::close(*fd) };
+            // Our own fd, closed once (a failure leaves nothing to undo).
+            let _ = syscall!(close(*fd));
             *fd = -1;
         }
     }
 }
 
 /// After fork: a fresh pipe (the child must not share the parent's), same handlers.
-pub fn reinit(base: &mut EventBase) -> Result<(), ()> {
+pub fn reinit(base: &mut EventBase) -> io::Result<()> {
     if base.sig.pipe[0] < 0 {
         return Ok(());
     }
-    let was_owner = OWNER_BASE.load(Ordering::Acquire) == base as *mut EventBase;
+    let was_owner = is_owner(base);
     let ev: *mut Event = &mut *base.sig.ev;
     if base.sig.ev_added {
-        base.del_nolock(ev, false);
+        // SAFETY: our boxed internal event, added to this base; the caller holds its lock.
+        unsafe { base.del_nolock(ev, false) };
         base.sig.ev_added = false;
     }
     close_pipe(base);
-    base.sig.pipe = make_pipe().ok_or(())?;
+    base.sig.pipe = make_pipe()?;
     let base_ptr = base as *mut EventBase;
     // SAFETY: re-assigning our own internal event, which is not added.
     unsafe {
@@ -182,7 +194,8 @@ pub fn reinit(base: &mut EventBase) -> Result<(), ()> {
         (*ev).cb.flags |= EVLIST_INTERNAL;
         (*ev).cb.pri = 0;
     }
-    if base.add_nolock(ev, None, false) == 0 {
+    // SAFETY: as above, freshly re-assigned.
+    if unsafe { base.add_nolock(ev, None, false) } == 0 {
         base.sig.ev_added = true;
     }
     if was_owner || base.sig.n_installed > 0 {
@@ -195,12 +208,9 @@ pub fn reinit(base: &mut EventBase) -> Result<(), ()> {
 unsafe extern "C" fn on_pipe_readable(fd: c_int, _what: c_short, arg: *mut c_void) {
     let mut counts = [0u32; NSIG];
     let mut buf = [0u8; 1024];
-    loop {
-        // SAFETY: reading into our local buffer.
-        let n = unsafe { libc::read(fd, buf.as_mut_ptr() as *mut c_void, buf.len()) };
-        if n <= 0 {
-            break;
-        }
+    // Until the pipe is empty; an EINTR leaves the rest for the next (persistent) wake-up.
+    // SAFETY: reading into our local buffer, at most its length.
+    while let Ok(n @ 1..) = syscall!(read(fd, buf.as_mut_ptr() as *mut c_void, buf.len())) {
         for &b in &buf[..n as usize] {
             if (b as usize) < NSIG {
                 counts[b as usize] += 1;

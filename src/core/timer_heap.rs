@@ -12,6 +12,13 @@
 //! tombstones outnumber live timers and the heap is rebuilt. Timers that are added and
 //! deleted before they fire (idle timeouts) thus cost no sifting on delete.
 
+//!
+//! # Pointer contract
+//! An event handed to [`TimerHeap::push`], [`TimerHeap::reschedule`] or [`TimerHeap::remove`]
+//! is live and has its `timeout` set; an event in the heap stays live until it is removed
+//! (the core removes it on event_del and on expiry, before the program may free it). The heap
+//! writes only the events' `heap_idx`.
+
 use super::event::Event;
 use libc::timeval;
 
@@ -46,9 +53,8 @@ pub fn micros(tv: &timeval) -> i64 {
     tv.tv_sec.saturating_mul(1_000_000).saturating_add(tv.tv_usec)
 }
 
-// SAFETY (for every deref below): the heap holds only events that are added to its base with
-// EVLIST_TIMEOUT set; the core removes an event from the heap before the program may free it
-// (event_del / timeout expiry), so every event pointer in `slots` is live.
+// Every event pointer in `slots` is live (module contract), so the heap may write their
+// `heap_idx` whenever it moves them.
 impl TimerHeap {
     pub fn new() -> Self {
         TimerHeap { slots: Vec::new(), next_seq: 0, live: 0 }
@@ -91,15 +97,18 @@ impl TimerHeap {
     fn place(&mut self, i: usize, slot: Slot) {
         self.slots[i] = slot;
         if !slot.ev.is_null() {
-            // SAFETY: see the note above impl; the event is in the heap.
+            // SAFETY: the event is in the heap, hence live (module contract).
             unsafe { (*slot.ev).heap_idx = i as i32 };
         }
     }
 
     /// Insert `ev`, whose `timeout` is already set.
-    pub fn push(&mut self, ev: *mut Event) {
+    ///
+    /// # Safety
+    /// Module contract; `ev` is not in the heap yet.
+    pub unsafe fn push(&mut self, ev: *mut Event) {
         self.next_seq = self.next_seq.wrapping_add(1);
-        // SAFETY: the caller hands us a live event not yet in the heap.
+        // SAFETY: ev is live with its timeout set (contract).
         let key = unsafe { micros(&(*ev).timeout) };
         let slot = Slot { key, seq: self.next_seq, ev };
         self.slots.push(slot);
@@ -108,9 +117,11 @@ impl TimerHeap {
         self.sift_up(i, slot);
     }
 
+    /// # Safety
+    /// `ev` is live.
     #[inline]
-    fn index_of(&self, ev: *mut Event) -> Option<usize> {
-        // SAFETY: the caller hands us a live event.
+    unsafe fn index_of(&self, ev: *mut Event) -> Option<usize> {
+        // SAFETY: ev is live (contract); heap_idx is only a hint, checked against the slot.
         let idx = unsafe { (*ev).heap_idx };
         if idx < 0 || idx as usize >= self.slots.len() || self.slots[idx as usize].ev != ev {
             return None;
@@ -119,13 +130,19 @@ impl TimerHeap {
     }
 
     /// `ev` (in the heap) got a new `timeout`. Later: lazy, nothing moves. Same or earlier:
-    /// it counts as a new add (FIFO among equal deadlines) and moves now.
-    pub fn reschedule(&mut self, ev: *mut Event) {
-        let Some(i) = self.index_of(ev) else {
-            self.push(ev);
+    /// it counts as a new add (FIFO among equal deadlines) and moves now. An event that is not
+    /// in the heap is pushed.
+    ///
+    /// # Safety
+    /// Module contract.
+    pub unsafe fn reschedule(&mut self, ev: *mut Event) {
+        // SAFETY: ev is live (contract).
+        let Some(i) = (unsafe { self.index_of(ev) }) else {
+            // SAFETY: live, timeout set, and not in the heap (index_of said so).
+            unsafe { self.push(ev) };
             return;
         };
-        // SAFETY: the event is live and in the heap.
+        // SAFETY: ev is live with its new timeout set (contract).
         let new = unsafe { micros(&(*ev).timeout) };
         let old = self.slots[i];
         if new > old.key {
@@ -162,15 +179,20 @@ impl TimerHeap {
 
     pub fn pop(&mut self) -> Option<*mut Event> {
         let top = self.settle_top()?;
-        self.remove(top);
+        // SAFETY: top is in the heap, hence live (module contract).
+        unsafe { self.remove(top) };
         Some(top)
     }
 
     /// Take `ev` out: its slot becomes a tombstone. No-op when it is not in this heap.
-    pub fn remove(&mut self, ev: *mut Event) {
-        let Some(i) = self.index_of(ev) else { return };
+    ///
+    /// # Safety
+    /// `ev` is live (module contract).
+    pub unsafe fn remove(&mut self, ev: *mut Event) {
+        // SAFETY: ev is live (contract).
+        let Some(i) = (unsafe { self.index_of(ev) }) else { return };
         self.slots[i].ev = std::ptr::null_mut();
-        // SAFETY: ev is live; mark it out of the heap.
+        // SAFETY: ev is live (contract); mark it out of the heap.
         unsafe { (*ev).heap_idx = -1 };
         self.live -= 1;
         let tombstones = self.slots.len() - self.live;
@@ -246,7 +268,7 @@ impl TimerHeap {
         self.live = 0;
         let v: Vec<*mut Event> = self.slots.drain(..).map(|s| s.ev).filter(|e| !e.is_null()).collect();
         for &ev in &v {
-            // SAFETY: every event in the heap is live (note above).
+            // SAFETY: every event that was in the heap is live (module contract).
             unsafe { (*ev).heap_idx = -1 };
         }
         v
@@ -271,18 +293,21 @@ mod tests {
         for (i, e) in evs.iter_mut().enumerate() {
             e.timeout = timeval { tv_sec: ((i * 7919) % 13) as i64, tv_usec: 0 };
             e.heap_idx = -1;
-            h.push(&mut **e);
+            // SAFETY: the boxed events outlive the heap.
+            unsafe { h.push(&mut **e) };
         }
         // remove a few from the middle
         for i in (0..200).step_by(17) {
             let p: *mut Event = &mut *evs[i];
-            h.remove(p);
+            // SAFETY: as above.
+            unsafe { h.remove(p) };
             assert_eq!(evs[i].heap_idx, -1);
         }
         let mut last: Option<i64> = None;
         let mut n = 0;
         while let Some(p) = h.pop() {
-            let k = unsafe { (*p).timeout.tv_sec as i64 };
+            // SAFETY: as above.
+            let k = unsafe { (*p).timeout.tv_sec };
             if let Some(l) = last {
                 assert!(l <= k, "{:?} > {:?}", l, k);
             }
@@ -317,16 +342,20 @@ mod tests {
             match next() % 4 {
                 0 | 1 => {
                     evs[i].timeout = timeval { tv_sec: t, tv_usec: 0 };
-                    if model[i].is_some() {
-                        h.reschedule(p);
-                    } else {
-                        h.push(p);
+                    // SAFETY: the boxed events outlive the heap; the model knows which are in it.
+                    unsafe {
+                        if model[i].is_some() {
+                            h.reschedule(p);
+                        } else {
+                            h.push(p);
+                        }
                     }
                     model[i] = Some(t * 1_000_000);
                 }
                 2 => {
                     if model[i].take().is_some() {
-                        h.remove(p);
+                        // SAFETY: as above.
+                        unsafe { h.remove(p) };
                     }
                 }
                 _ => {
@@ -335,9 +364,10 @@ mod tests {
                         (None, got) => assert!(got.is_none()),
                         (Some(d), got) => {
                             let g = got.expect("heap has the model's minimum");
-                            let gi = evs.iter().position(|e| &**e as *const Event == g as *const Event).unwrap();
+                            let gi = evs.iter().position(|e| std::ptr::eq(&**e, g)).unwrap();
                             assert_eq!(model[gi], Some(d));
-                            h.remove(g);
+                            // SAFETY: as above.
+                            unsafe { h.remove(g) };
                             model[gi] = None;
                         }
                     }
@@ -354,14 +384,17 @@ mod tests {
         for e in evs.iter_mut() {
             e.heap_idx = -1;
             e.timeout = timeval { tv_sec: 7, tv_usec: 0 };
-            h.push(&mut **e);
+            // SAFETY: the boxed events outlive the heap.
+            unsafe { h.push(&mut **e) };
         }
         let first: *mut Event = &mut *evs[0];
-        h.reschedule(first);
+        // SAFETY: as above.
+        unsafe { h.reschedule(first) };
         let mut out = Vec::new();
         while let Some(p) = h.settle_top() {
-            h.remove(p);
-            out.push(evs.iter().position(|e| &**e as *const Event == p as *const Event).unwrap());
+            // SAFETY: as above.
+            unsafe { h.remove(p) };
+            out.push(evs.iter().position(|e| std::ptr::eq(&**e, p)).unwrap());
         }
         let mut want: Vec<usize> = (1..50).collect();
         want.push(0);

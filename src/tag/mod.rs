@@ -1,5 +1,6 @@
-//! evtag (event2/tag.h): libevent's tagged-data encoding, as plain functions on byte slices.
-//! The C layer (src/capi/tag.rs) moves the bytes in and out of evbuffers.
+//! evtag (event2/tag.h): libevent's tagged-data encoding, as plain functions on byte slices
+//! here, and records read from and written to evbuffers in `evbuffer.rs`. The C layer
+//! (src/capi/tag.rs) only checks pointers and calls these.
 //!
 //! - Integers: a first nibble holding (number of value nibbles - 1), then the value's nibbles,
 //!   least significant first, packed high-then-low from the first byte's low nibble on; a
@@ -7,6 +8,8 @@
 //! - Tags: base-128, seven bits a byte, least significant first, 0x80 meaning "more"; at
 //!   most 32 bits.
 //! - A record: tag, length (as an integer), then that many bytes.
+
+pub mod evbuffer;
 
 /// Encode `n` as an evtag integer into `out`; returns the bytes used (1..=9).
 pub fn encode_int(n: u64, out: &mut [u8; 9]) -> usize {

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::core::mem;
+use parking_lot::RwLock;
 
 const SIGNATURE: u32 = 0x12300fda;
 
@@ -16,12 +17,11 @@ struct DebugLock {
     inner: *mut c_void,
 }
 
-/// The program's callbacks we wrap.
-static mut ORIGINAL: LockCallbacks = LockCallbacks::NONE;
+/// The program's callbacks we wrap (set when debugging is enabled, before threads use locks).
+static ORIGINAL: RwLock<LockCallbacks> = RwLock::new(LockCallbacks::NONE);
 
 fn original() -> LockCallbacks {
-    // SAFETY: written once when debugging is enabled, before threads use locks.
-    unsafe { ptr::read_volatile(&raw const ORIGINAL) }
+    *ORIGINAL.read()
 }
 
 fn fail(what: &str) -> ! {
@@ -132,8 +132,8 @@ pub fn enable() {
     if current.same(&wrapped()) {
         return;
     }
-    // SAFETY: set-up time, before locks are shared between threads.
-    unsafe { ptr::write_volatile(&raw mut ORIGINAL, current) };
-    // SAFETY: as above.
+    *ORIGINAL.write() = current;
+    // SAFETY: a plain write of our exported global, at set-up time, before locks are shared
+    // between threads (libevent's rule for evthread_enable_lock_debugging).
     unsafe { ptr::write_volatile(&raw mut evthread_lock_fns_, wrapped()) };
 }

@@ -7,6 +7,10 @@
 //! `evthread_cond_fns_`, as in libevent: libevent's own test programs read them directly, so
 //! the library reads them through their dynamic symbols (every access goes through
 //! `lock_fns()` / `cond_fns()`).
+//!
+//! # Pointer contract
+//! A `base: *mut EventBase` passed to the `unsafe fn`s here is a live base of ours; where a
+//! function says the caller holds the base's lock, it does.
 
 pub mod debug_lock;
 pub mod pthreads;
@@ -14,6 +18,7 @@ pub mod pthreads;
 use crate::core::base::{self, EventBase};
 use crate::core::event::*;
 use crate::core::log;
+use crate::util::sys::syscall;
 use libc::{c_int, c_short, c_uint, c_ulong, c_void, timeval};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -335,8 +340,9 @@ impl BaseThreading {
             return;
         }
         let one: u64 = 1;
+        // A full counter (EAGAIN) already wakes the loop: the result is not needed.
         // SAFETY: writing 8 bytes from a local to our eventfd.
-        unsafe { libc::write(self.notify_fd, &one as *const u64 as *const c_void, 8) };
+        let _ = syscall!(write(self.notify_fd, &one as *const u64 as *const c_void, 8));
     }
 
     /// After each callback: let event_del callers waiting on it go.
@@ -353,9 +359,14 @@ impl BaseThreading {
     }
 
     /// event_del from another thread while `cb` runs waits for it to finish (libevent 2.1's
-    /// auto-blocking delete). Called with the base lock held once.
-    pub fn wait_for_running(base: *mut EventBase, cb: *mut EventCallback) {
-        // SAFETY: base is live; we hold its lock, so its fields are ours to read and write.
+    /// auto-blocking delete). `cb` is only compared, never read.
+    ///
+    /// # Safety
+    /// Module contract; the caller holds the base's lock once (the wait releases and retakes
+    /// it).
+    pub unsafe fn wait_for_running(base: *mut EventBase, cb: *mut EventCallback) {
+        // SAFETY: base is live and we hold its lock (contract), so its fields are ours to read
+        // and write; no reference is kept across the wait, which lets other threads in.
         unsafe {
             loop {
                 let b = &mut *base;
@@ -375,8 +386,8 @@ impl BaseThreading {
             drop(ev);
         }
         if self.notify_fd >= 0 {
-            // SAFETY: our own eventfd, closed once.
-            unsafe { libc::close(self.notify_fd) };
+            // Our own eventfd, closed once (a failure leaves nothing to undo).
+            let _ = syscall!(close(self.notify_fd));
             self.notify_fd = -1;
         }
         if !self.cond.is_null() {
@@ -393,8 +404,9 @@ impl BaseThreading {
 
 unsafe extern "C" fn on_notify(fd: c_int, _what: c_short, arg: *mut c_void) {
     let mut buf = 0u64;
+    // One read resets the counter; an empty one (EAGAIN) means another wake-up drained it.
     // SAFETY: draining our eventfd into a local.
-    unsafe { libc::read(fd, &mut buf as *mut u64 as *mut c_void, 8) };
+    let _ = syscall!(read(fd, &mut buf as *mut u64 as *mut c_void, 8));
     // SAFETY: arg is the base owning this internal event.
     let b = unsafe { &mut *(arg as *mut EventBase) };
     b.thread.notify_pending.store(false, Ordering::Release);
@@ -402,8 +414,11 @@ unsafe extern "C" fn on_notify(fd: c_int, _what: c_short, arg: *mut c_void) {
 
 /// Give `base` a lock, a condition and a wake-up event (evthread_make_base_notifiable, and
 /// what every base created with threading on gets).
-pub fn make_base_notifiable(base: *mut EventBase) -> c_int {
-    // SAFETY: base is live; set-up happens before the base is shared.
+///
+/// # Safety
+/// Module contract; the base's loop is not running in another thread.
+pub unsafe fn make_base_notifiable(base: *mut EventBase) -> c_int {
+    // SAFETY: base is live (contract); the lock is taken below before the event is added.
     let b = unsafe { &mut *base };
     if b.thread.lock.0.is_null() {
         b.thread.lock = RawLock::alloc(EVTHREAD_LOCKTYPE_RECURSIVE);
@@ -425,12 +440,10 @@ pub fn make_base_notifiable(base: *mut EventBase) -> c_int {
 }
 
 fn install_notify(b: &mut EventBase) -> c_int {
-    // SAFETY: plain syscall.
-    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-    if fd < 0 {
+    let Ok(fd) = syscall!(eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC)) else {
         log::warn_errno("evthread_make_base_notifiable: eventfd");
         return -1;
-    }
+    };
     b.thread.notify_fd = fd;
     let bp: *mut EventBase = b;
     let mut ev = Box::new(Event::zeroed());
@@ -442,22 +455,27 @@ fn install_notify(b: &mut EventBase) -> c_int {
         (*evp).cb.pri = 0;
     }
     b.thread.notify_ev = Some(ev);
-    b.add_nolock(evp, None, false)
+    // SAFETY: our boxed internal event, assigned to this base; the caller holds its lock.
+    unsafe { b.add_nolock(evp, None, false) }
 }
 
 /// After fork: a fresh eventfd (the child must not share the parent's).
-pub fn reinit_base(base: *mut EventBase) -> c_int {
-    // SAFETY: base is live and locked by the caller.
+///
+/// # Safety
+/// Module contract; the caller holds the base's lock.
+pub unsafe fn reinit_base(base: *mut EventBase) -> c_int {
+    // SAFETY: base is live and locked by the caller (contract).
     let b = unsafe { &mut *base };
     if b.thread.notify_fd < 0 {
         return 0;
     }
     if let Some(mut ev) = b.thread.notify_ev.take() {
         let evp: *mut Event = &mut *ev;
-        b.del_nolock(evp, true);
+        // SAFETY: our boxed internal event, added to this base; we hold its lock.
+        unsafe { b.del_nolock(evp, true) };
     }
-    // SAFETY: our own eventfd.
-    unsafe { libc::close(b.thread.notify_fd) };
+    // Our own eventfd; the child's copy goes (a failure leaves nothing to undo).
+    let _ = syscall!(close(b.thread.notify_fd));
     b.thread.notify_fd = -1;
     b.thread.notify_pending.store(false, Ordering::Release);
     install_notify(b)

@@ -90,13 +90,24 @@ pub fn system_hints(caller: Option<&addrinfo>) -> addrinfo {
 /// `node` and `serv` are NULL or NUL-terminated; `res` is valid for writing.
 pub unsafe fn getaddrinfo(node: *const c_char, serv: *const c_char, hints: &addrinfo, res: *mut *mut addrinfo) -> c_int {
     let mut list: *mut addrinfo = ptr::null_mut();
-    // SAFETY: per the function contract; `list` is a local out-pointer.
+    // SAFETY: node and serv are NULL or C strings (contract); hints is a complete addrinfo;
+    // `list` is a local out-pointer.
     let err = unsafe { libc::getaddrinfo(node, serv, hints, &mut list) };
     if err == 0 {
         // SAFETY: res is valid for writing (contract).
         unsafe { *res = list };
     }
     err
+}
+
+/// `evutil_getaddrinfo`: [`getaddrinfo`] with the caller's hints made [`system_hints`].
+///
+/// # Safety
+/// As [`getaddrinfo`].
+pub unsafe fn lookup(node: *const c_char, serv: *const c_char, hints: Option<&addrinfo>, res: *mut *mut addrinfo) -> c_int {
+    let hints = system_hints(hints);
+    // SAFETY: node, serv and res as the caller promised (contract).
+    unsafe { getaddrinfo(node, serv, &hints, res) }
 }
 
 /// Release a list from [`getaddrinfo`] (the C library's) or one built from
@@ -150,7 +161,8 @@ pub fn new_addrinfo_node(
         Some(name) => {
             let copy = mem::strdup_bytes(name.to_bytes());
             if copy.is_null() {
-                mem::free(block as *mut libc::c_void);
+                // SAFETY: block came from mem::calloc just above and is not used again.
+                unsafe { mem::free(block as *mut libc::c_void) };
                 return None;
             }
             copy

@@ -9,6 +9,8 @@
 
 use super::ctype;
 use super::strings::{self, scan_u32};
+use libc::{c_int, sockaddr, sockaddr_in, sockaddr_in6};
+use std::ffi::CString;
 
 pub const AF_INET: i32 = libc::AF_INET;
 pub const AF_INET6: i32 = libc::AF_INET6;
@@ -133,6 +135,31 @@ pub fn parse_ipv6_scoped(s: &[u8], ifindex_of: impl Fn(&[u8]) -> u32) -> ScopedV
         scope_id = n.value as u32;
     }
     ScopedV6 { addr: parse_ipv6(&s[..pct]), scope_id }
+}
+
+/// An interface's index by name (0 when there is none), for "addr%zone".
+pub fn ifindex_of(name: &[u8]) -> u32 {
+    match CString::new(name) {
+        // SAFETY: a valid NUL-terminated name.
+        Ok(c) => unsafe { libc::if_nametoindex(c.as_ptr()) },
+        Err(_) => 0,
+    }
+}
+
+/// `evutil_inet_pton` for AF_INET / AF_INET6 into `out` (4 or 16 bytes: the caller sized
+/// it by family): 1 when the text is an address of that family, else 0 (`out` untouched).
+pub fn pton(af: c_int, text: &[u8], out: &mut [u8]) -> c_int {
+    let written = match af {
+        AF_INET => parse_ipv4(text).map(|a| out[..4].copy_from_slice(&a)),
+        AF_INET6 => parse_ipv6(text).map(|a| out[..16].copy_from_slice(&a)),
+        _ => None,
+    };
+    written.is_some() as c_int
+}
+
+/// `evutil_inet_pton_scope` for IPv6: zones resolve through the system's interface names.
+pub fn pton_scoped(text: &[u8]) -> ScopedV6 {
+    parse_ipv6_scoped(text, ifindex_of)
 }
 
 /// "a.b.c.d".
@@ -260,6 +287,50 @@ pub fn parse_sockaddr_port(s: &[u8], ifindex_of: impl Fn(&[u8]) -> u32) -> Optio
     }
 }
 
+/// The bytes of a plain C struct.
+fn as_bytes<T: Copy>(v: &T) -> &[u8] {
+    // SAFETY: T is a padding-free C socket-address struct here; reading its bytes is fine.
+    unsafe { std::slice::from_raw_parts(v as *const T as *const u8, std::mem::size_of::<T>()) }
+}
+
+impl ParsedAddr {
+    /// The address as the bytes of its C structure (`sockaddr_in` or `sockaddr_in6`).
+    pub fn to_sockaddr_bytes(&self) -> Vec<u8> {
+        match *self {
+            ParsedAddr::V4 { addr, port } => {
+                // SAFETY: all-zero is a valid sockaddr_in.
+                let mut sin: sockaddr_in = unsafe { std::mem::zeroed() };
+                sin.sin_family = libc::AF_INET as libc::sa_family_t;
+                sin.sin_port = port.to_be();
+                sin.sin_addr.s_addr = u32::from_ne_bytes(addr);
+                as_bytes(&sin).to_vec()
+            }
+            ParsedAddr::V6 { addr, port, scope_id } => {
+                // SAFETY: all-zero is a valid sockaddr_in6.
+                let mut sin6: sockaddr_in6 = unsafe { std::mem::zeroed() };
+                sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                sin6.sin6_port = port.to_be();
+                sin6.sin6_addr.s6_addr = addr;
+                sin6.sin6_scope_id = scope_id;
+                as_bytes(&sin6).to_vec()
+            }
+        }
+    }
+}
+
+/// `evutil_parse_sockaddr_port` into `out` (the room the caller offers): the structure's
+/// length, or None when the text is not an address or the room is too small (then `out` is
+/// untouched). On success the whole of `out` is cleared before the address is written.
+pub fn parse_sockaddr_port_into(text: &[u8], out: &mut [u8]) -> Option<usize> {
+    let bytes = parse_sockaddr_port(text, ifindex_of)?.to_sockaddr_bytes();
+    if out.len() < bytes.len() {
+        return None;
+    }
+    out.fill(0);
+    out[..bytes.len()].copy_from_slice(&bytes);
+    Some(bytes.len())
+}
+
 /// What `evutil_sockaddr_cmp` looks at in a socket address. Addresses and ports are kept
 /// exactly as stored (network byte order), because libevent compares them that way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -279,6 +350,28 @@ pub enum SockaddrView {
 }
 
 impl SockaddrView {
+    /// Read what the comparators need from `*sa`: only as many bytes as its family uses.
+    ///
+    /// # Safety
+    /// `sa` is non-NULL and points to a socket address of its family's size.
+    pub unsafe fn read(sa: *const sockaddr) -> SockaddrView {
+        // SAFETY: sa_family is the first field of every socket address (contract).
+        let family = unsafe { (*sa).sa_family };
+        match family as c_int {
+            libc::AF_INET => {
+                // SAFETY: an AF_INET address is a sockaddr_in (contract); unaligned-safe read.
+                let sin = unsafe { std::ptr::read_unaligned(sa as *const sockaddr_in) };
+                SockaddrView::V4 { s_addr: sin.sin_addr.s_addr, port_raw: sin.sin_port }
+            }
+            libc::AF_INET6 => {
+                // SAFETY: an AF_INET6 address is a sockaddr_in6 (contract).
+                let sin6 = unsafe { std::ptr::read_unaligned(sa as *const sockaddr_in6) };
+                SockaddrView::V6 { addr: sin6.sin6_addr.s6_addr, port_raw: sin6.sin6_port }
+            }
+            _ => SockaddrView::Other { family },
+        }
+    }
+
     pub fn family(&self) -> u16 {
         match self {
             SockaddrView::V4 { .. } => AF_INET as u16,

@@ -2,23 +2,21 @@
 //! getrandom(2)), and libevent's cheap "weak" generator used where predictability is harmless
 //! (picking among equal candidates, jitter).
 
+use crate::util::sys::{self, syscall};
 use libc::c_void;
 
 /// Fill `buf` from the kernel's CSPRNG. getrandom(2) may return short counts (large
-/// requests, signals); loop until full. If the system call is missing (very old kernels),
-/// read /dev/urandom instead.
+/// requests, signals); loop until full (a call that must complete: EINTR is retried). If the
+/// system call is missing (very old kernels), read /dev/urandom instead.
 pub fn secure_fill(buf: &mut [u8]) {
     let mut done = 0;
     while done < buf.len() {
         let rest = &mut buf[done..];
         // SAFETY: rest is a live writable slice of rest.len() bytes.
-        let n = unsafe { libc::getrandom(rest.as_mut_ptr() as *mut c_void, rest.len(), 0) };
-        if n > 0 {
-            done += n as usize;
-            continue;
-        }
-        match std::io::Error::last_os_error().raw_os_error() {
-            Some(libc::EINTR) | Some(libc::EAGAIN) => continue,
+        let r = sys::retry_eintr(|| syscall!(getrandom(rest.as_mut_ptr() as *mut c_void, rest.len(), 0)));
+        match r {
+            Ok(n) if n > 0 => done += n as usize,
+            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => continue,
             _ => {
                 fill_from_urandom(&mut buf[done..]);
                 return;

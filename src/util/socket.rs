@@ -3,42 +3,35 @@
 //! function returns 0 / -1 with errno set, like the system calls underneath.
 
 use crate::core::log;
+use crate::util::sys::syscall;
 use libc::{c_int, c_void, sockaddr, socklen_t};
 
-/// Set O_NONBLOCK (if not yet set). Failure is logged as libevent logs it.
-pub fn make_nonblocking(fd: c_int) -> c_int {
-    // SAFETY: fcntl on an arbitrary fd is safe; a bad fd gives EBADF.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL, 0) };
-    if flags < 0 {
-        log::warn_errno(&format!("fcntl({}, F_GETFL)", fd));
-        return -1;
-    }
-    if flags & libc::O_NONBLOCK == 0 {
-        // SAFETY: as above.
-        if unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } == -1 {
-            log::warn_errno(&format!("fcntl({}, F_SETFL)", fd));
+/// Add `bit` to the flags `fcntl(fd, get)` reads (if not yet there). Failure is logged as
+/// libevent logs it.
+fn add_fd_flag(fd: c_int, get: c_int, set: c_int, bit: c_int, names: (&str, &str)) -> c_int {
+    // fcntl on an arbitrary fd number touches no memory; a bad fd gives EBADF.
+    let flags = match syscall!(fcntl(fd, get, 0)) {
+        Ok(f) => f,
+        Err(_) => {
+            log::warn_errno(&format!("fcntl({}, {})", fd, names.0));
             return -1;
         }
+    };
+    if flags & bit == 0 && syscall!(fcntl(fd, set, flags | bit)).is_err() {
+        log::warn_errno(&format!("fcntl({}, {})", fd, names.1));
+        return -1;
     }
     0
 }
 
+/// Set O_NONBLOCK (if not yet set). Failure is logged as libevent logs it.
+pub fn make_nonblocking(fd: c_int) -> c_int {
+    add_fd_flag(fd, libc::F_GETFL, libc::F_SETFL, libc::O_NONBLOCK, ("F_GETFL", "F_SETFL"))
+}
+
 /// Set FD_CLOEXEC (if not yet set). Failure is logged as libevent logs it.
 pub fn make_closeonexec(fd: c_int) -> c_int {
-    // SAFETY: fcntl on an arbitrary fd is safe; a bad fd gives EBADF.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD, 0) };
-    if flags < 0 {
-        log::warn_errno(&format!("fcntl({}, F_GETFD)", fd));
-        return -1;
-    }
-    if flags & libc::FD_CLOEXEC == 0 {
-        // SAFETY: as above.
-        if unsafe { libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC) } == -1 {
-            log::warn_errno(&format!("fcntl({}, F_SETFD)", fd));
-            return -1;
-        }
-    }
-    0
+    add_fd_flag(fd, libc::F_GETFD, libc::F_SETFD, libc::FD_CLOEXEC, ("F_GETFD", "F_SETFD"))
 }
 
 /// setsockopt with an int value of 1; the system call's own result.
@@ -112,11 +105,11 @@ pub unsafe fn connect_nonblocking(fd: &mut c_int, addr: *const sockaddr, addrlen
     if *fd < 0 {
         // SAFETY: addr is readable (contract); sa_family is its first field.
         let family = unsafe { (*addr).sa_family } as c_int;
-        // SAFETY: plain system call.
-        *fd = unsafe { libc::socket(family, libc::SOCK_STREAM, 0) };
-        if *fd < 0 {
+        let Ok(s) = syscall!(socket(family, libc::SOCK_STREAM, 0)) else {
+            *fd = -1;
             return CONNECT_ERROR;
-        }
+        };
+        *fd = s;
         made_here = true;
         if make_nonblocking(*fd) < 0 {
             close(*fd);
@@ -124,11 +117,10 @@ pub unsafe fn connect_nonblocking(fd: &mut c_int, addr: *const sockaddr, addrlen
             return CONNECT_ERROR;
         }
     }
-    // SAFETY: addr/addrlen per the contract.
-    if unsafe { libc::connect(*fd, addr, addrlen) } == 0 {
-        return CONNECT_DONE;
-    }
-    match std::io::Error::last_os_error().raw_os_error().unwrap_or(0) {
+    // SAFETY: addr holds addrlen bytes of a socket address (contract).
+    let Err(e) = syscall!(connect(*fd, addr, addrlen)) else { return CONNECT_DONE };
+    // EINTR reports progress, not failure: the connection goes on in the background.
+    match e.raw_os_error().unwrap_or(0) {
         libc::EINTR | libc::EINPROGRESS => CONNECT_IN_PROGRESS,
         libc::ECONNREFUSED => CONNECT_REFUSED,
         _ => {

@@ -73,6 +73,12 @@ pub fn rtrimmed_len(s: &[u8]) -> usize {
     n
 }
 
+/// `evutil_rtrim_lws_`: each trailing space or tab becomes a NUL, as libevent leaves them.
+pub fn rtrim_lws(s: &mut [u8]) {
+    let keep = rtrimmed_len(s);
+    s[keep..].fill(0);
+}
+
 /// How a C integer parser consumed its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scanned<T> {

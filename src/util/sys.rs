@@ -5,8 +5,9 @@
 //! one rule, kept here: a call that merely *reports* progress (read, write, accept, connect)
 //! returns EINTR to its caller, who treats it as "try again on the next readiness" exactly as
 //! libevent does; a call that *waits* (epoll_wait, poll, select) treats EINTR as an ordinary
-//! empty wake-up; and only calls that must complete (closing a file segment's mapping,
-//! filling random bytes) loop on it, through [`retry_eintr`].
+//! empty wake-up; and only calls that must complete (reading a file segment in, filling
+//! random bytes, a requested sleep) loop on it, through [`retry_eintr`]. [`keep_errno`] keeps
+//! a failed call's errno for the program across the bookkeeping that follows it.
 
 use libc::c_int;
 use std::io;
@@ -29,8 +30,10 @@ pub fn set_errno(e: c_int) {
 #[doc(hidden)]
 macro_rules! syscall {
     ($fn:ident ( $($arg:expr),* $(,)? )) => {{
-        #[allow(unused_unsafe)]
-        // SAFETY: the caller's arguments satisfy the libc function's contract (checked at the call).
+        #[allow(unused_unsafe)] // the call site may already be inside an unsafe block
+        // SAFETY: the caller's arguments satisfy the libc function's contract: each call site
+        // says why in a SAFETY comment where a pointer is involved. The arguments are evaluated
+        // inside this block, so a call site must not hide other unsafe operations in them.
         let r = unsafe { libc::$fn($($arg),*) };
         if r == -1 {
             Err(std::io::Error::last_os_error())
@@ -49,6 +52,15 @@ pub fn retry_eintr<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<T> {
             r => return r,
         }
     }
+}
+
+/// Run `f` and give the caller back the `errno` it found: for bookkeeping (freeing, running
+/// change callbacks) between a failed call and the return to the program, which reads errno.
+pub fn keep_errno<R>(f: impl FnOnce() -> R) -> R {
+    let e = errno();
+    let r = f();
+    set_errno(e);
+    r
 }
 
 /// True for a wait that was interrupted by a signal: an empty wake-up, not a failure.

@@ -1,6 +1,7 @@
 //! Time helpers: the monotonic timer object of util.h, RFC 1123 dates, and a plain sleep.
 
 use crate::core::clock;
+use crate::util::sys::{self, syscall};
 use libc::{c_int, clockid_t, timespec, timeval};
 
 pub const EV_MONOT_PRECISE: c_int = 1;
@@ -111,6 +112,24 @@ pub fn rfc1123(d: &DateFields) -> String {
     )
 }
 
+/// `evutil_date_rfc1123` into `out`: the date of `tm` (the current UTC time for None),
+/// written as `evutil_snprintf` would; the text's length.
+pub fn date_rfc1123(out: &mut [u8], tm: Option<&libc::tm>) -> usize {
+    let fields = match tm {
+        Some(tm) => DateFields {
+            wday: tm.tm_wday,
+            mday: tm.tm_mday,
+            mon: tm.tm_mon,
+            year: tm.tm_year,
+            hour: tm.tm_hour,
+            min: tm.tm_min,
+            sec: tm.tm_sec,
+        },
+        None => utc_now(),
+    };
+    crate::util::strings::snprint(out, rfc1123(&fields).as_bytes())
+}
+
 /// The current UTC time broken down.
 pub fn utc_now() -> DateFields {
     // SAFETY: time(NULL) is always valid; gmtime_r writes into our zeroed local tm.
@@ -137,17 +156,14 @@ pub fn sleep_for(tv: &timeval) {
         return;
     }
     let mut req = timespec { tv_sec: tv.tv_sec + tv.tv_usec / 1_000_000, tv_nsec: (tv.tv_usec % 1_000_000) * 1000 };
-    loop {
+    // A sleep that must complete: after a signal, sleep what is left.
+    let _ = sys::retry_eintr(|| {
         let mut rem = timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: both timespecs are live locals.
-        if unsafe { libc::nanosleep(&req, &mut rem) } == 0 {
-            return;
-        }
-        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return;
-        }
+        let r = syscall!(nanosleep(&req, &mut rem));
         req = rem;
-    }
+        r
+    });
 }
 
 #[cfg(test)]
