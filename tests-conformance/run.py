@@ -25,7 +25,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-CONF = os.environ.get("OUT", os.path.join(ROOT, "build", "conformance"))
+CONF = os.path.abspath(os.environ.get("OUT", os.path.join(ROOT, "build", "conformance")))
 REF_LIBS = os.path.join(CONF, "build", ".libs")
 OUR_LIBS = os.path.join(ROOT, "build", "lib")
 BIN = os.path.join(CONF, "build", "test", ".libs")

@@ -388,6 +388,9 @@ impl EventBase {
                     }
                 }
             }
+            if !self.io.make_room(fd) {
+                return -1;
+            }
             let (old, new) = self.io.insert(fd, ev);
             if old != new && self.backend.change(fd, old, new).is_err() {
                 self.io.remove(fd, ev);
@@ -697,6 +700,10 @@ pub unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
             if found.is_null() {
                 break;
             }
+            // run_finalizer expects the base lock held and releases it around the program's
+            // finalizer, as the loop does; with lock debugging on, an unlock of a lock we never
+            // took is fatal (libevent's own tests free bases with finalizers pending).
+            b.lock();
             // SAFETY: found is a queued finalizing callback.
             unsafe {
                 b.queue_remove_active(found);

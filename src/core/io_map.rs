@@ -49,6 +49,27 @@ impl EventMap {
         self.slots.get(key as usize)
     }
 
+    /// Make room for `key`'s slot: false when no real descriptor can be that large or the
+    /// memory is not there, so event_add fails with -1 (as libevent's map refuses to grow past
+    /// half of INT_MAX) instead of aborting on an impossible allocation.
+    pub fn make_room(&mut self, key: i32) -> bool {
+        const MAX_KEY: usize = 1 << 29;
+        let Ok(k) = usize::try_from(key) else { return false };
+        if k < self.slots.len() {
+            return true;
+        }
+        if k >= MAX_KEY {
+            return false;
+        }
+        // Grow geometrically (as Vec would), but fallibly.
+        let want = (k + 1).max(self.slots.len() * 2).min(MAX_KEY);
+        if self.slots.try_reserve_exact(want - self.slots.len()).is_err() {
+            return false;
+        }
+        self.slots.resize(k + 1, IoSlot::EMPTY);
+        true
+    }
+
     /// Link `ev` at the head of `key`'s list and count its interest. Returns (old, new) interest.
     ///
     /// # Safety

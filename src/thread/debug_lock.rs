@@ -127,6 +127,36 @@ pub fn wraps(current: &LockCallbacks, cbs: &LockCallbacks) -> bool {
     current.same(&wrapped()) && original().same(cbs)
 }
 
+/// True when the installed lock callbacks are our debugging wrappers.
+pub fn enabled() -> bool {
+    lock_fns().same(&wrapped())
+}
+
+/// `evthread_set_lock_callbacks` while debugging is on: the program's callbacks become the
+/// ones the wrappers call (libevent accepts evthread_use_pthreads() after
+/// evthread_enable_lock_debugging(), and its own tests call them in that order). Locks
+/// allocated before have no real lock underneath, as in libevent.
+pub fn set_original(cbs: Option<&LockCallbacks>) -> c_int {
+    let mut orig = ORIGINAL.write();
+    let Some(cbs) = cbs else {
+        *orig = LockCallbacks::NONE;
+        return 0;
+    };
+    if orig.is_set() {
+        if orig.same(cbs) {
+            return 0;
+        }
+        drop(orig);
+        log::warn("Can't change lock callbacks once they have been initialized.");
+        return -1;
+    }
+    if !cbs.is_set() {
+        return -1;
+    }
+    *orig = *cbs;
+    0
+}
+
 pub fn enable() {
     let current = lock_fns();
     if current.same(&wrapped()) {

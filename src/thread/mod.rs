@@ -167,6 +167,9 @@ pub fn set_id_callback(f: Option<IdFn>) {
 
 /// evthread_set_lock_callbacks.
 pub fn set_lock_callbacks(cbs: Option<&LockCallbacks>) -> c_int {
+    if debug_lock::enabled() {
+        return debug_lock::set_original(cbs);
+    }
     let current = lock_fns();
     let Some(cbs) = cbs else {
         if current.is_set() {
