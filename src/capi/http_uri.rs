@@ -228,7 +228,7 @@ pub unsafe extern "C" fn evhttp_uri_set_flags(uri: *mut Uri, flags: c_uint) {
 pub unsafe extern "C" fn evhttp_uri_parse_with_flags(source_uri: *const c_char, flags: c_uint) -> *mut Uri {
     if source_uri.is_null() {
         // libevent's strdup of NULL fails with EINVAL, and it says so through event_warn.
-        crate::bufferevent::core::set_errno(libc::EINVAL);
+        crate::util::sys::set_errno(libc::EINVAL);
         log::warn_errno("evhttp_uri_parse_with_flags: strdup");
         return ptr::null_mut();
     }
