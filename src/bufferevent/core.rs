@@ -18,14 +18,11 @@
 use super::evbuf::{self, CbEntry, CbInfo, Evbuffer};
 use super::watermark as wm;
 use super::{filter, pair, ratelim, socket};
-use crate::capi::event::{
-    event_add, event_assign, event_base_get_npriorities, event_debug_unassign, event_del, event_pending, event_remove_timer,
-};
-use crate::capi::internal::{event_callback_finalize_, event_deferred_cb_init_, event_deferred_cb_schedule_};
 use crate::core::base::EventBase;
 use crate::core::event::*;
-use crate::core::{clock, global, log, mem};
+use crate::core::{api, clock, deferred, global, log, mem};
 use crate::thread::{RawLock, EVTHREAD_LOCKTYPE_RECURSIVE};
+use crate::util::sys::{errno, set_errno};
 use libc::{c_int, c_short, c_void, size_t, timeval};
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -221,15 +218,6 @@ pub struct Bev {
 
 // ---- small helpers ----
 
-pub fn errno() -> c_int {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-pub fn set_errno(e: c_int) {
-    // SAFETY: __errno_location returns this thread's errno slot.
-    unsafe { *libc::__errno_location() = e };
-}
-
 /// `struct bufferevent *` to the whole object (the public part is its first field).
 #[inline]
 pub fn upcast(p: *mut Bufferevent) -> *mut Bev {
@@ -284,18 +272,12 @@ pub unsafe fn is_kind(b: *mut Bev, ops: &'static Ops) -> bool {
     unsafe { ptr::eq((*b).ops, ops) }
 }
 
-/// event_add with the bufferevent's timeout when one is set.
+/// Add `ev` with the bufferevent's timeout `tv` when one is set (a zero timeval means none).
 ///
-/// SAFETY: ev is an assigned event; tv is readable.
-pub unsafe fn add_event(ev: *mut Event, tv: *const timeval) -> c_int {
+/// SAFETY: ev is an assigned event.
+pub unsafe fn add_event(ev: *mut Event, tv: timeval) -> c_int {
     // SAFETY: per the function contract.
-    unsafe {
-        if clock::is_set(&*tv) {
-            event_add(ev, tv)
-        } else {
-            event_add(ev, ptr::null())
-        }
-    }
+    unsafe { api::add(ev, clock::is_set(&tv).then_some(&tv)) }
 }
 
 // ---- creation ----
@@ -376,10 +358,10 @@ pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kin
             mem::free_object(b);
             return ptr::null_mut();
         }
-        let npri = event_base_get_npriorities(base);
+        let npri = api::or_current(base).as_ref().map_or(0, |b| b.npriorities());
         let run: unsafe extern "C" fn(*mut EventCallback, *mut c_void) =
             if options & BEV_OPT_UNLOCK_CALLBACKS != 0 { run_deferred_unlocked } else { run_deferred_locked };
-        event_deferred_cb_init_(&mut (*b).deferred, (npri / 2).clamp(0, 255) as u8, Some(run), b as *mut c_void);
+        deferred::init(&raw mut (*b).deferred, (npri / 2).clamp(0, 255) as u8, Some(run), b as *mut c_void);
     }
     b
 }
@@ -432,8 +414,8 @@ pub unsafe fn init_generic_timeouts(b: *mut Bev) {
     unsafe {
         let base = (*b).public.ev_base;
         let arg = b as *mut c_void;
-        event_assign(&mut (*b).public.ev_read, base, -1, EV_FINALIZE, Some(generic_read_timeout), arg);
-        event_assign(&mut (*b).public.ev_write, base, -1, EV_FINALIZE, Some(generic_write_timeout), arg);
+        api::assign(&raw mut (*b).public.ev_read, base, -1, EV_FINALIZE, Some(generic_read_timeout), arg);
+        api::assign(&raw mut (*b).public.ev_write, base, -1, EV_FINALIZE, Some(generic_write_timeout), arg);
     }
 }
 
@@ -549,7 +531,7 @@ pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
         // Nothing of ours may fire any more.
         for ev in [&raw mut (*b).public.ev_read, &raw mut (*b).public.ev_write] {
             if (*ev).cb.flags & EVLIST_INIT != 0 && !(*ev).base.is_null() {
-                event_del(ev);
+                api::del(ev);
             }
         }
         ratelim::unlink(b);
@@ -568,7 +550,7 @@ pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
         }
         // A bare callback's finalizer gets its own `arg`: point it at us.
         (*b).finalizer.arg = b as *mut c_void;
-        event_callback_finalize_(base, 0, &mut (*b).finalizer, Some(finalize_cb));
+        deferred::finalize(base, 0, &raw mut (*b).finalizer, Some(finalize_cb));
         unlock(b);
         true
     }
@@ -605,7 +587,7 @@ unsafe fn finalize(b: *mut Bev) {
         ratelim::teardown(b);
         for ev in [&raw mut (*b).public.ev_read, &raw mut (*b).public.ev_write] {
             if (*ev).cb.flags & EVLIST_INIT != 0 {
-                event_debug_unassign(ev);
+                api::debug_unassign(ev);
             }
         }
         unlock(b);
@@ -624,7 +606,7 @@ unsafe fn finalize(b: *mut Bev) {
 unsafe fn schedule_deferred(b: *mut Bev) {
     // SAFETY: per the function contract.
     unsafe {
-        if event_deferred_cb_schedule_(base_of(b), &mut (*b).deferred) != 0 {
+        if deferred::schedule(base_of(b), &raw mut (*b).deferred) != 0 {
             (*b).refcnt += 1;
         }
     }
@@ -918,22 +900,22 @@ pub unsafe fn adj_existing_timeouts(b: *mut Bev) -> c_int {
     unsafe {
         let mut r = 0;
         let p = &raw mut (*b).public;
-        if event_pending(&(*p).ev_read, EV_READ, ptr::null_mut()) != 0 {
+        if api::pending(&raw const (*p).ev_read, EV_READ, None) != 0 {
             if clock::is_set(&(*p).timeout_read) {
-                if add_event(&mut (*p).ev_read, &(*p).timeout_read) < 0 {
+                if add_event(&raw mut (*p).ev_read, (*p).timeout_read) < 0 {
                     r = -1;
                 }
             } else {
-                event_remove_timer(&mut (*p).ev_read);
+                api::remove_timer(&raw mut (*p).ev_read);
             }
         }
-        if event_pending(&(*p).ev_write, EV_WRITE, ptr::null_mut()) != 0 {
+        if api::pending(&raw const (*p).ev_write, EV_WRITE, None) != 0 {
             if clock::is_set(&(*p).timeout_write) {
-                if add_event(&mut (*p).ev_write, &(*p).timeout_write) < 0 {
+                if add_event(&raw mut (*p).ev_write, (*p).timeout_write) < 0 {
                     r = -1;
                 }
             } else {
-                event_remove_timer(&mut (*p).ev_write);
+                api::remove_timer(&raw mut (*p).ev_write);
             }
         }
         r
@@ -950,18 +932,18 @@ pub unsafe fn generic_adj_timeouts(b: *mut Bev) -> c_int {
         let p = &raw mut (*b).public;
         let en = (*p).enabled;
         let r1 = if en & EV_READ != 0 && (*b).read_suspended == 0 && clock::is_set(&(*p).timeout_read) {
-            event_add(&mut (*p).ev_read, &(*p).timeout_read)
+            api::add(&raw mut (*p).ev_read, Some(&(*p).timeout_read))
         } else {
-            event_del(&mut (*p).ev_read)
+            api::del(&raw mut (*p).ev_read)
         };
         let r2 = if en & EV_WRITE != 0
             && (*b).write_suspended == 0
             && clock::is_set(&(*p).timeout_write)
             && evbuf::len((*p).output) > 0
         {
-            event_add(&mut (*p).ev_write, &(*p).timeout_write)
+            api::add(&raw mut (*p).ev_write, Some(&(*p).timeout_write))
         } else {
-            event_del(&mut (*p).ev_write)
+            api::del(&raw mut (*p).ev_write)
         };
         if r1 < 0 || r2 < 0 {
             -1
@@ -979,7 +961,7 @@ pub unsafe fn reset_generic_read_timeout(b: *mut Bev) {
     unsafe {
         let p = &raw mut (*b).public;
         if clock::is_set(&(*p).timeout_read) {
-            event_add(&mut (*p).ev_read, &(*p).timeout_read);
+            api::add(&raw mut (*p).ev_read, Some(&(*p).timeout_read));
         }
     }
 }
@@ -990,7 +972,7 @@ pub unsafe fn reset_generic_write_timeout(b: *mut Bev) {
     unsafe {
         let p = &raw mut (*b).public;
         if clock::is_set(&(*p).timeout_write) {
-            event_add(&mut (*p).ev_write, &(*p).timeout_write);
+            api::add(&raw mut (*p).ev_write, Some(&(*p).timeout_write));
         }
     }
 }
@@ -998,13 +980,13 @@ pub unsafe fn reset_generic_write_timeout(b: *mut Bev) {
 /// SAFETY: b is live and locked.
 pub unsafe fn del_generic_read_timeout(b: *mut Bev) {
     // SAFETY: per the function contract.
-    unsafe { event_del(&mut (*b).public.ev_read) };
+    unsafe { api::del(&raw mut (*b).public.ev_read) };
 }
 
 /// SAFETY: b is live and locked.
 pub unsafe fn del_generic_write_timeout(b: *mut Bev) {
     // SAFETY: per the function contract.
-    unsafe { event_del(&mut (*b).public.ev_write) };
+    unsafe { api::del(&raw mut (*b).public.ev_write) };
 }
 
 unsafe extern "C" fn generic_read_timeout(_fd: c_int, _what: c_short, arg: *mut c_void) {

@@ -21,11 +21,12 @@
 use super::core::*;
 use super::evbuf;
 use super::ratelim;
-use crate::capi::event::{event_active, event_assign, event_debug_unassign, event_del, event_get_fd, event_pending};
+use crate::core::api;
 use crate::core::base::EventBase;
 use crate::core::event::*;
 use crate::core::log;
 use crate::util::socket as sock;
+use crate::util::sys::{errno, set_errno};
 use libc::{c_char, c_int, c_long, c_short, c_ulong, c_void};
 use std::ptr;
 use std::sync::OnceLock;
@@ -277,7 +278,7 @@ unsafe fn finish_setup(b: *mut Bev, f: &Fns, st: c_int) {
             BUFFEREVENT_SSL_ACCEPTING => (f.set_accept_state)((*s).ssl),
             _ => {}
         }
-        event_assign(&mut *(*s).kick, (*b).public.ev_base, -1, EV_FINALIZE, Some(kick_cb), b as *mut c_void);
+        api::assign(&raw mut *(*s).kick, (*b).public.ev_base, -1, EV_FINALIZE, Some(kick_cb), b as *mut c_void);
         evbuf::evbuffer_add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
     }
 }
@@ -382,8 +383,8 @@ unsafe fn assign_events(b: *mut Bev, fd: c_int) {
     unsafe {
         let base = (*b).public.ev_base;
         let arg = b as *mut c_void;
-        event_assign(&mut (*b).public.ev_read, base, fd, EV_READ | EV_PERSIST | EV_FINALIZE, Some(ssl_readcb), arg);
-        event_assign(&mut (*b).public.ev_write, base, fd, EV_WRITE | EV_PERSIST | EV_FINALIZE, Some(ssl_writecb), arg);
+        api::assign(&raw mut (*b).public.ev_read, base, fd, EV_READ | EV_PERSIST | EV_FINALIZE, Some(ssl_readcb), arg);
+        api::assign(&raw mut (*b).public.ev_write, base, fd, EV_WRITE | EV_PERSIST | EV_FINALIZE, Some(ssl_writecb), arg);
     }
 }
 
@@ -397,10 +398,10 @@ unsafe fn start_handshake_events(b: *mut Bev) {
     unsafe {
         let p = &raw mut (*b).public;
         if reading(b) {
-            add_event(&mut (*p).ev_read, &(*p).timeout_read);
+            add_event(&raw mut (*p).ev_read, (*p).timeout_read);
         }
         if writing(b) {
-            add_event(&mut (*p).ev_write, &(*p).timeout_write);
+            add_event(&raw mut (*p).ev_write, (*p).timeout_write);
         }
     }
 }
@@ -412,7 +413,7 @@ unsafe fn kick(b: *mut Bev) {
     // SAFETY: per the function contract.
     unsafe {
         if !is_finalizing(b) {
-            event_active(&mut *(*state(b)).kick, EV_READ as c_int, 1);
+            api::active(&raw mut *(*state(b)).kick, EV_READ as c_int, 1);
         }
     }
 }
@@ -428,8 +429,8 @@ unsafe fn start_reading(b: *mut Bev) {
             return;
         }
         let p = &raw mut (*b).public;
-        if event_get_fd(&(*p).ev_read) >= 0 && event_pending(&(*p).ev_read, EV_READ, ptr::null_mut()) == 0 {
-            add_event(&mut (*p).ev_read, &(*p).timeout_read);
+        if api::fd(&raw const (*p).ev_read) >= 0 && api::pending(&raw const (*p).ev_read, EV_READ, None) == 0 {
+            add_event(&raw mut (*p).ev_read, (*p).timeout_read);
         }
     }
 }
@@ -441,7 +442,7 @@ unsafe fn stop_reading(b: *mut Bev) {
         if let Some(u) = under(b) {
             suspend_read(u, SUSPEND_FILT_READ);
         } else {
-            event_del(&mut (*b).public.ev_read);
+            api::del(&raw mut (*b).public.ev_read);
         }
     }
 }
@@ -457,8 +458,8 @@ unsafe fn start_writing(b: *mut Bev) {
             return;
         }
         let p = &raw mut (*b).public;
-        if event_get_fd(&(*p).ev_write) >= 0 && event_pending(&(*p).ev_write, EV_WRITE, ptr::null_mut()) == 0 {
-            add_event(&mut (*p).ev_write, &(*p).timeout_write);
+        if api::fd(&raw const (*p).ev_write) >= 0 && api::pending(&raw const (*p).ev_write, EV_WRITE, None) == 0 {
+            add_event(&raw mut (*p).ev_write, (*p).timeout_write);
         }
     }
 }
@@ -468,7 +469,7 @@ unsafe fn stop_writing(b: *mut Bev) {
     // SAFETY: per the function contract.
     unsafe {
         if under(b).is_none() {
-            event_del(&mut (*b).public.ev_write);
+            api::del(&raw mut (*b).public.ev_write);
         }
     }
 }
@@ -662,7 +663,7 @@ unsafe fn tidy(b: *mut Bev) {
             }
             return;
         }
-        if event_get_fd(&(*b).public.ev_read) < 0 {
+        if api::fd(&raw const (*b).public.ev_read) < 0 {
             return;
         }
         if reading(b) || (*s).write_blocked_on_read {
@@ -958,17 +959,17 @@ unsafe fn ssl_enable(b: *mut Bev, event: c_short) -> c_int {
         let p = &raw mut (*b).public;
         if (*s).handshaking {
             // The socket flavour's handshake follows the program's directions, as libevent.
-            if !filter && event_get_fd(&(*p).ev_read) >= 0 {
+            if !filter && api::fd(&raw const (*p).ev_read) >= 0 {
                 if event & EV_READ != 0 {
-                    add_event(&mut (*p).ev_read, &(*p).timeout_read);
+                    add_event(&raw mut (*p).ev_read, (*p).timeout_read);
                 }
                 if event & EV_WRITE != 0 {
-                    add_event(&mut (*p).ev_write, &(*p).timeout_write);
+                    add_event(&raw mut (*p).ev_write, (*p).timeout_write);
                 }
             }
             return 0;
         }
-        if filter || event_get_fd(&(*p).ev_read) >= 0 {
+        if filter || api::fd(&raw const (*p).ev_read) >= 0 {
             if event & EV_READ != 0 {
                 start_reading(b);
             }
@@ -1005,10 +1006,10 @@ unsafe fn ssl_disable(b: *mut Bev, event: c_short) -> c_int {
         if (*s).handshaking {
             if !filter {
                 if event & EV_READ != 0 {
-                    event_del(&mut (*b).public.ev_read);
+                    api::del(&raw mut (*b).public.ev_read);
                 }
                 if event & EV_WRITE != 0 {
-                    event_del(&mut (*b).public.ev_write);
+                    api::del(&raw mut (*b).public.ev_write);
                 }
             }
             return 0;
@@ -1042,7 +1043,7 @@ unsafe fn ssl_unlink(b: *mut Bev) {
     unsafe {
         let kick: *mut Event = &mut *(*state(b)).kick;
         if (*kick).cb.flags & EVLIST_INIT != 0 {
-            event_del(kick);
+            api::del(kick);
         }
         let Some(u) = under(b) else { return };
         if (*b).options & BEV_OPT_CLOSE_ON_FREE != 0 {
@@ -1065,13 +1066,13 @@ unsafe fn ssl_destruct(b: *mut Bev) {
         let s = state(b);
         let kick: *mut Event = &mut *(*s).kick;
         if (*kick).cb.flags & EVLIST_INIT != 0 {
-            event_debug_unassign(kick);
+            api::debug_unassign(kick);
         }
         if (*b).options & BEV_OPT_CLOSE_ON_FREE == 0 {
             return;
         }
         if (*s).underlying.is_null() {
-            let fd = event_get_fd(&(*b).public.ev_read);
+            let fd = api::fd(&raw const (*b).public.ev_read);
             if fd >= 0 {
                 sock::close(fd);
             }
@@ -1106,12 +1107,12 @@ unsafe fn ssl_ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
             };
         }
         match op {
-            Ctrl::GetFd => Ok(CtrlOut::Fd(event_get_fd(&(*b).public.ev_read))),
+            Ctrl::GetFd => Ok(CtrlOut::Fd(api::fd(&raw const (*b).public.ev_read))),
             Ctrl::SetFd(fd) => {
                 let Some(f) = fns() else { return Err(()) };
                 let p = &raw mut (*b).public;
-                event_del(&mut (*p).ev_read);
-                event_del(&mut (*p).ev_write);
+                api::del(&raw mut (*p).ev_read);
+                api::del(&raw mut (*p).ev_write);
                 if fd >= 0 && (f.set_fd)((*s).ssl, fd) != 1 {
                     return Err(());
                 }
@@ -1200,7 +1201,7 @@ pub unsafe fn renegotiate(b: *mut Bev) -> c_int {
                 if under(b).is_some() {
                     0
                 } else {
-                    if event_get_fd(&(*b).public.ev_read) >= 0 {
+                    if api::fd(&raw const (*b).public.ev_read) >= 0 {
                         start_handshake_events(b);
                     }
                     do_handshake(b)
@@ -1229,7 +1230,7 @@ pub unsafe fn socket_connect(b: *mut Bev, sa: *const libc::sockaddr, socklen: c_
         }
         incref_and_lock(b);
         let mut result = -1;
-        let mut fd = event_get_fd(&(*b).public.ev_read);
+        let mut fd = api::fd(&raw const (*b).public.ev_read);
         let had_fd = fd >= 0;
         'work: {
             if fd < 0 && sa.is_null() {

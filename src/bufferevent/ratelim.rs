@@ -13,10 +13,10 @@
 
 use super::core::*;
 use super::watermark::clamp_isize;
-use crate::capi::event::{event_add, event_assign, event_base_gettimeofday_cached, event_debug_unassign, event_del};
+use crate::core::api;
 use crate::core::base::{EventBase, COMMON_TIMEOUT_MICROSECONDS_MASK};
 use crate::core::event::*;
-use crate::core::{clock, mem};
+use crate::core::mem;
 use crate::thread::{RawLock, EVTHREAD_LOCKTYPE_RECURSIVE};
 use crate::util::rng::WeakRandState;
 use libc::{c_int, c_short, c_void, timeval};
@@ -170,9 +170,8 @@ unsafe fn rate(b: *mut Bev) -> *mut BevRate {
 ///
 /// SAFETY: base is NULL or live.
 unsafe fn now_tick(base: *mut EventBase, cfg: &TokenBucketCfg) -> u32 {
-    let mut now = clock::ZERO;
-    // SAFETY: per the function contract; now is a live local.
-    unsafe { event_base_gettimeofday_cached(base, &mut now) };
+    // SAFETY: per the function contract.
+    let now = unsafe { api::gettimeofday_cached(base) };
     cfg.tick_of(&now)
 }
 
@@ -258,12 +257,12 @@ unsafe fn charge(b: *mut Bev, bytes: isize, is_write: bool) -> c_int {
                 if is_write { ((*b).write_suspended, (*b).read_suspended) } else { ((*b).read_suspended, (*b).write_suspended) };
             if dry {
                 suspend_dir(b, is_write, SUSPEND_BW);
-                if event_add(&mut (*r).refill, &(*(*r).cfg).tick_timeout) < 0 {
+                if api::add(&raw mut (*r).refill, Some(&(*(*r).cfg).tick_timeout)) < 0 {
                     res = -1;
                 }
             } else if mine & SUSPEND_BW != 0 {
                 if other & SUSPEND_BW == 0 {
-                    event_del(&mut (*r).refill);
+                    api::del(&raw mut (*r).refill);
                 }
                 unsuspend_dir(b, is_write, SUSPEND_BW);
             }
@@ -358,7 +357,7 @@ unsafe extern "C" fn bev_refill(_fd: c_int, _what: c_short, arg: *mut c_void) {
             }
             if again {
                 // Still in debt (a large read took it below zero): wait another tick.
-                event_add(&mut (*r).refill, &cfg.tick_timeout);
+                api::add(&raw mut (*r).refill, Some(&cfg.tick_timeout));
             }
         }
         decref_and_unlock(b);
@@ -382,7 +381,7 @@ unsafe fn ensure_rate(b: *mut Bev) -> *mut BevRate {
         }
         let r = rate(b);
         if !(*r).refill_assigned {
-            event_assign(&mut (*r).refill, (*b).public.ev_base, -1, EV_FINALIZE, Some(bev_refill), b as *mut c_void);
+            api::assign(&raw mut (*r).refill, (*b).public.ev_base, -1, EV_FINALIZE, Some(bev_refill), b as *mut c_void);
             (*r).refill_assigned = true;
         }
         r
@@ -397,7 +396,7 @@ pub unsafe fn unlink(b: *mut Bev) {
     unsafe {
         let r = rate(b);
         if !r.is_null() && (*r).refill_assigned {
-            event_del(&mut (*r).refill);
+            api::del(&raw mut (*r).refill);
         }
     }
 }
@@ -416,7 +415,7 @@ pub unsafe fn teardown(b: *mut Bev) {
             remove_from_group_internal(b, false);
         }
         if (*r).refill_assigned {
-            event_debug_unassign(&mut (*r).refill);
+            api::debug_unassign(&raw mut (*r).refill);
         }
         (*b).rate = None;
     }
@@ -438,7 +437,7 @@ pub unsafe fn set_rate_limit(b: *mut Bev, cfg: *const TokenBucketCfg) -> c_int {
                 unsuspend_read(b, SUSPEND_BW);
                 unsuspend_write(b, SUSPEND_BW);
                 if (*r).refill_assigned {
-                    event_del(&mut (*r).refill);
+                    api::del(&raw mut (*r).refill);
                 }
             }
             unlock(b);
@@ -455,7 +454,7 @@ pub unsafe fn set_rate_limit(b: *mut Bev, cfg: *const TokenBucketCfg) -> c_int {
         (*r).cfg = cfg;
         if reinit {
             (*r).limit.reconfigure(&*cfg);
-            event_del(&mut (*r).refill);
+            api::del(&raw mut (*r).refill);
         } else {
             (*r).limit = Bucket::new(&*cfg, tick);
         }
@@ -473,7 +472,7 @@ pub unsafe fn set_rate_limit(b: *mut Bev, cfg: *const TokenBucketCfg) -> c_int {
             suspended = true;
         }
         if suspended {
-            event_add(&mut (*r).refill, &(*cfg).tick_timeout);
+            api::add(&raw mut (*r).refill, Some(&(*cfg).tick_timeout));
         }
         unlock(b);
         0
@@ -580,13 +579,13 @@ pub unsafe fn decrement_limit(b: *mut Bev, decr: isize, is_write: bool) -> c_int
         let mut res = 0;
         if old > 0 && new <= 0 {
             suspend_dir(b, is_write, SUSPEND_BW);
-            if event_add(&mut (*r).refill, &(*(*r).cfg).tick_timeout) < 0 {
+            if api::add(&raw mut (*r).refill, Some(&(*(*r).cfg).tick_timeout)) < 0 {
                 res = -1;
             }
         } else if old <= 0 && new > 0 {
             let other = if is_write { (*b).read_suspended } else { (*b).write_suspended };
             if other & SUSPEND_BW == 0 {
-                event_del(&mut (*r).refill);
+                api::del(&raw mut (*r).refill);
             }
             unsuspend_dir(b, is_write, SUSPEND_BW);
         }
@@ -604,8 +603,7 @@ pub unsafe fn decrement_limit(b: *mut Bev, decr: isize, is_write: bool) -> c_int
 pub unsafe fn group_new(base: *mut EventBase, cfg: &TokenBucketCfg) -> *mut Group {
     // SAFETY: per the function contract.
     unsafe {
-        let mut now = clock::ZERO;
-        event_base_gettimeofday_cached(base, &mut now);
+        let now = api::gettimeofday_cached(base);
         let tick = cfg.tick_of(&now);
         let Some(g) = mem::new_object(Group {
             members: Vec::new(),
@@ -625,8 +623,8 @@ pub unsafe fn group_new(base: *mut EventBase, cfg: &TokenBucketCfg) -> *mut Grou
         }) else {
             return ptr::null_mut();
         };
-        event_assign(&mut (*g).refill, base, -1, EV_PERSIST | EV_FINALIZE, Some(group_refill), g as *mut c_void);
-        event_add(&mut (*g).refill, &(*g).cfg.tick_timeout);
+        api::assign(&raw mut (*g).refill, base, -1, EV_PERSIST | EV_FINALIZE, Some(group_refill), g as *mut c_void);
+        api::add(&raw mut (*g).refill, Some(&(*g).cfg.tick_timeout));
         group_set_min_share(g, DEFAULT_MIN_SHARE);
         (*g).rng.seed((now.tv_sec as u32).wrapping_add(now.tv_usec as u32).wrapping_add(g as usize as u32));
         g
@@ -646,7 +644,7 @@ pub unsafe fn group_set_cfg(g: *mut Group, cfg: &TokenBucketCfg) -> c_int {
         (*g).cfg = *cfg;
         (*g).bucket.reconfigure(cfg);
         if !same_tick {
-            event_add(&mut (*g).refill, &(*g).cfg.tick_timeout);
+            api::add(&raw mut (*g).refill, Some(&(*g).cfg.tick_timeout));
         }
         let share = (*g).configured_min_share;
         group_set_min_share(g, share);
@@ -682,8 +680,8 @@ pub unsafe fn group_free(g: *mut Group) {
             remove_from_group_internal(b, true);
         }
         (*g).lock.acquire();
-        event_del(&mut (*g).refill);
-        event_debug_unassign(&mut (*g).refill);
+        api::del(&raw mut (*g).refill);
+        api::debug_unassign(&raw mut (*g).refill);
         (*g).lock.release();
         let lock = (*g).lock;
         mem::free_object(g);
@@ -812,8 +810,7 @@ unsafe extern "C" fn group_refill(_fd: c_int, _what: c_short, arg: *mut c_void) 
     // SAFETY: the timer lives in g and is deleted before g is freed.
     unsafe {
         let base = (*g).refill.base;
-        let mut now = clock::ZERO;
-        event_base_gettimeofday_cached(base, &mut now);
+        let now = api::gettimeofday_cached(base);
         (*g).lock.acquire();
         let tick = (*g).cfg.tick_of(&now);
         let cfg = (*g).cfg;

@@ -6,10 +6,11 @@
 use super::core::*;
 use super::evbuf;
 use super::ratelim;
-use crate::capi::event::{event_assign, event_base_set, event_del, event_get_fd, event_pending, event_priority_set};
+use crate::core::api;
 use crate::core::base::EventBase;
 use crate::core::event::*;
 use crate::util::socket as sock;
+use crate::util::sys::{errno, set_errno};
 use libc::{c_char, c_int, c_short, c_void, sockaddr, socklen_t};
 use std::ptr;
 
@@ -95,8 +96,8 @@ unsafe fn assign_events(b: *mut Bev, fd: c_int) {
     unsafe {
         let base = (*b).public.ev_base;
         let arg = b as *mut c_void;
-        event_assign(&mut (*b).public.ev_read, base, fd, EV_READ | EV_PERSIST | EV_FINALIZE, Some(readcb), arg);
-        event_assign(&mut (*b).public.ev_write, base, fd, EV_WRITE | EV_PERSIST | EV_FINALIZE, Some(writecb), arg);
+        api::assign(&raw mut (*b).public.ev_read, base, fd, EV_READ | EV_PERSIST | EV_FINALIZE, Some(readcb), arg);
+        api::assign(&raw mut (*b).public.ev_write, base, fd, EV_WRITE | EV_PERSIST | EV_FINALIZE, Some(writecb), arg);
     }
 }
 
@@ -110,8 +111,8 @@ unsafe extern "C" fn outbuf_cb(_buf: *mut evbuf::Evbuffer, info: *const evbuf::C
             return;
         }
         let p = &raw mut (*b).public;
-        if event_pending(&(*p).ev_write, EV_WRITE, ptr::null_mut()) == 0 {
-            add_event(&mut (*p).ev_write, &(*p).timeout_write);
+        if api::pending(&raw const (*p).ev_write, EV_WRITE, None) == 0 {
+            add_event(&raw mut (*p).ev_write, (*p).timeout_write);
         }
     }
 }
@@ -210,8 +211,8 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
                 (*st).connecting = false;
                 if c < 0 {
                     let e = errno();
-                    event_del(&mut (*p).ev_write);
-                    event_del(&mut (*p).ev_read);
+                    api::del(&raw mut (*p).ev_write);
+                    api::del(&raw mut (*p).ev_read);
                     set_errno(e);
                     run_eventcb(b, BEV_EVENT_ERROR, 0);
                     break 'work;
@@ -219,7 +220,7 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
                 connected = true;
                 run_eventcb(b, BEV_EVENT_CONNECTED, 0);
                 if enabled(b) & EV_WRITE == 0 || (*b).write_suspended != 0 {
-                    event_del(&mut (*p).ev_write);
+                    api::del(&raw mut (*p).ev_write);
                     break 'work;
                 }
             }
@@ -236,7 +237,7 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
                 if res < 0 {
                     if rw_retriable(err) {
                         if evbuf::len(outp) == 0 {
-                            event_del(&mut (*p).ev_write);
+                            api::del(&raw mut (*p).ev_write);
                         }
                         break 'work;
                     }
@@ -252,7 +253,7 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
                 ratelim::decrement_write(b, res as isize);
             }
             if evbuf::len(outp) == 0 {
-                event_del(&mut (*p).ev_write);
+                api::del(&raw mut (*p).ev_write);
             }
             // The write callback: after writing, or on plain writability (not on the
             // writability that only reported a finished connect).
@@ -273,10 +274,10 @@ unsafe fn socket_enable(b: *mut Bev, event: c_short) -> c_int {
     // SAFETY: b is live (ops contract).
     unsafe {
         let p = &raw mut (*b).public;
-        if event & EV_READ != 0 && add_event(&mut (*p).ev_read, &(*p).timeout_read) == -1 {
+        if event & EV_READ != 0 && add_event(&raw mut (*p).ev_read, (*p).timeout_read) == -1 {
             return -1;
         }
-        if event & EV_WRITE != 0 && add_event(&mut (*p).ev_write, &(*p).timeout_write) == -1 {
+        if event & EV_WRITE != 0 && add_event(&raw mut (*p).ev_write, (*p).timeout_write) == -1 {
             return -1;
         }
         0
@@ -287,11 +288,11 @@ unsafe fn socket_disable(b: *mut Bev, event: c_short) -> c_int {
     // SAFETY: b is live (ops contract).
     unsafe {
         let p = &raw mut (*b).public;
-        if event & EV_READ != 0 && event_del(&mut (*p).ev_read) == -1 {
+        if event & EV_READ != 0 && api::del(&raw mut (*p).ev_read) == -1 {
             return -1;
         }
         // A connect in progress keeps watching for writability.
-        if event & EV_WRITE != 0 && !(*state(b)).connecting && event_del(&mut (*p).ev_write) == -1 {
+        if event & EV_WRITE != 0 && !(*state(b)).connecting && api::del(&raw mut (*p).ev_write) == -1 {
             return -1;
         }
         0
@@ -301,7 +302,7 @@ unsafe fn socket_disable(b: *mut Bev, event: c_short) -> c_int {
 unsafe fn socket_destruct(b: *mut Bev) {
     // SAFETY: b is live (ops contract).
     unsafe {
-        let fd = event_get_fd(&(*b).public.ev_read);
+        let fd = api::fd(&raw const (*b).public.ev_read);
         if (*b).options & BEV_OPT_CLOSE_ON_FREE != 0 && fd >= 0 {
             sock::close(fd);
         }
@@ -321,7 +322,7 @@ unsafe fn socket_ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
                 setfd_locked(b, fd);
                 Ok(CtrlOut::Done)
             }
-            Ctrl::GetFd => Ok(CtrlOut::Fd(event_get_fd(&(*b).public.ev_read))),
+            Ctrl::GetFd => Ok(CtrlOut::Fd(api::fd(&raw const (*b).public.ev_read))),
             Ctrl::GetUnderlying => Err(()),
             // Host-name lookups finish before bufferevent_socket_connect_hostname returns:
             // nothing is ever pending.
@@ -338,8 +339,8 @@ unsafe fn setfd_locked(b: *mut Bev, fd: c_int) {
     // SAFETY: per the function contract.
     unsafe {
         let p = &raw mut (*b).public;
-        event_del(&mut (*p).ev_read);
-        event_del(&mut (*p).ev_write);
+        api::del(&raw mut (*p).ev_read);
+        api::del(&raw mut (*p).ev_write);
         evbuf::evbuffer_unfreeze(input(b), evbuf::END);
         evbuf::evbuffer_unfreeze(output(b), evbuf::FRONT);
         assign_events(b, fd);
@@ -519,8 +520,8 @@ pub unsafe fn priority_set(b: *mut Bev, pri: c_int) -> c_int {
         lock(b);
         let mut r = -1;
         if is_kind(b, &SOCKET_OPS)
-            && event_priority_set(&mut (*b).public.ev_read, pri) == 0
-            && event_priority_set(&mut (*b).public.ev_write, pri) == 0
+            && api::priority_set(&raw mut (*b).public.ev_read, pri) == 0
+            && api::priority_set(&raw mut (*b).public.ev_write, pri) == 0
         {
             set_deferred_priority(b, pri);
             r = 0;
@@ -541,9 +542,9 @@ pub unsafe fn base_set(base: *mut EventBase, b: *mut Bev) -> c_int {
         let mut r = -1;
         if is_kind(b, &SOCKET_OPS) {
             (*b).public.ev_base = base;
-            r = event_base_set(base, &mut (*b).public.ev_read);
+            r = api::base_set(base, &raw mut (*b).public.ev_read);
             if r != -1 {
-                r = event_base_set(base, &mut (*b).public.ev_write);
+                r = api::base_set(base, &raw mut (*b).public.ev_write);
             }
         }
         unlock(b);
