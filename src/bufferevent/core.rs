@@ -14,10 +14,18 @@
 //! Locking (BEV_OPT_THREADSAFE, threading on): one recursive lock, shared with the two
 //! evbuffers and, for pairs and filters, with the partner or underlying bufferevent. Lock
 //! order is bufferevent before base.
+//!
+//! Buffers: `input` and `output` are live evbuffers for the bufferevent's whole life. `alloc`
+//! makes both before the object exists (no bufferevent is ever made without them, so none is
+//! ever half-built) and `finalize` frees them last; so the kinds hand them to
+//! `crate::buffer::api`, which does not take NULL, without checking. Buffers from the program
+//! (`bufferevent_write_buffer`'s) are checked by the C shims.
 
-use super::evbuf::{self, CbEntry, CbInfo, Evbuffer};
 use super::watermark as wm;
 use super::{filter, pair, ratelim, socket};
+use crate::buffer::api as evbuffer;
+use crate::buffer::callbacks::EVBUFFER_CB_NODEFER;
+use crate::buffer::{CbEntry, CbInfo, Evbuffer, EVBUFFER_CB_ENABLED};
 use crate::core::base::EventBase;
 use crate::core::event::*;
 use crate::core::{api, clock, deferred, global, log, mem};
@@ -53,6 +61,11 @@ pub const SUSPEND_BW: u16 = 0x02;
 pub const SUSPEND_BW_GROUP: u16 = 0x04;
 pub const SUSPEND_LOOKUP: u16 = 0x08;
 pub const SUSPEND_FILT_READ: u16 = 0x10;
+
+/// Which end of a buffer `evbuffer::freeze` / `unfreeze` applies to: the kinds freeze the end
+/// only they may add to (input) or drain from (output).
+pub const FRONT: bool = true;
+pub const END: bool = false;
 
 /// Largest single read/write unless the program sets another.
 pub const MAX_SINGLE_DEFAULT: isize = 16384;
@@ -291,16 +304,15 @@ pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kin
         log::warn("UNLOCK_CALLBACKS requires DEFER_CALLBACKS");
         return ptr::null_mut();
     }
-    // SAFETY: plain constructors of the evbuffer interface.
-    let (inp, outp) = unsafe { (evbuf::evbuffer_new(), evbuf::evbuffer_new()) };
+    let (inp, outp) = (evbuffer::new(), evbuffer::new());
     let free_bufs = || {
         // SAFETY: NULL or buffers we just made.
         unsafe {
             if !inp.is_null() {
-                evbuf::evbuffer_free(inp);
+                evbuffer::free(inp);
             }
             if !outp.is_null() {
-                evbuf::evbuffer_free(outp);
+                evbuffer::free(outp);
             }
         }
     };
@@ -389,8 +401,8 @@ pub unsafe fn enable_locking(b: *mut Bev, shared: *mut SharedLock) -> c_int {
             return -1;
         }
         (*b).lock = l;
-        evbuf::evbuffer_enable_locking(input(b), (*l).raw.0);
-        evbuf::evbuffer_enable_locking(output(b), (*l).raw.0);
+        evbuffer::enable_locking(input(b), (*l).raw.0);
+        evbuffer::enable_locking(output(b), (*l).raw.0);
         if !under.is_null() && ul.is_null() {
             enable_locking(upcast(under), l);
         }
@@ -582,8 +594,8 @@ unsafe fn finalize(b: *mut Bev) {
         if let Some(destruct) = (*b).ops.destruct {
             destruct(b);
         }
-        evbuf::evbuffer_free(input(b));
-        evbuf::evbuffer_free(output(b));
+        evbuffer::free(input(b));
+        evbuffer::free(output(b));
         ratelim::teardown(b);
         for ev in [&raw mut (*b).public.ev_read, &raw mut (*b).public.ev_write] {
             if (*ev).cb.flags & EVLIST_INIT != 0 {
@@ -681,10 +693,10 @@ pub unsafe fn trigger_nolock(b: *mut Bev, iotype: c_short, options: c_int) {
     // SAFETY: per the function contract.
     unsafe {
         let ignore = options & BEV_TRIG_IGNORE_WATERMARKS != 0;
-        if iotype & EV_READ != 0 && wm::read_cb_due((*b).public.wm_read.low, evbuf::len(input(b)), ignore) {
+        if iotype & EV_READ != 0 && wm::read_cb_due((*b).public.wm_read.low, evbuffer::length(input(b)), ignore) {
             run_readcb(b, options);
         }
-        if iotype & EV_WRITE != 0 && wm::write_cb_due((*b).public.wm_write.low, evbuf::len(output(b)), ignore) {
+        if iotype & EV_WRITE != 0 && wm::write_cb_due((*b).public.wm_write.low, evbuffer::length(output(b)), ignore) {
             run_writecb(b, options);
         }
     }
@@ -699,7 +711,7 @@ unsafe fn inbuf_wm_check(b: *mut Bev) {
     // SAFETY: per the function contract.
     unsafe {
         let high = (*b).public.wm_read.high;
-        if high == 0 || enabled(b) & EV_READ == 0 || evbuf::len(input(b)) < high {
+        if high == 0 || enabled(b) & EV_READ == 0 || evbuffer::length(input(b)) < high {
             return;
         }
         trigger_nolock(b, EV_READ, BEV_OPT_DEFER_CALLBACKS);
@@ -939,7 +951,7 @@ pub unsafe fn generic_adj_timeouts(b: *mut Bev) -> c_int {
         let r2 = if en & EV_WRITE != 0
             && (*b).write_suspended == 0
             && clock::is_set(&(*p).timeout_write)
-            && evbuf::len((*p).output) > 0
+            && evbuffer::length((*p).output) > 0
         {
             api::add(&raw mut (*p).ev_write, Some(&(*p).timeout_write))
         } else {
@@ -1039,7 +1051,7 @@ unsafe extern "C" fn inbuf_wm_cb(buf: *mut Evbuffer, _info: *const CbInfo, arg: 
     let b = arg as *mut Bev;
     // SAFETY: the callback entry lives in b's input buffer, freed together with b.
     unsafe {
-        if wm::read_full((*b).public.wm_read.high, evbuf::len(buf)) {
+        if wm::read_full((*b).public.wm_read.high, evbuffer::length(buf)) {
             suspend_read(b, SUSPEND_WM);
         } else {
             unsuspend_read(b, SUSPEND_WM);
@@ -1063,17 +1075,17 @@ pub unsafe fn setwatermark(b: *mut Bev, events: c_short, low: size_t, high: size
             let inp = input(b);
             if high != 0 {
                 if (*b).read_wm_cb.is_null() {
-                    (*b).read_wm_cb = evbuf::evbuffer_add_cb(inp, Some(inbuf_wm_cb), b as *mut c_void);
+                    (*b).read_wm_cb = evbuffer::add_cb(inp, Some(inbuf_wm_cb), b as *mut c_void);
                 }
-                evbuf::evbuffer_cb_set_flags(inp, (*b).read_wm_cb, evbuf::EVBUFFER_CB_ENABLED | evbuf::EVBUFFER_CB_NODEFER);
-                if wm::read_full(high, evbuf::len(inp)) {
+                evbuffer::cb_set_flags(inp, (*b).read_wm_cb, EVBUFFER_CB_ENABLED | EVBUFFER_CB_NODEFER);
+                if wm::read_full(high, evbuffer::length(inp)) {
                     suspend_read(b, SUSPEND_WM);
                 } else {
                     unsuspend_read(b, SUSPEND_WM);
                 }
             } else {
                 if !(*b).read_wm_cb.is_null() {
-                    evbuf::evbuffer_cb_clear_flags(inp, (*b).read_wm_cb, evbuf::EVBUFFER_CB_ENABLED);
+                    evbuffer::cb_clear_flags(inp, (*b).read_wm_cb, EVBUFFER_CB_ENABLED);
                 }
                 unsuspend_read(b, SUSPEND_WM);
             }
@@ -1100,7 +1112,57 @@ pub unsafe fn getwatermark(b: *mut Bev, events: c_short) -> Option<Watermark> {
     }
 }
 
+// ---- data ----
+
+/// bufferevent_write: append to the output (the kind starts sending it). 0, or -1.
+///
+/// SAFETY: b is live.
+pub unsafe fn write(b: *mut Bev, data: &[u8]) -> c_int {
+    // SAFETY: per the function contract; the output is live (buffer contract).
+    if unsafe { evbuffer::add(output(b), data) } == -1 {
+        -1
+    } else {
+        0
+    }
+}
+
+/// bufferevent_write_buffer: move all of `buf` to the output. 0, or -1.
+///
+/// SAFETY: b is live; buf is a live evbuffer.
+pub unsafe fn write_buffer(b: *mut Bev, buf: *mut Evbuffer) -> c_int {
+    // SAFETY: per the function contract; the output is live (buffer contract).
+    if unsafe { evbuffer::add_buffer(output(b), buf) } == -1 {
+        -1
+    } else {
+        0
+    }
+}
+
+/// bufferevent_read: take up to `out.len()` bytes from the input; how many were taken.
+///
+/// SAFETY: b is live.
+pub unsafe fn read(b: *mut Bev, out: &mut [u8]) -> isize {
+    // SAFETY: per the function contract; the input is live (buffer contract).
+    unsafe { evbuffer::remove(input(b), out) }
+}
+
+/// bufferevent_read_buffer: move the whole input into `buf`. 0, or -1.
+///
+/// SAFETY: b is live; buf is a live evbuffer.
+pub unsafe fn read_buffer(b: *mut Bev, buf: *mut Evbuffer) -> c_int {
+    // SAFETY: per the function contract; the input is live (buffer contract).
+    unsafe { evbuffer::add_buffer(buf, input(b)) }
+}
+
 // ---- the rest of the generic interface ----
+
+/// bufferevent_get_priority: its read event's, for every kind (as libevent reads it).
+///
+/// SAFETY: b is live.
+pub unsafe fn priority(b: *mut Bev) -> c_int {
+    // SAFETY: per the function contract; ev_read is assigned by every kind's constructor.
+    unsafe { api::priority(&raw const (*b).public.ev_read) }
+}
 
 /// SAFETY: b is live.
 pub unsafe fn setcb(b: *mut Bev, r: Option<DataCb>, w: Option<DataCb>, e: Option<EventCb>, arg: *mut c_void) {

@@ -9,8 +9,9 @@
 //! receiving buffer is below its high mark; BEV_FLUSH / BEV_FINISHED call it regardless.
 
 use super::core::*;
-use super::evbuf::{self, CbEntry, CbInfo, Evbuffer};
 use super::watermark as wm;
+use crate::buffer::api as evbuffer;
+use crate::buffer::{CbEntry, CbInfo, Evbuffer, EVBUFFER_CB_ENABLED};
 use crate::core::event::*;
 use libc::{c_int, c_short, c_void, ssize_t};
 use std::ptr;
@@ -54,7 +55,7 @@ pub static FILTER_OPS: Ops = Ops {
 unsafe extern "C" fn null_filter(src: *mut Evbuffer, dst: *mut Evbuffer, lim: ssize_t, _mode: c_int, _ctx: *mut c_void) -> c_int {
     // SAFETY: both are live buffers handed to us by the filter loop. A negative limit is
     // "everything" (it converts to the largest size_t, as in libevent).
-    if unsafe { evbuf::evbuffer_remove_buffer(src, dst, lim as usize) } >= 0 {
+    if unsafe { evbuffer::remove_buffer(src, dst, lim as usize) } >= 0 {
         BEV_OK
     } else {
         BEV_ERROR
@@ -118,9 +119,9 @@ pub unsafe fn new(
         let u = upcast(underlying);
         setcb(u, Some(under_readcb), Some(under_writecb), Some(under_eventcb), b as *mut c_void);
         let s = st(b);
-        (*s).inbuf_cb = evbuf::evbuffer_add_cb(input(b), Some(inbuf_cb), b as *mut c_void);
-        evbuf::evbuffer_cb_clear_flags(input(b), (*s).inbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
-        (*s).outbuf_cb = evbuf::evbuffer_add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
+        (*s).inbuf_cb = evbuffer::add_cb(input(b), Some(inbuf_cb), b as *mut c_void);
+        evbuffer::cb_clear_flags(input(b), (*s).inbuf_cb, EVBUFFER_CB_ENABLED);
+        (*s).outbuf_cb = evbuffer::add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
         init_generic_timeouts(b);
         incref(u);
         enable(u, EV_READ | EV_WRITE);
@@ -135,7 +136,7 @@ pub unsafe fn new(
 /// SAFETY: b is live.
 unsafe fn readbuf_full(b: *mut Bev, mode: c_int) -> bool {
     // SAFETY: per the function contract.
-    unsafe { mode == BEV_NORMAL && wm::read_full((*b).public.wm_read.high, evbuf::len(input(b))) }
+    unsafe { mode == BEV_NORMAL && wm::read_full((*b).public.wm_read.high, evbuffer::length(input(b))) }
 }
 
 /// Is the underlying's output at its write high mark (normal mode only)?
@@ -145,7 +146,7 @@ unsafe fn underlying_writebuf_full(b: *mut Bev, mode: c_int) -> bool {
     // SAFETY: per the function contract.
     unsafe {
         let u = under(b);
-        mode == BEV_NORMAL && wm::read_full((*u).public.wm_write.high, evbuf::len(output(u)))
+        mode == BEV_NORMAL && wm::read_full((*u).public.wm_write.high, evbuffer::length(output(u)))
     }
 }
 
@@ -162,12 +163,13 @@ unsafe fn process_input(b: *mut Bev, mode: c_int, processed: &mut bool) -> c_int
         let uin = input(under(b));
         let mut res;
         loop {
-            let limit = if mode == BEV_NORMAL { wm::filter_limit((*b).public.wm_read.high, evbuf::len(input(b))) } else { -1 };
+            let limit =
+                if mode == BEV_NORMAL { wm::filter_limit((*b).public.wm_read.high, evbuffer::length(input(b))) } else { -1 };
             res = ((*s).process_in)(uin, input(b), limit, mode, (*s).context);
             if res == BEV_OK {
                 *processed = true;
             }
-            if !(res == BEV_OK && enabled(b) & EV_READ != 0 && evbuf::len(uin) > 0 && !readbuf_full(b, mode)) {
+            if !(res == BEV_OK && enabled(b) & EV_READ != 0 && evbuffer::length(uin) > 0 && !readbuf_full(b, mode)) {
                 break;
             }
         }
@@ -184,26 +186,35 @@ unsafe fn process_input(b: *mut Bev, mode: c_int, processed: &mut bool) -> c_int
 unsafe fn process_output(b: *mut Bev, mode: c_int, processed_out: &mut bool) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
-        if mode == BEV_NORMAL && (enabled(b) & EV_WRITE == 0 || underlying_writebuf_full(b, mode) || evbuf::len(output(b)) == 0) {
+        if mode == BEV_NORMAL
+            && (enabled(b) & EV_WRITE == 0 || underlying_writebuf_full(b, mode) || evbuffer::length(output(b)) == 0)
+        {
             return BEV_OK;
         }
         let s = st(b);
         let out = output(b);
         // Our own writes into the underlying must not re-enter through the outbuf callback.
-        evbuf::evbuffer_cb_clear_flags(out, (*s).outbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
+        evbuffer::cb_clear_flags(out, (*s).outbuf_cb, EVBUFFER_CB_ENABLED);
         let mut res;
         loop {
             let mut processed = false;
             loop {
                 let u = under(b);
-                let limit =
-                    if mode == BEV_NORMAL { wm::filter_limit((*u).public.wm_write.high, evbuf::len(output(u))) } else { -1 };
+                let limit = if mode == BEV_NORMAL {
+                    wm::filter_limit((*u).public.wm_write.high, evbuffer::length(output(u)))
+                } else {
+                    -1
+                };
                 res = ((*s).process_out)(out, output(u), limit, mode, (*s).context);
                 if res == BEV_OK {
                     processed = true;
                     *processed_out = true;
                 }
-                if !(res == BEV_OK && enabled(b) & EV_WRITE != 0 && evbuf::len(out) > 0 && !underlying_writebuf_full(b, mode)) {
+                if !(res == BEV_OK
+                    && enabled(b) & EV_WRITE != 0
+                    && evbuffer::length(out) > 0
+                    && !underlying_writebuf_full(b, mode))
+                {
                     break;
                 }
             }
@@ -212,11 +223,11 @@ unsafe fn process_output(b: *mut Bev, mode: c_int, processed_out: &mut bool) -> 
             }
             trigger_nolock(b, EV_WRITE, 0);
             // The write callback may have written more.
-            if !(res == BEV_OK && enabled(b) & EV_WRITE != 0 && evbuf::len(out) > 0 && !underlying_writebuf_full(b, mode)) {
+            if !(res == BEV_OK && enabled(b) & EV_WRITE != 0 && evbuffer::length(out) > 0 && !underlying_writebuf_full(b, mode)) {
                 break;
             }
         }
-        evbuf::evbuffer_cb_set_flags(out, (*s).outbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
+        evbuffer::cb_set_flags(out, (*s).outbuf_cb, EVBUFFER_CB_ENABLED);
         if *processed_out {
             reset_generic_write_timeout(b);
         }
@@ -239,8 +250,8 @@ unsafe fn read_nolock(b: *mut Bev) {
             trigger_nolock(b, EV_READ, 0);
             // Data stuck in the underlying because our input is full: come back when the
             // program drains it.
-            if evbuf::len(input(under(b))) > 0 && readbuf_full(b, BEV_NORMAL) {
-                evbuf::evbuffer_cb_set_flags(input(b), (*st(b)).inbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
+            if evbuffer::length(input(under(b))) > 0 && readbuf_full(b, BEV_NORMAL) {
+                evbuffer::cb_set_flags(input(b), (*st(b)).inbuf_cb, EVBUFFER_CB_ENABLED);
             }
         }
     }
@@ -307,8 +318,8 @@ unsafe extern "C" fn inbuf_cb(_buf: *mut Evbuffer, _info: *const CbInfo, arg: *m
             return;
         }
         if !readbuf_full(b, BEV_NORMAL) {
-            evbuf::evbuffer_cb_clear_flags(input(b), (*st(b)).inbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
-            if evbuf::len(input(under(b))) > 0 {
+            evbuffer::cb_clear_flags(input(b), (*st(b)).inbuf_cb, EVBUFFER_CB_ENABLED);
+            if evbuffer::length(input(under(b))) > 0 {
                 read_nolock(b);
             }
         }
@@ -374,11 +385,11 @@ unsafe fn filter_destruct(b: *mut Bev) {
             f((*s).context);
         }
         if !(*s).inbuf_cb.is_null() {
-            evbuf::evbuffer_remove_cb_entry(input(b), (*s).inbuf_cb);
+            evbuffer::remove_cb_entry(input(b), (*s).inbuf_cb);
             (*s).inbuf_cb = ptr::null_mut();
         }
         if !(*s).outbuf_cb.is_null() {
-            evbuf::evbuffer_remove_cb_entry(output(b), (*s).outbuf_cb);
+            evbuffer::remove_cb_entry(output(b), (*s).outbuf_cb);
             (*s).outbuf_cb = ptr::null_mut();
         }
     }

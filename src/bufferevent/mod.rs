@@ -10,12 +10,10 @@
 //! - `filter.rs`: filtering bufferevents;
 //! - `ratelim.rs`: token buckets, per bufferevent and per group;
 //! - `openssl.rs`: TLS over a socket with the program's own SSL (libssl found at run time);
-//! - `evbuf.rs`: the evbuffer C interface they are written against.
 //!
 //! `crate::capi::bufferevent` is the thin `extern "C"` layer.
 
 pub mod core;
-pub mod evbuf;
 pub mod filter;
 pub mod openssl;
 pub mod pair;

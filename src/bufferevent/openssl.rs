@@ -19,8 +19,9 @@
 //! move: SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER is set, as libevent does).
 
 use super::core::*;
-use super::evbuf;
 use super::ratelim;
+use crate::buffer::api as evbuffer;
+use crate::buffer::{CbInfo, Evbuffer};
 use crate::core::api;
 use crate::core::base::EventBase;
 use crate::core::event::*;
@@ -279,7 +280,7 @@ unsafe fn finish_setup(b: *mut Bev, f: &Fns, st: c_int) {
             _ => {}
         }
         api::assign(&raw mut *(*s).kick, (*b).public.ev_base, -1, EV_FINALIZE, Some(kick_cb), b as *mut c_void);
-        evbuf::evbuffer_add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
+        evbuffer::add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
     }
 }
 
@@ -490,7 +491,7 @@ unsafe fn writing(b: *mut Bev) -> bool {
 
 /// Data added to the output: write it if the program wants to (the socket flavour when the
 /// fd is writable, the filter flavour at once, into the underlying's output).
-unsafe extern "C" fn outbuf_cb(_buf: *mut evbuf::Evbuffer, info: *const evbuf::CbInfo, arg: *mut c_void) {
+unsafe extern "C" fn outbuf_cb(_buf: *mut Evbuffer, info: *const CbInfo, arg: *mut c_void) {
     let b = arg as *mut Bev;
     // SAFETY: the entry lives in b's output buffer, freed together with b.
     unsafe {
@@ -530,7 +531,7 @@ unsafe extern "C" fn kick_cb(_fd: c_int, _what: c_short, arg: *mut c_void) {
             return;
         }
         progress(b, true);
-        if !(*state(b)).handshaking && !is_finalizing(b) && writing(b) && evbuf::len(output(b)) > 0 {
+        if !(*state(b)).handshaking && !is_finalizing(b) && writing(b) && evbuffer::length(output(b)) > 0 {
             progress(b, false);
         }
         decref_and_unlock(b);
@@ -671,7 +672,7 @@ unsafe fn tidy(b: *mut Bev) {
         } else {
             stop_reading(b);
         }
-        if (writing(b) && evbuf::len(output(b)) > 0) || (*s).read_blocked_on_write {
+        if (writing(b) && evbuffer::length(output(b)) > 0) || (*s).read_blocked_on_write {
             start_writing(b);
         } else {
             stop_writing(b);
@@ -746,7 +747,7 @@ unsafe fn do_read(b: *mut Bev) -> bool {
         let mut more = false;
         for round in 0..ROUNDS {
             let mut room = CHUNK as isize;
-            if let Some(r) = super::watermark::read_room((*b).public.wm_read.high, evbuf::len(inp)) {
+            if let Some(r) = super::watermark::read_room((*b).public.wm_read.high, evbuffer::length(inp)) {
                 if r <= 0 {
                     suspend_read(b, SUSPEND_WM);
                     break;
@@ -762,7 +763,7 @@ unsafe fn do_read(b: *mut Bev) -> bool {
             (f.err_clear_error)();
             let r = (f.read)((*s).ssl, buf.as_mut_ptr() as *mut c_void, room as c_int);
             if r > 0 {
-                evbuf::evbuffer_add(inp, buf.as_ptr() as *const c_void, r as usize);
+                evbuffer::add(inp, &buf[..r as usize]);
                 ratelim::decrement_read(b, r as isize);
                 got += r as usize;
                 more = round + 1 == ROUNDS;
@@ -774,7 +775,7 @@ unsafe fn do_read(b: *mut Bev) -> bool {
                     (*s).read_blocked_on_write = true;
                 }
                 e => {
-                    if got > 0 && evbuf::len(inp) >= (*b).public.wm_read.low {
+                    if got > 0 && evbuffer::length(inp) >= (*b).public.wm_read.low {
                         run_readcb(b, 0);
                     }
                     if !is_finalizing(b) {
@@ -789,14 +790,14 @@ unsafe fn do_read(b: *mut Bev) -> bool {
             if under(b).is_some() {
                 reset_generic_read_timeout(b);
             }
-            if evbuf::len(inp) >= (*b).public.wm_read.low {
+            if evbuffer::length(inp) >= (*b).public.wm_read.low {
                 run_readcb(b, 0);
             }
         }
         // More plaintext already inside SSL, or ciphertext already read by the underlying,
         // or we stopped only to let the loop breathe: come back for it.
         if got > 0 && !is_finalizing(b) && reading(b) {
-            let queued = under(b).is_some_and(|u| evbuf::len(input(u)) > 0);
+            let queued = under(b).is_some_and(|u| evbuffer::length(input(u)) > 0);
             if more || queued || (f.pending)((*s).ssl) > 0 {
                 kick(b);
             }
@@ -822,7 +823,7 @@ unsafe fn do_write(b: *mut Bev) -> bool {
         // as libevent does, so the program's write callback comes as soon as it is taken.
         let rounds = if under(b).is_some() { usize::MAX } else { ROUNDS };
         for _ in 0..rounds {
-            let have = evbuf::len(out);
+            let have = evbuffer::length(out);
             if have == 0 {
                 break;
             }
@@ -833,7 +834,7 @@ unsafe fn do_write(b: *mut Bev) -> bool {
             }
             // A retried write must have the same length; a new one is limited by the rate.
             let n = if (*s).last_write > 0 { (*s).last_write.min(have) } else { have.min(CHUNK).min(limit as usize) };
-            let data = evbuffer_pullup(out, n as isize);
+            let data = evbuffer::pullup(out, n as isize);
             if data.is_null() {
                 break;
             }
@@ -843,7 +844,7 @@ unsafe fn do_write(b: *mut Bev) -> bool {
             let r = (f.write)((*s).ssl, data as *const c_void, n as c_int);
             if r > 0 {
                 (*s).last_write = 0;
-                evbuffer_drain(out, r as usize);
+                evbuffer::drain(out, r as usize);
                 ratelim::decrement_write(b, r as isize);
                 sent += r as usize;
                 continue;
@@ -864,7 +865,7 @@ unsafe fn do_write(b: *mut Bev) -> bool {
         }
         if sent > 0 {
             if under(b).is_some() {
-                if evbuf::len(out) > 0 {
+                if evbuffer::length(out) > 0 {
                     reset_generic_write_timeout(b);
                 } else {
                     del_generic_write_timeout(b);
@@ -876,7 +877,7 @@ unsafe fn do_write(b: *mut Bev) -> bool {
             trigger_nolock(b, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
             // The filter flavour has no fd to say "writable" again: if we stopped only to
             // let the loop breathe, come back.
-            if !blocked && under(b).is_some() && !is_finalizing(b) && evbuf::len(out) > 0 {
+            if !blocked && under(b).is_some() && !is_finalizing(b) && evbuffer::length(out) > 0 {
                 kick(b);
             }
         }
@@ -952,7 +953,7 @@ unsafe fn ssl_enable(b: *mut Bev, event: c_short) -> c_int {
             if event & EV_READ != 0 {
                 reset_generic_read_timeout(b);
             }
-            if event & EV_WRITE != 0 && evbuf::len(output(b)) > 0 {
+            if event & EV_WRITE != 0 && evbuffer::length(output(b)) > 0 {
                 reset_generic_write_timeout(b);
             }
         }
@@ -973,14 +974,14 @@ unsafe fn ssl_enable(b: *mut Bev, event: c_short) -> c_int {
             if event & EV_READ != 0 {
                 start_reading(b);
             }
-            if event & EV_WRITE != 0 && evbuf::len(output(b)) > 0 {
+            if event & EV_WRITE != 0 && evbuffer::length(output(b)) > 0 {
                 start_writing(b);
             }
             // Plaintext or ciphertext may already be waiting, or (filter) output to write.
-            let queued = under(b).is_some_and(|u| evbuf::len(input(u)) > 0);
+            let queued = under(b).is_some_and(|u| evbuffer::length(input(u)) > 0);
             if let Some(f) = fns() {
                 if (event & EV_READ != 0 && (queued || (f.pending)((*s).ssl) > 0))
-                    || (filter && event & EV_WRITE != 0 && evbuf::len(output(b)) > 0)
+                    || (filter && event & EV_WRITE != 0 && evbuffer::length(output(b)) > 0)
                 {
                     kick(b);
                 }
@@ -1382,14 +1383,14 @@ unsafe extern "C" fn bio_write(bio: *mut Bio, data: *const c_char, len: c_int) -
         let mut n = len as usize;
         let high = (*u).wm_write.high;
         if high != 0 {
-            let have = evbuf::len(out);
+            let have = evbuffer::length(out);
             if have >= high {
                 (f.bio_set_flags)(bio, BIO_FLAGS_WRITE | BIO_FLAGS_SHOULD_RETRY);
                 return -1;
             }
             n = n.min(high - have);
         }
-        if evbuf::evbuffer_add(out, data as *const c_void, n) < 0 {
+        if evbuffer::add(out, std::slice::from_raw_parts(data as *const u8, n)) < 0 {
             return -1;
         }
         n as c_int
@@ -1407,11 +1408,13 @@ unsafe extern "C" fn bio_read(bio: *mut Bio, out: *mut c_char, len: c_int) -> c_
             return if u.is_null() { -1 } else { 0 };
         }
         let inp = (*u).input;
-        if evbuf::len(inp) == 0 {
+        if evbuffer::length(inp) == 0 {
             (f.bio_set_flags)(bio, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
             return -1;
         }
-        evbuf::evbuffer_remove(inp, out as *mut c_void, len as usize)
+        // Never a slice past what will be written: the program's memory may be uninitialised.
+        let n = (len as usize).min(evbuffer::length(inp));
+        evbuffer::remove(inp, std::slice::from_raw_parts_mut(out as *mut u8, n)) as c_int
     }
 }
 
@@ -1436,8 +1439,8 @@ unsafe extern "C" fn bio_ctrl(bio: *mut Bio, cmd: c_int, num: c_long, _ptr: *mut
                 (f.bio_set_shutdown)(bio, num as c_int);
                 1
             }
-            BIO_CTRL_PENDING => (!u.is_null() && evbuf::len((*u).input) != 0) as c_long,
-            BIO_CTRL_WPENDING => (!u.is_null() && evbuf::len((*u).output) != 0) as c_long,
+            BIO_CTRL_PENDING => (!u.is_null() && evbuffer::length((*u).input) != 0) as c_long,
+            BIO_CTRL_WPENDING => (!u.is_null() && evbuffer::length((*u).output) != 0) as c_long,
             BIO_CTRL_DUP | BIO_CTRL_FLUSH => 1,
             _ => 0,
         }
@@ -1461,9 +1464,4 @@ unsafe extern "C" fn bio_destroy(bio: *mut Bio) -> c_int {
     } else {
         1
     }
-}
-
-extern "C" {
-    fn evbuffer_pullup(buf: *mut evbuf::Evbuffer, size: isize) -> *mut u8;
-    fn evbuffer_drain(buf: *mut evbuf::Evbuffer, len: usize) -> c_int;
 }

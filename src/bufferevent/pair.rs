@@ -4,7 +4,8 @@
 //! forces BEV_OPT_DEFER_CALLBACKS), and with BEV_OPT_THREADSAFE both ends share one lock.
 
 use super::core::*;
-use super::evbuf;
+use crate::buffer::api as evbuffer;
+use crate::buffer::{CbInfo, Evbuffer};
 use crate::core::base::EventBase;
 use crate::core::event::*;
 use libc::{c_int, c_short, c_void};
@@ -55,7 +56,7 @@ unsafe fn elt_new(base: *mut EventBase, options: c_int) -> *mut Bev {
         if b.is_null() {
             return b;
         }
-        evbuf::evbuffer_add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
+        evbuffer::add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
         init_generic_timeouts(b);
         b
     }
@@ -85,8 +86,8 @@ pub unsafe fn new(base: *mut EventBase, options: c_int) -> Option<[*mut Bev; 2]>
         set_partner(b2, b1);
         // Only the pair moves data into inputs and out of outputs.
         for b in [b1, b2] {
-            evbuf::evbuffer_freeze(input(b), evbuf::END);
-            evbuf::evbuffer_freeze(output(b), evbuf::FRONT);
+            evbuffer::freeze(input(b), END);
+            evbuffer::freeze(output(b), FRONT);
         }
         Some([b1, b2])
     }
@@ -114,7 +115,10 @@ pub unsafe fn get_partner(b: *mut Bev) -> *mut Bev {
 unsafe fn wants_to_talk(src: *mut Bev, dst: *mut Bev) -> bool {
     // SAFETY: per the function contract.
     unsafe {
-        enabled(src) & EV_WRITE != 0 && enabled(dst) & EV_READ != 0 && (*dst).read_suspended == 0 && evbuf::len(output(src)) > 0
+        enabled(src) & EV_WRITE != 0
+            && enabled(dst) & EV_READ != 0
+            && (*dst).read_suspended == 0
+            && evbuffer::length(output(src)) > 0
     }
 }
 
@@ -126,25 +130,25 @@ unsafe fn transfer(src: *mut Bev, dst: *mut Bev, ignore_wm: bool) {
     // SAFETY: per the function contract.
     unsafe {
         let (sout, dinp) = (output(src), input(dst));
-        evbuf::evbuffer_unfreeze(sout, evbuf::FRONT);
-        evbuf::evbuffer_unfreeze(dinp, evbuf::END);
+        evbuffer::unfreeze(sout, FRONT);
+        evbuffer::unfreeze(dinp, END);
         let high = (*dst).public.wm_read.high;
-        let dlen = evbuf::len(dinp);
+        let dlen = evbuffer::length(dinp);
         let moved = if high != 0 && dlen < high {
             let n = high - dlen;
-            evbuf::evbuffer_remove_buffer(sout, dinp, n);
+            evbuffer::remove_buffer(sout, dinp, n);
             Some(n)
         } else if high != 0 && !ignore_wm {
             None
         } else {
-            let n = evbuf::len(sout);
-            evbuf::evbuffer_add_buffer(dinp, sout);
+            let n = evbuffer::length(sout);
+            evbuffer::add_buffer(dinp, sout);
             Some(n)
         };
         if let Some(n) = moved {
             if n != 0 {
                 reset_generic_read_timeout(dst);
-                if evbuf::len(output(dst)) > 0 {
+                if evbuffer::length(output(dst)) > 0 {
                     reset_generic_write_timeout(dst);
                 } else {
                     del_generic_write_timeout(dst);
@@ -153,13 +157,13 @@ unsafe fn transfer(src: *mut Bev, dst: *mut Bev, ignore_wm: bool) {
             trigger_nolock(dst, EV_READ, 0);
             trigger_nolock(src, EV_WRITE, 0);
         }
-        evbuf::evbuffer_freeze(sout, evbuf::FRONT);
-        evbuf::evbuffer_freeze(dinp, evbuf::END);
+        evbuffer::freeze(sout, FRONT);
+        evbuffer::freeze(dinp, END);
     }
 }
 
 /// The program wrote: hand it over if the other end is reading.
-unsafe extern "C" fn outbuf_cb(_buf: *mut evbuf::Evbuffer, info: *const evbuf::CbInfo, arg: *mut c_void) {
+unsafe extern "C" fn outbuf_cb(_buf: *mut Evbuffer, info: *const CbInfo, arg: *mut c_void) {
     let b = arg as *mut Bev;
     // SAFETY: the entry lives in b's output, freed with b; info is the evbuffer's.
     unsafe {
@@ -179,7 +183,7 @@ unsafe fn pair_enable(b: *mut Bev, events: c_short) -> c_int {
         if events & EV_READ != 0 {
             reset_generic_read_timeout(b);
         }
-        if events & EV_WRITE != 0 && evbuf::len(output(b)) > 0 {
+        if events & EV_WRITE != 0 && evbuffer::length(output(b)) > 0 {
             reset_generic_write_timeout(b);
         }
         let p = partner(b);

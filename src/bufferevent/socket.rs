@@ -4,8 +4,9 @@
 //! "connected" event.
 
 use super::core::*;
-use super::evbuf;
 use super::ratelim;
+use crate::buffer::api as evbuffer;
+use crate::buffer::{CbInfo, Evbuffer, EVBUFFER_FLAG_DRAINS_TO_FD};
 use crate::core::api;
 use crate::core::base::EventBase;
 use crate::core::event::*;
@@ -79,13 +80,13 @@ pub unsafe fn new(base: *mut EventBase, fd: c_int, options: c_int) -> *mut Bev {
             return b;
         }
         let outp = output(b);
-        evbuf::evbuffer_set_flags(outp, evbuf::EVBUFFER_FLAG_DRAINS_TO_FD);
+        evbuffer::set_flags(outp, EVBUFFER_FLAG_DRAINS_TO_FD);
         assign_events(b, fd);
-        evbuf::evbuffer_add_cb(outp, Some(outbuf_cb), b as *mut c_void);
+        evbuffer::add_cb(outp, Some(outbuf_cb), b as *mut c_void);
         // The program may add to the output and drain the input; only we add to the input
         // and drain the output.
-        evbuf::evbuffer_freeze(input(b), evbuf::END);
-        evbuf::evbuffer_freeze(outp, evbuf::FRONT);
+        evbuffer::freeze(input(b), END);
+        evbuffer::freeze(outp, FRONT);
         b
     }
 }
@@ -102,7 +103,7 @@ unsafe fn assign_events(b: *mut Bev, fd: c_int) {
 }
 
 /// Data added to the output: start writing if the program wants to and we are not already.
-unsafe extern "C" fn outbuf_cb(_buf: *mut evbuf::Evbuffer, info: *const evbuf::CbInfo, arg: *mut c_void) {
+unsafe extern "C" fn outbuf_cb(_buf: *mut Evbuffer, info: *const CbInfo, arg: *mut c_void) {
     let b = arg as *mut Bev;
     // SAFETY: the entry lives in b's output buffer, freed together with b; info is the
     // evbuffer's.
@@ -137,7 +138,7 @@ unsafe extern "C" fn readcb(fd: c_int, what: c_short, arg: *mut c_void) {
             }
             // Never read past the high-water mark.
             let mut howmuch: isize = -1;
-            if let Some(room) = super::watermark::read_room((*b).public.wm_read.high, evbuf::len(inp)) {
+            if let Some(room) = super::watermark::read_room((*b).public.wm_read.high, evbuffer::length(inp)) {
                 if room <= 0 {
                     suspend_read(b, SUSPEND_WM);
                     break 'work;
@@ -151,10 +152,10 @@ unsafe extern "C" fn readcb(fd: c_int, what: c_short, arg: *mut c_void) {
             if (*b).read_suspended != 0 {
                 break 'work;
             }
-            evbuf::evbuffer_unfreeze(inp, evbuf::END);
-            let res = evbuf::evbuffer_read(inp, fd, howmuch.min(c_int::MAX as isize) as c_int);
+            evbuffer::unfreeze(inp, END);
+            let res = evbuffer::read(inp, fd, howmuch.min(c_int::MAX as isize) as c_int);
             err = errno();
-            evbuf::evbuffer_freeze(inp, evbuf::END);
+            evbuffer::freeze(inp, END);
             if res < 0 {
                 if rw_retriable(err) {
                     break 'work;
@@ -169,7 +170,7 @@ unsafe extern "C" fn readcb(fd: c_int, what: c_short, arg: *mut c_void) {
                 break 'work;
             }
             ratelim::decrement_read(b, res as isize);
-            if evbuf::len(inp) >= (*b).public.wm_read.low {
+            if evbuffer::length(inp) >= (*b).public.wm_read.low {
                 run_readcb(b, 0);
             }
         }
@@ -229,14 +230,14 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
                 break 'work;
             }
             let mut res = 0;
-            if evbuf::len(outp) > 0 {
-                evbuf::evbuffer_unfreeze(outp, evbuf::FRONT);
-                res = evbuf::evbuffer_write_atmost(outp, fd, atmost);
+            if evbuffer::length(outp) > 0 {
+                evbuffer::unfreeze(outp, FRONT);
+                res = evbuffer::write_atmost(outp, fd, atmost);
                 err = errno();
-                evbuf::evbuffer_freeze(outp, evbuf::FRONT);
+                evbuffer::freeze(outp, FRONT);
                 if res < 0 {
                     if rw_retriable(err) {
-                        if evbuf::len(outp) == 0 {
+                        if evbuffer::length(outp) == 0 {
                             api::del(&raw mut (*p).ev_write);
                         }
                         break 'work;
@@ -252,7 +253,7 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
                 }
                 ratelim::decrement_write(b, res as isize);
             }
-            if evbuf::len(outp) == 0 {
+            if evbuffer::length(outp) == 0 {
                 api::del(&raw mut (*p).ev_write);
             }
             // The write callback: after writing, or on plain writability (not on the
@@ -341,8 +342,8 @@ unsafe fn setfd_locked(b: *mut Bev, fd: c_int) {
         let p = &raw mut (*b).public;
         api::del(&raw mut (*p).ev_read);
         api::del(&raw mut (*p).ev_write);
-        evbuf::evbuffer_unfreeze(input(b), evbuf::END);
-        evbuf::evbuffer_unfreeze(output(b), evbuf::FRONT);
+        evbuffer::unfreeze(input(b), END);
+        evbuffer::unfreeze(output(b), FRONT);
         assign_events(b, fd);
         if fd >= 0 {
             enable(b, enabled(b));
