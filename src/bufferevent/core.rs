@@ -31,7 +31,7 @@ use crate::core::event::*;
 use crate::core::{api, clock, deferred, global, log, mem};
 use crate::thread::{RawLock, EVTHREAD_LOCKTYPE_RECURSIVE};
 use crate::util::sys::{errno, set_errno};
-use libc::{c_int, c_short, c_void, size_t, timeval};
+use libc::{c_int, c_short, c_void, size_t, sockaddr, timeval};
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -152,6 +152,8 @@ pub struct Ops {
     pub adj_timeouts: Option<unsafe fn(*mut Bev) -> c_int>,
     pub flush: Option<unsafe fn(*mut Bev, c_short, c_int) -> c_int>,
     pub ctrl: Option<unsafe fn(*mut Bev, Ctrl) -> Result<CtrlOut, ()>>,
+    /// bufferevent_socket_connect for a kind with a socket of its own (None: pairs, filters).
+    pub connect: Option<unsafe fn(*mut Bev, *const sockaddr, c_int) -> c_int>,
 }
 
 /// The kind-specific state.
@@ -217,6 +219,9 @@ pub struct Bev {
     writecb_pending: bool,
     eventcb_pending: c_short,
     errno_pending: c_int,
+    /// The last bufferevent_socket_connect_hostname lookup's error (EVUTIL_EAI_*), 0 when it
+    /// worked (libevent keeps it for every kind).
+    pub dns_error: c_int,
     /// The deferred-callback record (BEV_OPT_DEFER_CALLBACKS).
     deferred: EventCallback,
     /// Queued on the loop when the last reference goes.
@@ -352,6 +357,7 @@ pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kin
         writecb_pending: false,
         eventcb_pending: 0,
         errno_pending: 0,
+        dns_error: 0,
         deferred: EventCallback::zeroed(),
         finalizer: EventCallback::zeroed(),
         read_wm_cb: ptr::null_mut(),
@@ -1226,6 +1232,26 @@ pub unsafe fn underlying(b: *mut Bev) -> *mut Bufferevent {
         };
         unlock(b);
         r
+    }
+}
+
+/// A bufferevent built on `u` (a filter, an SSL filter) lost its last reference. With
+/// BEV_OPT_CLOSE_ON_FREE the underlying goes too (the program's reference on it; ours goes
+/// when `b` is finalized); otherwise it gets its callbacks back (none, if they are still
+/// ours: `our_eventcb` is the kind's event callback) and reads freely again.
+///
+/// SAFETY: b is live and locked; u is live and b holds a reference on it.
+pub unsafe fn release_underlying(b: *mut Bev, u: *mut Bev, our_eventcb: EventCb) {
+    // SAFETY: per the function contract.
+    unsafe {
+        if (*b).options & BEV_OPT_CLOSE_ON_FREE != 0 {
+            free(u);
+        } else {
+            if (*u).public.errorcb.map(|f| f as usize) == Some(our_eventcb as usize) {
+                setcb(u, None, None, None, ptr::null_mut());
+            }
+            unsuspend_read(u, SUSPEND_FILT_READ);
+        }
     }
 }
 

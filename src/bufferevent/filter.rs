@@ -49,6 +49,7 @@ pub static FILTER_OPS: Ops = Ops {
     adj_timeouts: Some(generic_adj_timeouts),
     flush: Some(filter_flush),
     ctrl: Some(filter_ctrl),
+    connect: None,
 };
 
 /// The filter used when the program gives none: move everything that fits.
@@ -362,17 +363,8 @@ unsafe fn filter_unlink(b: *mut Bev) {
     // SAFETY: b is live (ops contract); we hold a reference on the underlying.
     unsafe {
         let u = under(b);
-        if u.is_null() {
-            return;
-        }
-        if (*b).options & BEV_OPT_CLOSE_ON_FREE != 0 {
-            free(u);
-        } else {
-            let ours: Option<EventCb> = Some(under_eventcb);
-            if (*u).public.errorcb.map(|f| f as usize) == ours.map(|f| f as usize) {
-                setcb(u, None, None, None, ptr::null_mut());
-            }
-            unsuspend_read(u, SUSPEND_FILT_READ);
+        if !u.is_null() {
+            release_underlying(b, u, under_eventcb);
         }
     }
 }

@@ -191,8 +191,6 @@ pub struct SslState {
     last_write: usize,
     /// Queued errors, oldest first (bufferevent_get_openssl_error takes the newest).
     errors: Vec<c_ulong>,
-    /// The last bufferevent_socket_connect_hostname lookup's error.
-    dns_error: c_int,
     /// "Come back from the loop": an event activated by hand when more work is waiting that
     /// no fd will announce (plaintext decrypted inside SSL, ciphertext already sitting in the
     /// underlying's input, the filter flavour's first handshake step).
@@ -208,6 +206,7 @@ pub static SSL_OPS: Ops = Ops {
     adj_timeouts: Some(ssl_adj_timeouts),
     flush: Some(ssl_flush),
     ctrl: Some(ssl_ctrl),
+    connect: Some(socket_connect),
 };
 
 /// SAFETY: b is live and an SSL bufferevent.
@@ -260,7 +259,6 @@ fn new_state(ssl: *mut Ssl, underlying: *mut Bufferevent, st: c_int) -> SslState
         write_blocked_on_read: false,
         last_write: 0,
         errors: Vec::new(),
-        dns_error: 0,
         kick: Box::new(Event::zeroed()),
     }
 }
@@ -1046,15 +1044,8 @@ unsafe fn ssl_unlink(b: *mut Bev) {
         if (*kick).cb.flags & EVLIST_INIT != 0 {
             api::del(kick);
         }
-        let Some(u) = under(b) else { return };
-        if (*b).options & BEV_OPT_CLOSE_ON_FREE != 0 {
-            free(u);
-        } else {
-            let ours: Option<EventCb> = Some(under_eventcb);
-            if (*u).public.errorcb.map(|f| f as usize) == ours.map(|f| f as usize) {
-                setcb(u, None, None, None, ptr::null_mut());
-            }
-            unsuspend_read(u, SUSPEND_FILT_READ);
+        if let Some(u) = under(b) {
+            release_underlying(b, u, under_eventcb);
         }
     }
 }
@@ -1214,7 +1205,7 @@ pub unsafe fn renegotiate(b: *mut Bev) -> c_int {
     }
 }
 
-// ---- bufferevent_socket_connect / _hostname on the socket flavour ----
+// ---- bufferevent_socket_connect (and so _hostname) on the socket flavour ----
 
 /// bufferevent_socket_connect on a socket-flavour SSL bufferevent, which libevent allows:
 /// the fd (made here when there is none) is connected and becomes the SSL's; a pending
@@ -1264,57 +1255,6 @@ pub unsafe fn socket_connect(b: *mut Bev, sa: *const libc::sockaddr, socklen: c_
         }
         decref_and_unlock(b);
         result
-    }
-}
-
-/// bufferevent_socket_connect_hostname on a socket-flavour SSL bufferevent: resolve
-/// (blocking, as without an evdns base), then connect to the first address. 0 once the
-/// attempt is made; a failed lookup is reported as BEV_EVENT_ERROR with the error kept for
-/// bufferevent_socket_get_dns_error.
-///
-/// SAFETY: b is live and an SSL bufferevent; hostname is NULL or a C string.
-pub unsafe fn socket_connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
-    if family != libc::AF_INET && family != libc::AF_INET6 && family != libc::AF_UNSPEC {
-        return -1;
-    }
-    if !(1..=65535).contains(&port) {
-        return -1;
-    }
-    // SAFETY: per the function contract.
-    unsafe {
-        let mut hints: libc::addrinfo = std::mem::zeroed();
-        hints.ai_family = family;
-        hints.ai_protocol = libc::IPPROTO_TCP;
-        hints.ai_socktype = libc::SOCK_STREAM;
-        let Ok(portbuf) = std::ffi::CString::new(port.to_string()) else { return -1 };
-        incref_and_lock(b);
-        (*state(b)).dns_error = 0;
-        let mut ai: *mut libc::addrinfo = ptr::null_mut();
-        let err = crate::capi::util::evutil_getaddrinfo(hostname, portbuf.as_ptr(), &hints, &mut ai);
-        if err != 0 || ai.is_null() {
-            (*state(b)).dns_error = if err != 0 { err } else { libc::EAI_FAIL };
-            run_eventcb(b, BEV_EVENT_ERROR, 0);
-        } else if socket_connect(b, (*ai).ai_addr, (*ai).ai_addrlen as c_int) < 0 {
-            run_eventcb(b, BEV_EVENT_ERROR, 0);
-        }
-        if !ai.is_null() {
-            crate::capi::util::evutil_freeaddrinfo(ai);
-        }
-        decref_and_unlock(b);
-        0
-    }
-}
-
-/// The last lookup's error (bufferevent_socket_get_dns_error).
-///
-/// SAFETY: b is live and an SSL bufferevent.
-pub unsafe fn dns_error(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
-    unsafe {
-        lock(b);
-        let e = (*state(b)).dns_error;
-        unlock(b);
-        e
     }
 }
 

@@ -25,6 +25,7 @@ pub static PAIR_OPS: Ops = Ops {
     adj_timeouts: Some(generic_adj_timeouts),
     flush: Some(pair_flush),
     ctrl: None,
+    connect: None,
 };
 
 /// SAFETY: b is live and a pair end.

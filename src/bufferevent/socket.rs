@@ -1,7 +1,10 @@
 //! Socket bufferevents: ev_read / ev_write watch the fd; readable data goes into the input
 //! buffer (up to the read high-water mark and the rate limit), the output buffer is written
-//! out while it has data. Also non-blocking connect (by address or by host name) and the
-//! "connected" event.
+//! out while it has data. Also non-blocking connect and the "connected" event.
+//!
+//! `connect` and `connect_hostname` (bufferevent_socket_connect / _hostname) serve every kind
+//! with a socket of its own: they go through the kind's `Ops::connect` entry, so the name
+//! lookup is written once, here, whatever the kind.
 
 use super::core::*;
 use super::ratelim;
@@ -10,6 +13,8 @@ use crate::buffer::{CbInfo, Evbuffer, EVBUFFER_FLAG_DRAINS_TO_FD};
 use crate::core::api;
 use crate::core::base::EventBase;
 use crate::core::event::*;
+use crate::core::log;
+use crate::util::addrinfo;
 use crate::util::socket as sock;
 use crate::util::sys::{errno, set_errno};
 use libc::{c_char, c_int, c_short, c_void, sockaddr, socklen_t};
@@ -18,8 +23,6 @@ use std::ptr;
 pub struct SocketState {
     /// A non-blocking connect is in progress: the next writability reports its outcome.
     connecting: bool,
-    /// The last host-name lookup's error (EVUTIL_EAI_*), 0 when it worked.
-    dns_error: c_int,
 }
 
 pub static SOCKET_OPS: Ops = Ops {
@@ -31,6 +34,7 @@ pub static SOCKET_OPS: Ops = Ops {
     adj_timeouts: Some(adj_existing_timeouts),
     flush: Some(socket_flush),
     ctrl: Some(socket_ctrl),
+    connect: Some(socket_connect),
 };
 
 /// SAFETY: b is live and a socket bufferevent.
@@ -75,7 +79,7 @@ fn finished_connecting(fd: c_int) -> c_int {
 pub unsafe fn new(base: *mut EventBase, fd: c_int, options: c_int) -> *mut Bev {
     // SAFETY: per the function contract; b is fresh.
     unsafe {
-        let b = alloc(base, &SOCKET_OPS, options, Kind::Socket(SocketState { connecting: false, dns_error: 0 }));
+        let b = alloc(base, &SOCKET_OPS, options, Kind::Socket(SocketState { connecting: false }));
         if b.is_null() {
             return b;
         }
@@ -351,24 +355,32 @@ unsafe fn setfd_locked(b: *mut Bev, fd: c_int) {
     }
 }
 
-/// bufferevent_socket_connect: connect the bufferevent's fd (made here when it has none) to
-/// `sa`; with a NULL `sa`, wait for a connect the program started itself. 0 when the
-/// connect is under way (the outcome comes as BEV_EVENT_CONNECTED or BEV_EVENT_ERROR),
-/// -1 on failure.
+/// bufferevent_socket_connect: connect the bufferevent's own socket to `sa` (with a NULL
+/// `sa`, wait for a connect the program started itself), through its kind's connect entry.
+/// 0 when the connect is under way (the outcome comes as BEV_EVENT_CONNECTED or
+/// BEV_EVENT_ERROR), -1 on failure or for a kind with no socket of its own (pairs, filters).
 ///
 /// SAFETY: b is live; sa is NULL or points to socklen readable bytes.
 pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int {
     // SAFETY: per the function contract.
+    let (ops, name) = unsafe { ((*b).ops.connect, (*b).ops.name) };
+    match ops {
+        // SAFETY: per the function contract, which is the entry's.
+        Some(f) => unsafe { f(b, sa, socklen) },
+        None => {
+            log::warn(&format!("bufferevent_socket_connect: not a socket bufferevent ({name})"));
+            -1
+        }
+    }
+}
+
+/// The socket kind's connect: the fd (made here when there is none) is connected and watched
+/// for the outcome.
+///
+/// SAFETY: b is live and a socket bufferevent; sa is NULL or points to socklen readable bytes.
+unsafe fn socket_connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int {
+    // SAFETY: per the function contract.
     unsafe {
-        if is_kind(b, &super::openssl::SSL_OPS) {
-            // An SSL bufferevent over a socket connects like a socket one.
-            return super::openssl::socket_connect(b, sa, socklen);
-        }
-        if !is_kind(b, &SOCKET_OPS) {
-            // A pair or filter has no socket of its own to connect.
-            crate::core::log::warn(&format!("bufferevent_socket_connect: not a socket bufferevent ({})", (*b).ops.name));
-            return -1;
-        }
         incref_and_lock(b);
         let mut result = -1;
         let mut fd = getfd(b);
@@ -425,9 +437,10 @@ pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int
 }
 
 /// bufferevent_socket_connect_hostname: resolve (blocking, as libevent does without an
-/// evdns base), then connect to the first address. Returns 0 once the attempt is made; a
-/// failed lookup is reported as BEV_EVENT_ERROR with bufferevent_socket_get_dns_error
-/// telling why.
+/// evdns base), then connect to the first address through the kind's connect entry. Returns
+/// 0 once the attempt is made; a failed lookup is reported as BEV_EVENT_ERROR with
+/// bufferevent_socket_get_dns_error telling why. As in libevent, nothing is read or written
+/// while the name is looked up.
 ///
 /// SAFETY: b is live; hostname is NULL or a C string.
 pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
@@ -438,36 +451,37 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
         return -1;
     }
     // SAFETY: per the function contract.
+    let (ops, name) = unsafe { ((*b).ops.connect, (*b).ops.name) };
+    if ops.is_none() {
+        log::warn(&format!("bufferevent_socket_connect_hostname: not a socket bufferevent ({name})"));
+        return -1;
+    }
+    // SAFETY: addrinfo is plain C data; all-zero is valid (null pointers, 0 ints).
+    let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+    hints.ai_family = family;
+    hints.ai_protocol = libc::IPPROTO_TCP;
+    hints.ai_socktype = libc::SOCK_STREAM;
+    let hints = addrinfo::system_hints(Some(&hints));
+    let port = format!("{port}\0");
+    // SAFETY: per the function contract; the lookup's reference keeps b alive until
+    // lookup_done has run.
     unsafe {
-        if is_kind(b, &super::openssl::SSL_OPS) {
-            return super::openssl::socket_connect_hostname(b, family, hostname, port);
-        }
-        if !is_kind(b, &SOCKET_OPS) {
-            crate::core::log::warn(&format!("bufferevent_socket_connect_hostname: not a socket bufferevent ({})", (*b).ops.name));
-            return -1;
-        }
-        let mut hints: libc::addrinfo = std::mem::zeroed();
-        hints.ai_family = family;
-        hints.ai_protocol = libc::IPPROTO_TCP;
-        hints.ai_socktype = libc::SOCK_STREAM;
-        let portbuf = std::ffi::CString::new(port.to_string()).unwrap_or_default();
         lock(b);
-        (*state(b)).dns_error = 0;
-        // Nothing is read or written while the name is looked up.
+        (*b).dns_error = 0;
         suspend_write(b, SUSPEND_LOOKUP);
         suspend_read(b, SUSPEND_LOOKUP);
         incref(b);
         let mut ai: *mut libc::addrinfo = ptr::null_mut();
-        let err = crate::capi::util::evutil_getaddrinfo(hostname, portbuf.as_ptr(), &hints, &mut ai);
+        let err = addrinfo::getaddrinfo(hostname, port.as_ptr() as *const c_char, &hints, &mut ai);
         lookup_done(b, err, ai);
         unlock(b);
     }
     0
 }
 
-/// The end of a lookup: connect to the result or report the failure.
+/// The end of a lookup: connect to the result or report the failure; the result is freed.
 ///
-/// SAFETY: b is live and holds the reference connect_hostname took; ai is the result.
+/// SAFETY: b is live and holds the reference connect_hostname took; ai is NULL or the result.
 unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
     // SAFETY: per the function contract.
     unsafe {
@@ -475,38 +489,25 @@ unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
         unsuspend_write(b, SUSPEND_LOOKUP);
         unsuspend_read(b, SUSPEND_LOOKUP);
         if err != 0 || ai.is_null() {
-            (*state(b)).dns_error = if err != 0 { err } else { libc::EAI_FAIL };
+            (*b).dns_error = if err != 0 { err } else { libc::EAI_FAIL };
             run_eventcb(b, BEV_EVENT_ERROR, 0);
-            decref_and_unlock(b);
-            if !ai.is_null() {
-                crate::capi::util::evutil_freeaddrinfo(ai);
-            }
-            return;
-        }
-        let r = connect(b, (*ai).ai_addr, (*ai).ai_addrlen as c_int);
-        if r < 0 {
+        } else if connect(b, (*ai).ai_addr, (*ai).ai_addrlen as c_int) < 0 {
             run_eventcb(b, BEV_EVENT_ERROR, 0);
         }
         decref_and_unlock(b);
-        crate::capi::util::evutil_freeaddrinfo(ai);
+        addrinfo::freeaddrinfo(ai);
     }
 }
 
-/// The last lookup's error; 0 for other kinds, which never look names up (libevent keeps the
-/// field in every bufferevent, so any kind answers).
+/// bufferevent_socket_get_dns_error: the last lookup's error (EVUTIL_EAI_*); 0 when it
+/// worked, and for kinds that never look names up.
 ///
 /// SAFETY: b is live.
 pub unsafe fn get_dns_error(b: *mut Bev) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
-        if is_kind(b, &super::openssl::SSL_OPS) {
-            return super::openssl::dns_error(b);
-        }
-        if !is_kind(b, &SOCKET_OPS) {
-            return 0;
-        }
         lock(b);
-        let e = (*state(b)).dns_error;
+        let e = (*b).dns_error;
         unlock(b);
         e
     }
