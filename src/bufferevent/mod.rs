@@ -9,7 +9,9 @@
 //! - `pair.rs`: bufferevent pairs;
 //! - `filter.rs`: filtering bufferevents;
 //! - `ratelim.rs`: token buckets, per bufferevent and per group;
-//! - `openssl.rs`: TLS over a socket with the program's own SSL (libssl found at run time);
+//! - `openssl/`: TLS with the program's own SSL, over a socket or as a filter: `sys.rs` (libssl's
+//!   functions, found at run time), `io.rs` (handshake, reading, writing), `ops.rs` (the kind's
+//!   ops), `connect.rs`, `bio.rs` (the filter flavour's BIO).
 //!
 //! `crate::capi::bufferevent` is the thin `extern "C"` layer.
 
