@@ -8,7 +8,8 @@
 //! - `socket.rs`: socket bufferevents, connect, connect by host name;
 //! - `pair.rs`: bufferevent pairs;
 //! - `filter.rs`: filtering bufferevents;
-//! - `ratelim.rs`: token buckets, per bufferevent and per group;
+//! - `ratelim/`: rate limits: `bucket.rs` (token-bucket arithmetic), `mod.rs` (per bufferevent),
+//!   `group.rs` (rate-limit groups);
 //! - `openssl/`: TLS with the program's own SSL, over a socket or as a filter: `sys.rs` (libssl's
 //!   functions, found at run time), `io.rs` (handshake, reading, writing), `ops.rs` (the kind's
 //!   ops), `connect.rs`, `bio.rs` (the filter flavour's BIO).

@@ -6,7 +6,7 @@ use crate::buffer::api as evbuffer;
 use crate::buffer::Evbuffer;
 use crate::bufferevent::core::{self as bev, upcast, Bufferevent, DataCb, EventCb};
 use crate::bufferevent::filter::{self, FilterCb, FlushMode, FreeContextCb};
-use crate::bufferevent::ratelim::{self, Group, TokenBucketCfg};
+use crate::bufferevent::ratelim::{self, group, Group, TokenBucketCfg};
 use crate::bufferevent::{pair, socket};
 use crate::core::base::EventBase;
 use crate::core::mem;
@@ -443,7 +443,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_new(base: *mut EventBase, 
         return ptr::null_mut();
     }
     // SAFETY: base NULL or live; cfg readable (the group keeps a copy).
-    unsafe { ratelim::group_new(base, &*cfg) }
+    unsafe { group::new(base, &*cfg) }
 }
 
 #[no_mangle]
@@ -452,7 +452,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_set_cfg(g: *mut Group, cfg
         return -1;
     }
     // SAFETY: a live group; cfg readable.
-    unsafe { ratelim::group_set_cfg(g, &*cfg) }
+    unsafe { group::set_cfg(g, &*cfg) }
 }
 
 #[no_mangle]
@@ -461,14 +461,14 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_set_min_share(g: *mut Grou
         return -1;
     }
     // SAFETY: a live group.
-    unsafe { ratelim::group_set_min_share(g, share) }
+    unsafe { group::set_min_share(g, share) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_rate_limit_group_free(g: *mut Group) {
     if !g.is_null() {
         // SAFETY: a live group, given back by the program.
-        unsafe { ratelim::group_free(g) }
+        unsafe { group::free(g) }
     }
 }
 
@@ -476,14 +476,14 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_free(g: *mut Group) {
 pub unsafe extern "C" fn bufferevent_add_to_rate_limit_group(b: *mut Bufferevent, g: *mut Group) -> c_int {
     let Some(b) = handle(b) else { return -1 };
     // SAFETY: a live bufferevent; g NULL (leave the group) or live.
-    unsafe { ratelim::add_to_group(b, g) }
+    unsafe { group::add(b, g) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_remove_from_rate_limit_group(b: *mut Bufferevent) -> c_int {
     let Some(b) = handle(b) else { return -1 };
     // SAFETY: a live bufferevent.
-    unsafe { ratelim::remove_from_group_internal(b, true) }
+    unsafe { group::remove(b, true) }
 }
 
 #[no_mangle]
@@ -555,7 +555,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_get_read_limit(g: *mut Gro
         return -1;
     }
     // SAFETY: a live group.
-    unsafe { ratelim::group_get_limit(g, false) }
+    unsafe { group::get_limit(g, false) }
 }
 
 #[no_mangle]
@@ -564,7 +564,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_get_write_limit(g: *mut Gr
         return -1;
     }
     // SAFETY: a live group.
-    unsafe { ratelim::group_get_limit(g, true) }
+    unsafe { group::get_limit(g, true) }
 }
 
 #[no_mangle]
@@ -587,7 +587,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_decrement_read(g: *mut Gro
         return -1;
     }
     // SAFETY: a live group.
-    unsafe { ratelim::group_decrement(g, decr, false) }
+    unsafe { group::decrement(g, decr, false) }
 }
 
 #[no_mangle]
@@ -596,7 +596,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_decrement_write(g: *mut Gr
         return -1;
     }
     // SAFETY: a live group.
-    unsafe { ratelim::group_decrement(g, decr, true) }
+    unsafe { group::decrement(g, decr, true) }
 }
 
 #[no_mangle]
@@ -610,7 +610,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_get_totals(
     }
     // SAFETY: a live group; the out pointers are NULL or writable.
     unsafe {
-        let (r, w) = ratelim::group_totals(g);
+        let (r, w) = group::totals(g);
         if !total_read_out.is_null() {
             *total_read_out = r;
         }
@@ -624,7 +624,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_get_totals(
 pub unsafe extern "C" fn bufferevent_rate_limit_group_reset_totals(g: *mut Group) {
     if !g.is_null() {
         // SAFETY: a live group.
-        unsafe { ratelim::group_reset_totals(g) }
+        unsafe { group::reset_totals(g) }
     }
 }
 
