@@ -20,6 +20,17 @@
 //! ever half-built) and `finalize` frees them last; so the kinds hand them to
 //! `crate::buffer::api`, which does not take NULL, without checking. Buffers from the program
 //! (`bufferevent_write_buffer`'s) are checked by the C shims.
+//!
+//! # Pointer contract (the "module contract" of every bufferevent module's `unsafe fn`)
+//! A `b: *mut Bev` (and likewise a partner's or an underlying's) is a live bufferevent: made
+//! by one of the constructors here and not yet finalized. The caller holds a reference on it
+//! for the duration of the call (the program's own, one taken with `incref`, or the one
+//! `enter` takes for a callback from the loop), so the memory cannot go away under it.
+//! Where a `# Safety` section adds "`b` locked", the caller holds `b`'s lock; "referenced":
+//! the caller holds a reference besides the program's, because program callbacks run inside
+//! and may drop the program's. No `&mut Bev` is ever formed: the events inside are linked
+//! into the base's lists and the program itself reads and writes the public part, so the
+//! state is reached field by field through the raw pointer, and never across a callback.
 
 use super::watermark as wm;
 use super::{filter, pair, ratelim, socket};
@@ -138,7 +149,8 @@ pub enum CtrlOut {
 }
 
 /// What a kind of bufferevent implements. `be_ops` points at one of these statics, which
-/// also tells the kinds apart.
+/// also tells the kinds apart. Every entry is called with a live bufferevent of the table's
+/// kind (the module contract) and with its lock held, except `connect`, which takes it.
 pub struct Ops {
     pub name: &'static str,
     /// Start the directions given (already filtered by suspension).
@@ -151,10 +163,15 @@ pub struct Ops {
     /// The timeouts changed.
     pub adj_timeouts: Option<unsafe fn(*mut Bev) -> c_int>,
     pub flush: Option<unsafe fn(*mut Bev, c_short, c_int) -> c_int>,
-    pub ctrl: Option<unsafe fn(*mut Bev, Ctrl) -> Result<CtrlOut, ()>>,
+    pub ctrl: Option<CtrlFn>,
     /// bufferevent_socket_connect for a kind with a socket of its own (None: pairs, filters).
-    pub connect: Option<unsafe fn(*mut Bev, *const sockaddr, c_int) -> c_int>,
+    pub connect: Option<ConnectFn>,
 }
+
+/// `Ops::ctrl`: a kind-specific request; `Err` when the kind does not do it.
+pub type CtrlFn = unsafe fn(*mut Bev, Ctrl) -> Result<CtrlOut, ()>;
+/// `Ops::connect`: connect to the address (NULL: wait for the program's own connect).
+pub type ConnectFn = unsafe fn(*mut Bev, *const sockaddr, c_int) -> c_int;
 
 /// The kind-specific state.
 pub enum Kind {
@@ -181,14 +198,16 @@ impl SharedLock {
         Box::into_raw(Box::new(SharedLock { raw, refs: AtomicUsize::new(1) }))
     }
 
-    /// SAFETY: l is a live SharedLock.
+    /// # Safety
+    /// l is a live SharedLock.
     unsafe fn share(l: *mut SharedLock) -> *mut SharedLock {
         // SAFETY: per the function contract.
         unsafe { (*l).refs.fetch_add(1, Ordering::AcqRel) };
         l
     }
 
-    /// SAFETY: l is NULL or a live SharedLock whose reference the caller gives up.
+    /// # Safety
+    /// l is NULL or a live SharedLock whose reference the caller gives up.
     unsafe fn release(l: *mut SharedLock) {
         if l.is_null() {
             return;
@@ -250,9 +269,10 @@ pub fn downcast(b: *mut Bev) -> *mut Bufferevent {
 /// The base the bufferevent works on: its own, or the current (event_init) base for
 /// bufferevents made without one (bufferevent_new).
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn base_of(b: *mut Bev) -> *mut EventBase {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     let base = unsafe { (*b).public.ev_base };
     if base.is_null() {
         global::current_base()
@@ -261,38 +281,43 @@ pub unsafe fn base_of(b: *mut Bev) -> *mut EventBase {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 #[inline]
 pub unsafe fn input(b: *mut Bev) -> *mut Evbuffer {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { (*b).public.input }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 #[inline]
 pub unsafe fn output(b: *mut Bev) -> *mut Evbuffer {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { (*b).public.output }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 #[inline]
 pub unsafe fn enabled(b: *mut Bev) -> c_short {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { (*b).public.enabled }
 }
 
 /// Is this bufferevent of the kind `ops` implements?
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn is_kind(b: *mut Bev, ops: &'static Ops) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { ptr::eq((*b).ops, ops) }
 }
 
 /// Add `ev` with the bufferevent's timeout `tv` when one is set (a zero timeval means none).
 ///
-/// SAFETY: ev is an assigned event.
+/// # Safety
+/// ev is an assigned event.
 pub unsafe fn add_event(ev: *mut Event, tv: timeval) -> c_int {
     // SAFETY: per the function contract.
     unsafe { api::add(ev, clock::is_set(&tv).then_some(&tv)) }
@@ -303,7 +328,8 @@ pub unsafe fn add_event(ev: *mut Event, tv: timeval) -> c_int {
 /// Allocate and set up the common part (bufferevent_init_common_). Returns NULL, having
 /// released everything, when an option is invalid or something cannot be allocated.
 ///
-/// SAFETY: base is NULL or a live base.
+/// # Safety
+/// base is NULL or a live base.
 pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kind: Kind) -> *mut Bev {
     if options & (BEV_OPT_DEFER_CALLBACKS | BEV_OPT_UNLOCK_CALLBACKS) == BEV_OPT_UNLOCK_CALLBACKS {
         log::warn("UNLOCK_CALLBACKS requires DEFER_CALLBACKS");
@@ -387,7 +413,8 @@ pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kin
 /// Give `b` a lock: `shared` (another bufferevent's), the underlying bufferevent's, or a new
 /// one (which the underlying then shares if it had none). -1 when locking is off.
 ///
-/// SAFETY: b is live; shared is NULL or a live SharedLock.
+/// # Safety
+/// Module contract; shared is NULL or a live SharedLock.
 pub unsafe fn enable_locking(b: *mut Bev, shared: *mut SharedLock) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
@@ -418,17 +445,19 @@ pub unsafe fn enable_locking(b: *mut Bev, shared: *mut SharedLock) -> c_int {
 
 /// The lock `b` uses (NULL without one), for sharing.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn shared_lock(b: *mut Bev) -> *mut SharedLock {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { (*b).lock }
 }
 
 /// The generic timeout events pairs and filters use: plain timers on ev_read / ev_write.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn init_generic_timeouts(b: *mut Bev) {
-    // SAFETY: per the function contract; the events live inside b.
+    // SAFETY: b is live (module contract); the events live inside b.
     unsafe {
         let base = (*b).public.ev_base;
         let arg = b as *mut c_void;
@@ -439,10 +468,11 @@ pub unsafe fn init_generic_timeouts(b: *mut Bev) {
 
 // ---- locking and references ----
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 #[inline]
 pub unsafe fn lock(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         let l = (*b).lock;
         if !l.is_null() {
@@ -454,9 +484,10 @@ pub unsafe fn lock(b: *mut Bev) {
 /// Try to lock without waiting (rate-limit groups reach into their members this way, since
 /// they may be called while another member is locked). True when locked.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn try_lock(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         let l = (*b).lock;
         if l.is_null() {
@@ -469,10 +500,11 @@ pub unsafe fn try_lock(b: *mut Bev) -> bool {
     }
 }
 
-/// SAFETY: b is live and locked by the caller.
+/// # Safety
+/// Module contract; `b` locked.
 #[inline]
 pub unsafe fn unlock(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let l = (*b).lock;
         if !l.is_null() {
@@ -481,18 +513,20 @@ pub unsafe fn unlock(b: *mut Bev) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn incref_and_lock(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).refcnt += 1;
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn incref(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).refcnt += 1;
@@ -504,7 +538,8 @@ pub unsafe fn incref(b: *mut Bev) {
 /// already being finalized (another thread dropped the last reference while this callback
 /// was starting); then do nothing.
 ///
-/// SAFETY: b is live (its memory is released only by the finalizer, which runs after).
+/// # Safety
+/// Module contract (its memory is released only by the finalizer, which runs after).
 pub unsafe fn enter(b: *mut Bev) -> bool {
     // SAFETY: per the function contract.
     unsafe {
@@ -518,16 +553,18 @@ pub unsafe fn enter(b: *mut Bev) -> bool {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn is_finalizing(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { (*b).finalizing }
 }
 
 /// Drop a reference and unlock. The last one stops everything and queues the finalizer;
 /// returns true then.
 ///
-/// SAFETY: b is live, locked by the caller, which holds the reference it drops.
+/// # Safety
+/// Module contract; `b` locked by the caller, which holds the reference it drops.
 pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
     // SAFETY: per the function contract. After the finalizer is queued the memory stays
     // valid until the loop runs it, which is after we return.
@@ -574,7 +611,8 @@ pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
     }
 }
 
-/// SAFETY: b is live and the caller gives up one reference.
+/// # Safety
+/// Module contract; `b` the caller gives up one reference.
 pub unsafe fn decref(b: *mut Bev) -> bool {
     // SAFETY: per the function contract.
     unsafe {
@@ -591,7 +629,8 @@ unsafe extern "C" fn finalize_cb(_cb: *mut EventCallback, arg: *mut c_void) {
 /// Release everything: kind resources, buffers, rate limiting, lock, memory; then the
 /// reference this bufferevent held on an underlying one.
 ///
-/// SAFETY: b is live, finalizing, and no callback of it can run any more.
+/// # Safety
+/// Module contract; `b` finalizing, and no callback of it can run any more.
 unsafe fn finalize(b: *mut Bev) {
     // SAFETY: per the function contract.
     unsafe {
@@ -620,9 +659,10 @@ unsafe fn finalize(b: *mut Bev) {
 
 // ---- running the program's callbacks ----
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 unsafe fn schedule_deferred(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         if deferred::schedule(base_of(b), &raw mut (*b).deferred) != 0 {
             (*b).refcnt += 1;
@@ -633,7 +673,8 @@ unsafe fn schedule_deferred(b: *mut Bev) {
 /// Give the deferred-callback record a new priority (bufferevent_priority_set). A record
 /// already queued keeps its queue until it runs; the next schedule uses the new one.
 ///
-/// SAFETY: b is live and locked; pri is valid for its base (the caller checked it through
+/// # Safety
+/// Module contract; `b` locked; pri is valid for its base (the caller checked it through
 /// event_priority_set).
 pub unsafe fn set_deferred_priority(b: *mut Bev, pri: c_int) {
     // SAFETY: per the function contract.
@@ -646,9 +687,10 @@ pub unsafe fn set_deferred_priority(b: *mut Bev, pri: c_int) {
 
 /// Call (or queue) the read callback. Called locked with a reference held.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub unsafe fn run_readcb(b: *mut Bev, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let Some(f) = (*b).public.readcb else { return };
         if ((*b).options | options) & BEV_OPT_DEFER_CALLBACKS != 0 {
@@ -661,9 +703,10 @@ pub unsafe fn run_readcb(b: *mut Bev, options: c_int) {
     }
 }
 
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub unsafe fn run_writecb(b: *mut Bev, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let Some(f) = (*b).public.writecb else { return };
         if ((*b).options | options) & BEV_OPT_DEFER_CALLBACKS != 0 {
@@ -677,9 +720,10 @@ pub unsafe fn run_writecb(b: *mut Bev, options: c_int) {
 
 /// Deferred event callbacks coalesce: the flags are ORed, the errno is the last one's.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub unsafe fn run_eventcb(b: *mut Bev, what: c_short, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let Some(f) = (*b).public.errorcb else { return };
         if ((*b).options | options) & BEV_OPT_DEFER_CALLBACKS != 0 {
@@ -694,9 +738,10 @@ pub unsafe fn run_eventcb(b: *mut Bev, what: c_short, options: c_int) {
 
 /// The callbacks a change of buffer contents calls for, watermarks permitting.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub unsafe fn trigger_nolock(b: *mut Bev, iotype: c_short, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let ignore = options & BEV_TRIG_IGNORE_WATERMARKS != 0;
         if iotype & EV_READ != 0 && wm::read_cb_due((*b).public.wm_read.low, evbuffer::length(input(b)), ignore) {
@@ -712,9 +757,10 @@ pub unsafe fn trigger_nolock(b: *mut Bev, iotype: c_short, options: c_int) {
 /// read callback is due again (deferred, so the loop keeps calling it until the program
 /// drains the input), as libevent 2.1.12 does.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 unsafe fn inbuf_wm_check(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let high = (*b).public.wm_read.high;
         if high == 0 || enabled(b) & EV_READ == 0 || evbuffer::length(input(b)) < high {
@@ -816,9 +862,10 @@ unsafe extern "C" fn run_deferred_unlocked(_cb: *mut EventCallback, arg: *mut c_
 
 /// bufferevent_enable: remember the program's wish; start what is not suspended.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn enable(b: *mut Bev, event: c_short) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         incref_and_lock(b);
         let mut impl_events = event;
@@ -838,9 +885,10 @@ pub unsafe fn enable(b: *mut Bev, event: c_short) -> c_int {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn disable(b: *mut Bev, event: c_short) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).public.enabled &= !event;
@@ -852,9 +900,10 @@ pub unsafe fn disable(b: *mut Bev, event: c_short) -> c_int {
 
 /// Suspend reading for `why` (the first reason stops the kind's reading).
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn suspend_read(b: *mut Bev, why: u16) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         if (*b).read_suspended == 0 {
@@ -867,9 +916,10 @@ pub unsafe fn suspend_read(b: *mut Bev, why: u16) {
 
 /// Lift one reason; reading resumes when none is left and the program wants it.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn unsuspend_read(b: *mut Bev, why: u16) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).read_suspended &= !why;
@@ -882,9 +932,10 @@ pub unsafe fn unsuspend_read(b: *mut Bev, why: u16) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn suspend_write(b: *mut Bev, why: u16) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         if (*b).write_suspended == 0 {
@@ -895,9 +946,10 @@ pub unsafe fn suspend_write(b: *mut Bev, why: u16) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn unsuspend_write(b: *mut Bev, why: u16) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).write_suspended &= !why;
@@ -912,9 +964,10 @@ pub unsafe fn unsuspend_write(b: *mut Bev, why: u16) {
 
 /// For socket bufferevents: re-arm the pending events with the new timeouts.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn adj_existing_timeouts(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let mut r = 0;
         let p = &raw mut (*b).public;
@@ -943,9 +996,10 @@ pub unsafe fn adj_existing_timeouts(b: *mut Bev) -> c_int {
 /// For pairs and filters (timer-only ev_read/ev_write): a timer runs while the direction
 /// is enabled, not suspended and has a timeout (writing: only with data waiting).
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn generic_adj_timeouts(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let p = &raw mut (*b).public;
         let en = (*p).enabled;
@@ -973,9 +1027,10 @@ pub unsafe fn generic_adj_timeouts(b: *mut Bev) -> c_int {
 
 /// Restart the generic read timer (data moved), if a timeout is set.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn reset_generic_read_timeout(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let p = &raw mut (*b).public;
         if clock::is_set(&(*p).timeout_read) {
@@ -984,9 +1039,10 @@ pub unsafe fn reset_generic_read_timeout(b: *mut Bev) {
     }
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn reset_generic_write_timeout(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let p = &raw mut (*b).public;
         if clock::is_set(&(*p).timeout_write) {
@@ -995,15 +1051,17 @@ pub unsafe fn reset_generic_write_timeout(b: *mut Bev) {
     }
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn del_generic_read_timeout(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe { api::del(&raw mut (*b).public.ev_read) };
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn del_generic_write_timeout(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe { api::del(&raw mut (*b).public.ev_write) };
 }
 
@@ -1035,7 +1093,8 @@ unsafe extern "C" fn generic_write_timeout(_fd: c_int, _what: c_short, arg: *mut
 
 /// bufferevent_set_timeouts: NULL clears a timeout.
 ///
-/// SAFETY: b is live; each tv is NULL or readable.
+/// # Safety
+/// Module contract; each tv is NULL or readable.
 pub unsafe fn set_timeouts(b: *mut Bev, tv_read: *const timeval, tv_write: *const timeval) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
@@ -1068,9 +1127,10 @@ unsafe extern "C" fn inbuf_wm_cb(buf: *mut Evbuffer, _info: *const CbInfo, arg: 
 /// bufferevent_setwatermark. A read high mark watches the input buffer: reading pauses
 /// while it is at or over the mark and resumes when the program drains it.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn setwatermark(b: *mut Bev, events: c_short, low: size_t, high: size_t) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         if events & EV_WRITE != 0 {
@@ -1102,9 +1162,10 @@ pub unsafe fn setwatermark(b: *mut Bev, events: c_short, low: size_t, high: size
 
 /// bufferevent_getwatermark: exactly one direction, else -1.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn getwatermark(b: *mut Bev, events: c_short) -> Option<Watermark> {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         let w = match events {
             EV_WRITE => &raw const (*b).public.wm_write,
@@ -1122,9 +1183,10 @@ pub unsafe fn getwatermark(b: *mut Bev, events: c_short) -> Option<Watermark> {
 
 /// bufferevent_write: append to the output (the kind starts sending it). 0, or -1.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn write(b: *mut Bev, data: &[u8]) -> c_int {
-    // SAFETY: per the function contract; the output is live (buffer contract).
+    // SAFETY: b is live (module contract); the output is live (buffer contract).
     if unsafe { evbuffer::add(output(b), data) } == -1 {
         -1
     } else {
@@ -1134,7 +1196,8 @@ pub unsafe fn write(b: *mut Bev, data: &[u8]) -> c_int {
 
 /// bufferevent_write_buffer: move all of `buf` to the output. 0, or -1.
 ///
-/// SAFETY: b is live; buf is a live evbuffer.
+/// # Safety
+/// Module contract; buf is a live evbuffer.
 pub unsafe fn write_buffer(b: *mut Bev, buf: *mut Evbuffer) -> c_int {
     // SAFETY: per the function contract; the output is live (buffer contract).
     if unsafe { evbuffer::add_buffer(output(b), buf) } == -1 {
@@ -1146,15 +1209,17 @@ pub unsafe fn write_buffer(b: *mut Bev, buf: *mut Evbuffer) -> c_int {
 
 /// bufferevent_read: take up to `out.len()` bytes from the input; how many were taken.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn read(b: *mut Bev, out: &mut [u8]) -> isize {
-    // SAFETY: per the function contract; the input is live (buffer contract).
+    // SAFETY: b is live (module contract); the input is live (buffer contract).
     unsafe { evbuffer::remove(input(b), out) }
 }
 
 /// bufferevent_read_buffer: move the whole input into `buf`. 0, or -1.
 ///
-/// SAFETY: b is live; buf is a live evbuffer.
+/// # Safety
+/// Module contract; buf is a live evbuffer.
 pub unsafe fn read_buffer(b: *mut Bev, buf: *mut Evbuffer) -> c_int {
     // SAFETY: per the function contract; the input is live (buffer contract).
     unsafe { evbuffer::add_buffer(buf, input(b)) }
@@ -1164,15 +1229,17 @@ pub unsafe fn read_buffer(b: *mut Bev, buf: *mut Evbuffer) -> c_int {
 
 /// bufferevent_get_priority: its read event's, for every kind (as libevent reads it).
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn priority(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract; ev_read is assigned by every kind's constructor.
+    // SAFETY: b is live (module contract); ev_read is assigned by every kind's constructor.
     unsafe { api::priority(&raw const (*b).public.ev_read) }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn setcb(b: *mut Bev, r: Option<DataCb>, w: Option<DataCb>, e: Option<EventCb>, arg: *mut c_void) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).public.readcb = r;
@@ -1183,9 +1250,10 @@ pub unsafe fn setcb(b: *mut Bev, r: Option<DataCb>, w: Option<DataCb>, e: Option
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         match (*b).ops.ctrl {
             Some(f) => f(b, op),
@@ -1194,9 +1262,10 @@ unsafe fn ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn getfd(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = match ctrl(b, Ctrl::GetFd) {
@@ -1208,9 +1277,10 @@ pub unsafe fn getfd(b: *mut Bev) -> c_int {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn setfd(b: *mut Bev, fd: c_int) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = if ctrl(b, Ctrl::SetFd(fd)).is_ok() { 0 } else { -1 };
@@ -1221,9 +1291,10 @@ pub unsafe fn setfd(b: *mut Bev, fd: c_int) -> c_int {
 
 /// The bufferevent this one is built on (filters), else NULL.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn underlying(b: *mut Bev) -> *mut Bufferevent {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = match ctrl(b, Ctrl::GetUnderlying) {
@@ -1240,7 +1311,8 @@ pub unsafe fn underlying(b: *mut Bev) -> *mut Bufferevent {
 /// when `b` is finalized); otherwise it gets its callbacks back (none, if they are still
 /// ours: `our_eventcb` is the kind's event callback) and reads freely again.
 ///
-/// SAFETY: b is live and locked; u is live and b holds a reference on it.
+/// # Safety
+/// Module contract; `b` locked; u is live and b holds a reference on it.
 pub unsafe fn release_underlying(b: *mut Bev, u: *mut Bev, our_eventcb: EventCb) {
     // SAFETY: per the function contract.
     unsafe {
@@ -1257,7 +1329,8 @@ pub unsafe fn release_underlying(b: *mut Bev, u: *mut Bev, our_eventcb: EventCb)
 
 /// bufferevent_free: no more callbacks, cancel pending work, drop the program's reference.
 ///
-/// SAFETY: b is live and the program gives up its reference.
+/// # Safety
+/// Module contract; `b` the program gives up its reference.
 pub unsafe fn free(b: *mut Bev) {
     // SAFETY: per the function contract.
     unsafe {
@@ -1268,9 +1341,10 @@ pub unsafe fn free(b: *mut Bev) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn flush(b: *mut Bev, iotype: c_short, mode: c_int) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = match (*b).ops.flush {
@@ -1282,9 +1356,10 @@ pub unsafe fn flush(b: *mut Bev, iotype: c_short, mode: c_int) -> c_int {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn trigger(b: *mut Bev, iotype: c_short, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         incref_and_lock(b);
         trigger_nolock(b, iotype, options & BEV_TRIG_ALL_OPTS);
@@ -1292,9 +1367,10 @@ pub unsafe fn trigger(b: *mut Bev, iotype: c_short, options: c_int) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn trigger_event(b: *mut Bev, what: c_short, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         incref_and_lock(b);
         run_eventcb(b, what, options & BEV_TRIG_ALL_OPTS);
@@ -1304,9 +1380,10 @@ pub unsafe fn trigger_event(b: *mut Bev, what: c_short, options: c_int) {
 
 /// bufferevent_get_enabled.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_enabled(b: *mut Bev) -> c_short {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let e = enabled(b);

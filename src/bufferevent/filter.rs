@@ -63,7 +63,8 @@ unsafe extern "C" fn null_filter(src: *mut Evbuffer, dst: *mut Evbuffer, lim: ss
     }
 }
 
-/// SAFETY: b is live and a filter.
+/// # Safety
+/// Module contract; `b` is a filter.
 unsafe fn st(b: *mut Bev) -> *mut FilterState {
     // SAFETY: per the function contract.
     unsafe {
@@ -74,7 +75,8 @@ unsafe fn st(b: *mut Bev) -> *mut FilterState {
     }
 }
 
-/// SAFETY: b is live and a filter.
+/// # Safety
+/// Module contract; `b` is a filter.
 unsafe fn under(b: *mut Bev) -> *mut Bev {
     // SAFETY: per the function contract.
     unsafe { upcast((*st(b)).underlying) }
@@ -82,7 +84,8 @@ unsafe fn under(b: *mut Bev) -> *mut Bev {
 
 /// bufferevent_filter_new.
 ///
-/// SAFETY: underlying is NULL or a live bufferevent.
+/// # Safety
+/// underlying is NULL or a live bufferevent.
 pub unsafe fn new(
     underlying: *mut Bufferevent,
     input_filter: Option<FilterCb>,
@@ -134,17 +137,19 @@ pub unsafe fn new(
 
 /// Is our input at its high mark (normal mode only)?
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn readbuf_full(b: *mut Bev, mode: c_int) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { mode == BEV_NORMAL && wm::read_full((*b).public.wm_read.high, evbuffer::length(input(b))) }
 }
 
 /// Is the underlying's output at its write high mark (normal mode only)?
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn underlying_writebuf_full(b: *mut Bev, mode: c_int) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         let u = under(b);
         mode == BEV_NORMAL && wm::read_full((*u).public.wm_write.high, evbuffer::length(output(u)))
@@ -153,9 +158,10 @@ unsafe fn underlying_writebuf_full(b: *mut Bev, mode: c_int) -> bool {
 
 /// Run the input filter from the underlying's input into ours.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 unsafe fn process_input(b: *mut Bev, mode: c_int, processed: &mut bool) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         if mode == BEV_NORMAL && (enabled(b) & EV_READ == 0 || readbuf_full(b, mode)) {
             return BEV_OK;
@@ -183,9 +189,10 @@ unsafe fn process_input(b: *mut Bev, mode: c_int, processed: &mut bool) -> c_int
 
 /// Run the output filter from our output into the underlying's.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 unsafe fn process_output(b: *mut Bev, mode: c_int, processed_out: &mut bool) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         if mode == BEV_NORMAL
             && (enabled(b) & EV_WRITE == 0 || underlying_writebuf_full(b, mode) || evbuffer::length(output(b)) == 0)
@@ -238,9 +245,10 @@ unsafe fn process_output(b: *mut Bev, mode: c_int, processed_out: &mut bool) -> 
 
 /// The underlying has data: filter it into our input and tell the program.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 unsafe fn read_nolock(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         if is_finalizing(b) {
             return;

@@ -28,7 +28,8 @@ pub static PAIR_OPS: Ops = Ops {
     connect: None,
 };
 
-/// SAFETY: b is live and a pair end.
+/// # Safety
+/// Module contract; `b` is a pair end.
 unsafe fn partner(b: *mut Bev) -> *mut Bev {
     // SAFETY: per the function contract.
     unsafe {
@@ -39,7 +40,8 @@ unsafe fn partner(b: *mut Bev) -> *mut Bev {
     }
 }
 
-/// SAFETY: b is live and a pair end.
+/// # Safety
+/// Module contract; `b` is a pair end.
 unsafe fn set_partner(b: *mut Bev, p: *mut Bev) {
     // SAFETY: per the function contract.
     unsafe {
@@ -49,7 +51,8 @@ unsafe fn set_partner(b: *mut Bev, p: *mut Bev) {
     }
 }
 
-/// SAFETY: base is NULL or live.
+/// # Safety
+/// base is NULL or live.
 unsafe fn elt_new(base: *mut EventBase, options: c_int) -> *mut Bev {
     // SAFETY: per the function contract; b is fresh.
     unsafe {
@@ -65,7 +68,8 @@ unsafe fn elt_new(base: *mut EventBase, options: c_int) -> *mut Bev {
 
 /// bufferevent_pair_new. Returns both ends, or None.
 ///
-/// SAFETY: base is NULL or live.
+/// # Safety
+/// base is NULL or live.
 pub unsafe fn new(base: *mut EventBase, options: c_int) -> Option<[*mut Bev; 2]> {
     let options = options | BEV_OPT_DEFER_CALLBACKS;
     // SAFETY: per the function contract.
@@ -96,9 +100,10 @@ pub unsafe fn new(base: *mut EventBase, options: c_int) -> Option<[*mut Bev; 2]>
 
 /// bufferevent_pair_get_partner: NULL for other kinds and once the partner is freed.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_partner(b: *mut Bev) -> *mut Bev {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         if !is_kind(b, &PAIR_OPS) {
             return ptr::null_mut();
@@ -112,7 +117,8 @@ pub unsafe fn get_partner(b: *mut Bev) -> *mut Bev {
 
 /// Should data move from src to dst now?
 ///
-/// SAFETY: both live.
+/// # Safety
+/// both live.
 unsafe fn wants_to_talk(src: *mut Bev, dst: *mut Bev) -> bool {
     // SAFETY: per the function contract.
     unsafe {
@@ -126,7 +132,8 @@ unsafe fn wants_to_talk(src: *mut Bev, dst: *mut Bev) -> bool {
 /// Move src's output into dst's input (as much as dst's high mark allows, unless
 /// `ignore_wm`), then run the callbacks that are due.
 ///
-/// SAFETY: both live and locked (they share the lock when threadsafe).
+/// # Safety
+/// both live and locked (they share the lock when threadsafe).
 unsafe fn transfer(src: *mut Bev, dst: *mut Bev, ignore_wm: bool) {
     // SAFETY: per the function contract.
     unsafe {

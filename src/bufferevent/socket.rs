@@ -37,7 +37,8 @@ pub static SOCKET_OPS: Ops = Ops {
     connect: Some(socket_connect),
 };
 
-/// SAFETY: b is live and a socket bufferevent.
+/// # Safety
+/// Module contract; `b` is a socket bufferevent.
 unsafe fn state(b: *mut Bev) -> *mut SocketState {
     // SAFETY: per the function contract.
     unsafe {
@@ -75,7 +76,8 @@ fn finished_connecting(fd: c_int) -> c_int {
 /// bufferevent_socket_new. The fd (may be -1) is used as is: the program makes it
 /// non-blocking.
 ///
-/// SAFETY: base is NULL or a live base.
+/// # Safety
+/// base is NULL or a live base.
 pub unsafe fn new(base: *mut EventBase, fd: c_int, options: c_int) -> *mut Bev {
     // SAFETY: per the function contract; b is fresh.
     unsafe {
@@ -95,9 +97,10 @@ pub unsafe fn new(base: *mut EventBase, fd: c_int, options: c_int) -> *mut Bev {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn assign_events(b: *mut Bev, fd: c_int) {
-    // SAFETY: per the function contract; the events live inside b.
+    // SAFETY: b is live (module contract); the events live inside b.
     unsafe {
         let base = (*b).public.ev_base;
         let arg = b as *mut c_void;
@@ -339,9 +342,10 @@ unsafe fn socket_ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
 /// Watch another fd: events re-made on it, buffers open to the program again, reading and
 /// writing restarted as enabled.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 unsafe fn setfd_locked(b: *mut Bev, fd: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let p = &raw mut (*b).public;
         api::del(&raw mut (*p).ev_read);
@@ -360,7 +364,8 @@ unsafe fn setfd_locked(b: *mut Bev, fd: c_int) {
 /// 0 when the connect is under way (the outcome comes as BEV_EVENT_CONNECTED or
 /// BEV_EVENT_ERROR), -1 on failure or for a kind with no socket of its own (pairs, filters).
 ///
-/// SAFETY: b is live; sa is NULL or points to socklen readable bytes.
+/// # Safety
+/// Module contract; sa is NULL or points to socklen readable bytes.
 pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int {
     // SAFETY: per the function contract.
     let (ops, name) = unsafe { ((*b).ops.connect, (*b).ops.name) };
@@ -377,7 +382,8 @@ pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int
 /// The socket kind's connect: the fd (made here when there is none) is connected and watched
 /// for the outcome.
 ///
-/// SAFETY: b is live and a socket bufferevent; sa is NULL or points to socklen readable bytes.
+/// # Safety
+/// Module contract; `b` is a socket bufferevent; sa is NULL or points to socklen readable bytes.
 unsafe fn socket_connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int {
     // SAFETY: per the function contract.
     unsafe {
@@ -442,7 +448,8 @@ unsafe fn socket_connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_
 /// bufferevent_socket_get_dns_error telling why. As in libevent, nothing is read or written
 /// while the name is looked up.
 ///
-/// SAFETY: b is live; hostname is NULL or a C string.
+/// # Safety
+/// Module contract; hostname is NULL or a C string.
 pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
     if family != libc::AF_INET && family != libc::AF_INET6 && family != libc::AF_UNSPEC {
         return -1;
@@ -481,7 +488,8 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
 
 /// The end of a lookup: connect to the result or report the failure; the result is freed.
 ///
-/// SAFETY: b is live and holds the reference connect_hostname took; ai is NULL or the result.
+/// # Safety
+/// Module contract; `b` holds the reference connect_hostname took; ai is NULL or the result.
 unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
     // SAFETY: per the function contract.
     unsafe {
@@ -502,9 +510,10 @@ unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
 /// bufferevent_socket_get_dns_error: the last lookup's error (EVUTIL_EAI_*); 0 when it
 /// worked, and for kinds that never look names up.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_dns_error(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let e = (*b).dns_error;
@@ -515,9 +524,10 @@ pub unsafe fn get_dns_error(b: *mut Bev) -> c_int {
 
 /// bufferevent_priority_set: socket bufferevents only.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn priority_set(b: *mut Bev, pri: c_int) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let mut r = -1;
@@ -536,7 +546,8 @@ pub unsafe fn priority_set(b: *mut Bev, pri: c_int) -> c_int {
 /// bufferevent_base_set: move a socket bufferevent to another base (its events must not
 /// be pending).
 ///
-/// SAFETY: b is live; base is NULL or live.
+/// # Safety
+/// Module contract; base is NULL or live.
 pub unsafe fn base_set(base: *mut EventBase, b: *mut Bev) -> c_int {
     // SAFETY: per the function contract.
     unsafe {

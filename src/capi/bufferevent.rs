@@ -2,6 +2,8 @@
 //! pointers (a NULL bufferevent gets a failure answer, or nothing happens, where libevent
 //! would crash), converts C arguments and calls src/bufferevent/. The logic lives there.
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
 use crate::buffer::api as evbuffer;
 use crate::buffer::Evbuffer;
 use crate::bufferevent::core::{self as bev, upcast, Bufferevent, DataCb, EventCb};

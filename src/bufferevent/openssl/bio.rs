@@ -30,7 +30,8 @@ pub(super) fn bio_method(f: &Fns) -> *mut BioMethod {
 
 /// A BIO on `underlying`'s buffers that does not own it.
 ///
-/// SAFETY: underlying is live.
+/// # Safety
+/// underlying is live.
 pub(super) unsafe fn new_bufferevent_bio(f: &Fns, underlying: *mut Bufferevent) -> *mut Bio {
     let m = bio_method(f);
     if m.is_null() {
@@ -50,7 +51,8 @@ pub(super) unsafe fn new_bufferevent_bio(f: &Fns, underlying: *mut Bufferevent) 
 
 /// The underlying bufferevent behind one of our BIOs (NULL before init).
 ///
-/// SAFETY: bio is one of our BIOs.
+/// # Safety
+/// bio is one of our BIOs.
 pub(super) unsafe fn bio_under(f: &Fns, bio: *mut Bio) -> *mut Bufferevent {
     // SAFETY: per the function contract.
     unsafe { (f.bio_get_data)(bio) as *mut Bufferevent }

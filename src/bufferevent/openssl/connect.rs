@@ -12,7 +12,8 @@ use crate::util::sys::{errno, set_errno};
 /// handshake starts on it, and a failed connect surfaces as the handshake's error. The
 /// filter flavour has no socket of its own (connect its underlying bufferevent): -1.
 ///
-/// SAFETY: b is live and an SSL bufferevent; sa is NULL or points to socklen readable bytes.
+/// # Safety
+/// Module contract; `b` is an SSL bufferevent; sa is NULL or points to socklen readable bytes.
 pub(super) unsafe fn ssl_connect(b: *mut Bev, sa: *const libc::sockaddr, socklen: c_int) -> c_int {
     // SAFETY: per the function contract.
     unsafe {

@@ -20,9 +20,10 @@ const ROUNDS: usize = 16;
 /// (by default only writing, which is enough: the first step says what it needs next). As in
 /// libevent, a program that enables neither holds the handshake back until it does.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub(super) unsafe fn start_handshake_events(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let p = &raw mut (*b).public;
         if reading(b) {
@@ -36,9 +37,10 @@ pub(super) unsafe fn start_handshake_events(b: *mut Bev) {
 
 /// Have the loop call us back soon (kick_cb).
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub(super) unsafe fn kick(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         if !is_finalizing(b) {
             api::active(&raw mut *(*state(b)).kick, EV_READ as c_int, 1);
@@ -48,9 +50,10 @@ pub(super) unsafe fn kick(b: *mut Bev) {
 
 /// Incoming bytes wanted: the socket's read event, or the underlying reading.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub(super) unsafe fn start_reading(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         if let Some(u) = under(b) {
             unsuspend_read(u, SUSPEND_FILT_READ);
@@ -63,9 +66,10 @@ pub(super) unsafe fn start_reading(b: *mut Bev) {
     }
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub(super) unsafe fn stop_reading(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         if let Some(u) = under(b) {
             suspend_read(u, SUSPEND_FILT_READ);
@@ -78,9 +82,10 @@ pub(super) unsafe fn stop_reading(b: *mut Bev) {
 /// Socket flavour: wait for the fd to be writable. (The filter flavour writes into the
 /// underlying's output at once; its write callback tells us when there is room again.)
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub(super) unsafe fn start_writing(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         if under(b).is_some() {
             return;
@@ -92,9 +97,10 @@ pub(super) unsafe fn start_writing(b: *mut Bev) {
     }
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub(super) unsafe fn stop_writing(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         if under(b).is_none() {
             api::del(&raw mut (*b).public.ev_write);
@@ -104,15 +110,17 @@ pub(super) unsafe fn stop_writing(b: *mut Bev) {
 
 /// Is the program reading (enabled, not suspended)?
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub(super) unsafe fn reading(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { enabled(b) & EV_READ != 0 && (*b).read_suspended == 0 }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub(super) unsafe fn writing(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { enabled(b) & EV_WRITE != 0 && (*b).write_suspended == 0 }
 }
 
@@ -220,7 +228,8 @@ pub(super) unsafe extern "C" fn under_eventcb(_u: *mut Bufferevent, what: c_shor
 
 /// One readiness (or timeout) of the socket flavour's ev_read (`is_read`) or ev_write.
 ///
-/// SAFETY: b is live (its event fired).
+/// # Safety
+/// Module contract (its event fired).
 pub(super) unsafe fn on_ready(b: *mut Bev, what: c_short, is_read: bool) {
     // SAFETY: per the function contract.
     unsafe {
@@ -242,9 +251,10 @@ pub(super) unsafe fn on_ready(b: *mut Bev, what: c_short, is_read: bool) {
 /// The transport can move bytes in (`read_side`) or out: drive the handshake, or read and
 /// write what the program and OpenSSL want.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub(super) unsafe fn progress(b: *mut Bev, read_side: bool) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let s = state(b);
         if (*s).handshaking {
@@ -275,9 +285,10 @@ pub(super) unsafe fn progress(b: *mut Bev, read_side: bool) {
 
 /// After I/O: keep exactly the interest something waits for.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub(super) unsafe fn tidy(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let s = state(b);
         if (*s).handshaking || is_finalizing(b) {
@@ -309,10 +320,11 @@ pub(super) unsafe fn tidy(b: *mut Bev) {
 
 /// 1 when the handshake completed, 0 when it waits for I/O, -1 when it failed (reported).
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub(super) unsafe fn do_handshake(b: *mut Bev) -> c_int {
     let Some(f) = fns() else { return -1 };
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let s = state(b);
         // SSL_get_error reads the thread's error queue: anything stale there (a refused
@@ -361,10 +373,11 @@ pub(super) unsafe fn do_handshake(b: *mut Bev) -> c_int {
 /// Read and decrypt what is there, within the high-water mark and the rate limit. False when
 /// the connection ended or failed (reported, both directions stopped).
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub(super) unsafe fn do_read(b: *mut Bev) -> bool {
     let Some(f) = fns() else { return false };
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let s = state(b);
         (*s).read_blocked_on_write = false;
@@ -436,10 +449,11 @@ pub(super) unsafe fn do_read(b: *mut Bev) -> bool {
 /// Encrypt and send the output buffer, within the rate limit. False when the connection
 /// failed (reported, both directions stopped).
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub(super) unsafe fn do_write(b: *mut Bev) -> bool {
     let Some(f) = fns() else { return false };
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let s = state(b);
         (*s).write_blocked_on_read = false;
@@ -515,10 +529,11 @@ pub(super) unsafe fn do_write(b: *mut Bev) -> bool {
 /// The connection ended (cleanly or not) or failed: queue the errors, stop, and tell the
 /// program. An end without close_notify is an error unless dirty shutdowns are allowed.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub(super) unsafe fn conn_closed(b: *mut Bev, when: c_short, errcode: c_int, ret: c_int) {
     let Some(f) = fns() else { return };
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let s = state(b);
         let mut event = BEV_EVENT_ERROR;

@@ -72,7 +72,8 @@ pub struct SslState {
     kick: Box<Event>,
 }
 
-/// SAFETY: b is live and an SSL bufferevent.
+/// # Safety
+/// Module contract; `b` is an SSL bufferevent.
 unsafe fn state(b: *mut Bev) -> *mut SslState {
     // SAFETY: per the function contract.
     unsafe {
@@ -85,9 +86,10 @@ unsafe fn state(b: *mut Bev) -> *mut SslState {
 
 /// The SSL state of `b`, if it is an SSL bufferevent.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn ssl_state(b: *mut Bev) -> Option<*mut SslState> {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         if is_kind(b, &SSL_OPS) {
             Some(state(b))
@@ -99,7 +101,8 @@ unsafe fn ssl_state(b: *mut Bev) -> Option<*mut SslState> {
 
 /// The underlying bufferevent of a filter-flavour b, else None.
 ///
-/// SAFETY: b is live and an SSL bufferevent.
+/// # Safety
+/// Module contract; `b` is an SSL bufferevent.
 unsafe fn under(b: *mut Bev) -> Option<*mut Bev> {
     // SAFETY: per the function contract.
     unsafe {
@@ -128,7 +131,8 @@ fn new_state(ssl: *mut Ssl, underlying: *mut Bufferevent, st: c_int) -> SslState
 
 /// What both constructors do once the object exists.
 ///
-/// SAFETY: b is fresh and live; its SSL is set up with its transport.
+/// # Safety
+/// b is fresh and live; its SSL is set up with its transport.
 unsafe fn finish_setup(b: *mut Bev, f: &Fns, st: c_int) {
     // SAFETY: per the function contract; the kick event lives in b's state, which stays put
     // until b is freed (it is deleted in unlink, before).
@@ -149,7 +153,8 @@ unsafe fn finish_setup(b: *mut Bev, f: &Fns, st: c_int) {
 /// is ours (and must agree with `fd` if one is given), and the BIO no longer closes it (we do,
 /// with BEV_OPT_CLOSE_ON_FREE). Otherwise a given fd becomes the SSL's.
 ///
-/// SAFETY: base NULL or live; ssl NULL or the program's live SSL.
+/// # Safety
+/// base NULL or live; ssl NULL or the program's live SSL.
 pub unsafe fn socket_new(base: *mut EventBase, mut fd: c_int, ssl: *mut Ssl, st: c_int, options: c_int) -> *mut Bev {
     let Some(f) = fns() else { return ptr::null_mut() };
     if ssl.is_null() || !(BUFFEREVENT_SSL_OPEN..=BUFFEREVENT_SSL_ACCEPTING).contains(&st) {
@@ -186,7 +191,8 @@ pub unsafe fn socket_new(base: *mut EventBase, mut fd: c_int, ssl: *mut Ssl, st:
 /// bufferevent_openssl_filter_new: TLS over `underlying`, whose callbacks become ours and
 /// which we keep a reference on.
 ///
-/// SAFETY: base NULL or live; underlying NULL or live; ssl NULL or the program's live SSL.
+/// # Safety
+/// base NULL or live; underlying NULL or live; ssl NULL or the program's live SSL.
 pub unsafe fn filter_new(
     base: *mut EventBase,
     underlying: *mut Bufferevent,
@@ -239,9 +245,10 @@ pub unsafe fn filter_new(
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn assign_events(b: *mut Bev, fd: c_int) {
-    // SAFETY: per the function contract; the events live inside b.
+    // SAFETY: b is live (module contract); the events live inside b.
     unsafe {
         let base = (*b).public.ev_base;
         let arg = b as *mut c_void;
@@ -252,9 +259,10 @@ unsafe fn assign_events(b: *mut Bev, fd: c_int) {
 
 /// bufferevent_openssl_get_ssl: NULL for other kinds.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_ssl(b: *mut Bev) -> *mut Ssl {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = ssl_state(b).map_or(ptr::null_mut(), |s| (*s).ssl);
@@ -265,9 +273,10 @@ pub unsafe fn get_ssl(b: *mut Bev) -> *mut Ssl {
 
 /// bufferevent_get_openssl_error: the newest queued error, removed; 0 when none.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn take_error(b: *mut Bev) -> c_ulong {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = ssl_state(b).and_then(|s| (*s).errors.pop()).unwrap_or(0);
@@ -276,9 +285,10 @@ pub unsafe fn take_error(b: *mut Bev) -> c_ulong {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_allow_dirty_shutdown(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = ssl_state(b).map_or(-1, |s| (*s).allow_dirty_shutdown as c_int);
@@ -287,9 +297,10 @@ pub unsafe fn get_allow_dirty_shutdown(b: *mut Bev) -> c_int {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn set_allow_dirty_shutdown(b: *mut Bev, allow: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         if let Some(s) = ssl_state(b) {
@@ -305,10 +316,11 @@ pub unsafe fn set_allow_dirty_shutdown(b: *mut Bev, allow: c_int) {
 /// once: 1 when done, 0 when under way, -1 on failure; the filter flavour goes on when the
 /// underlying next reads or drains (0).
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn renegotiate(b: *mut Bev) -> c_int {
     let Some(f) = fns() else { return -1 };
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         incref_and_lock(b);
         let r = match ssl_state(b) {

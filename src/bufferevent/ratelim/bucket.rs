@@ -36,6 +36,7 @@ impl TokenBucketCfg {
             return None;
         }
         let tick = tick.unwrap_or(timeval { tv_sec: 1, tv_usec: 0 });
+        #[allow(clippy::unnecessary_cast)] // time_t / suseconds_t are i64 here, not on every target
         let ms = (tick.tv_sec as i64)
             .saturating_mul(1000)
             .saturating_add((tick.tv_usec as i64 & COMMON_TIMEOUT_MICROSECONDS_MASK) / 1000);

@@ -13,7 +13,7 @@
 //! bufferevent (the bufferevent modules' contract, in core.rs). A group's members are live
 //! while they are members: a bufferevent leaves its group before it is finalized.
 
-use super::{ensure_rate, rate, suspend_dir, unsuspend_dir, Bucket, TokenBucketCfg};
+use super::{ensure_rate, limit, rate, suspend_dir, unsuspend_dir, Bucket, TokenBucketCfg};
 use crate::bufferevent::core::*;
 use crate::bufferevent::ratelim::group_share;
 use crate::core::api;
@@ -130,7 +130,7 @@ impl Drop for Locked {
 /// # Safety
 /// `base` is NULL or a live base.
 pub unsafe fn new(base: *mut EventBase, cfg: &TokenBucketCfg) -> *mut Group {
-    // SAFETY: per the function contract.
+    // SAFETY: base is NULL or live (contract).
     let now = unsafe { api::gettimeofday_cached(base) };
     let tick = cfg.tick_of(&now);
     let Some(g) = mem::new_object(Group {
@@ -171,7 +171,7 @@ pub unsafe fn new(base: *mut EventBase, cfg: &TokenBucketCfg) -> *mut Group {
 /// # Safety
 /// Module contract.
 pub unsafe fn set_cfg(g: *mut Group, cfg: &TokenBucketCfg) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: g is live (module contract).
     let mut l = unsafe { Locked::new(g) };
     let st = l.st();
     let old_tick = st.cfg.tick_timeout;
@@ -196,7 +196,7 @@ pub unsafe fn set_min_share(g: *mut Group, share: usize) -> c_int {
     if share > isize::MAX as usize {
         return -1;
     }
-    // SAFETY: per the function contract.
+    // SAFETY: g is live (module contract).
     unsafe { Locked::new(g) }.st().set_min_share(share);
     0
 }
@@ -207,7 +207,7 @@ pub unsafe fn set_min_share(g: *mut Group, share: usize) -> c_int {
 /// # Safety
 /// Module contract; the group is not used afterwards.
 pub unsafe fn free(g: *mut Group) {
-    // SAFETY: per the function contract; each member is live while it is one.
+    // SAFETY: g is live (module contract); each member is live while it is one.
     unsafe {
         loop {
             let first = Locked::new(g).st().members.first().copied();
@@ -232,23 +232,23 @@ pub unsafe fn free(g: *mut Group) {
 /// Module contract; `g` may also be NULL.
 pub unsafe fn add(b: *mut Bev, g: *mut Group) -> c_int {
     if g.is_null() {
-        // SAFETY: per the function contract.
+        // SAFETY: b is live (module contract).
         return unsafe { remove(b, true) };
     }
-    // SAFETY: per the function contract.
+    // SAFETY: b and g are live (module contract); b is locked before the group (lock order).
     unsafe {
         lock(b);
         let r = ensure_rate(b);
-        if (*r).group == g {
+        if limit(r).group == g {
             unlock(b);
             return 0;
         }
-        if !(*r).group.is_null() {
+        if !limit(r).group.is_null() {
             remove(b, true);
         }
         let (rs, ws) = {
             let mut l = Locked::new(g);
-            (*r).group = g;
+            limit(r).group = g;
             let st = l.st();
             st.members.push(b);
             (st.read_suspended, st.write_suspended)
@@ -270,13 +270,13 @@ pub unsafe fn add(b: *mut Bev, g: *mut Group) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn remove(b: *mut Bev, unsuspend: bool) -> c_int {
-    // SAFETY: per the function contract; a member's group is live while it is one.
+    // SAFETY: b is live (module contract); a member's group is live while it is one.
     unsafe {
         lock(b);
         let r = rate(b);
-        if !r.is_null() && !(*r).group.is_null() {
-            let mut l = Locked::new((*r).group);
-            (*r).group = ptr::null_mut();
+        if !r.is_null() && !limit(r).group.is_null() {
+            let mut l = Locked::new(limit(r).group);
+            limit(r).group = ptr::null_mut();
             l.st().members.retain(|&m| m != b);
         }
         if unsuspend {
@@ -294,7 +294,7 @@ pub unsafe fn remove(b: *mut Bev, unsuspend: bool) -> c_int {
 /// # Safety
 /// Module contract; `b` is a member, locked by the caller.
 pub(super) unsafe fn share(g: *mut Group, b: *mut Bev, is_write: bool) -> isize {
-    // SAFETY: per the function contract.
+    // SAFETY: g is live (module contract).
     let mut l = unsafe { Locked::new(g) };
     let st = l.st();
     if st.suspended(is_write) {
@@ -311,7 +311,7 @@ pub(super) unsafe fn share(g: *mut Group, b: *mut Bev, is_write: bool) -> isize 
 /// # Safety
 /// Module contract; the caller holds a member's lock.
 pub(super) unsafe fn charge(g: *mut Group, bytes: isize, is_write: bool) {
-    // SAFETY: per the function contract.
+    // SAFETY: g is live (module contract).
     let mut l = unsafe { Locked::new(g) };
     let st = l.st();
     if is_write {
@@ -411,7 +411,7 @@ unsafe extern "C" fn refill_cb(_fd: c_int, _what: c_short, arg: *mut c_void) {
 /// # Safety
 /// Module contract.
 pub unsafe fn get_limit(g: *mut Group, is_write: bool) -> isize {
-    // SAFETY: per the function contract.
+    // SAFETY: g is live (module contract).
     *unsafe { Locked::new(g) }.st().limit(is_write)
 }
 
@@ -421,7 +421,7 @@ pub unsafe fn get_limit(g: *mut Group, is_write: bool) -> isize {
 /// # Safety
 /// Module contract.
 pub unsafe fn decrement(g: *mut Group, decr: isize, is_write: bool) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: g is live (module contract).
     let mut l = unsafe { Locked::new(g) };
     let lim = l.st().limit(is_write);
     let old = *lim;
@@ -443,7 +443,7 @@ pub unsafe fn decrement(g: *mut Group, decr: isize, is_write: bool) -> c_int {
 /// # Safety
 /// Module contract.
 pub unsafe fn totals(g: *mut Group) -> (u64, u64) {
-    // SAFETY: per the function contract.
+    // SAFETY: g is live (module contract).
     let mut l = unsafe { Locked::new(g) };
     let st = l.st();
     (st.total_read, st.total_written)
@@ -454,7 +454,7 @@ pub unsafe fn totals(g: *mut Group) -> (u64, u64) {
 /// # Safety
 /// Module contract.
 pub unsafe fn reset_totals(g: *mut Group) {
-    // SAFETY: per the function contract.
+    // SAFETY: g is live (module contract).
     let mut l = unsafe { Locked::new(g) };
     let st = l.st();
     st.total_read = 0;

@@ -30,20 +30,49 @@ use std::ptr;
 
 /// A bufferevent's rate-limit state (libevent's bufferevent_rate_limit).
 pub struct BevRate {
-    /// The program's configuration, or NULL when only a group limits us.
-    cfg: *const TokenBucketCfg,
-    limit: Bucket,
-    group: *mut Group,
-    /// One-shot timer waiting for the next tick while a direction is dry.
+    /// One-shot timer waiting for the next tick while a direction is dry. The base links it
+    /// into its lists, so it is reached only through a raw pointer ([`refill_ev`]), never
+    /// inside a borrow of the state.
     refill: Event,
     refill_assigned: bool,
+    limit: Limit,
+}
+
+/// What limits the bufferevent and what it has left; borrowed through [`limit`].
+struct Limit {
+    /// The program's configuration, or NULL when only a group limits us. Only
+    /// [`set_rate_limit`] sets it, whose contract keeps it alive while it is set.
+    cfg: *const TokenBucketCfg,
+    bucket: Bucket,
+    group: *mut Group,
+}
+
+impl Limit {
+    /// The bufferevent's own configuration, if it has one.
+    fn cfg(&self) -> Option<&TokenBucketCfg> {
+        // SAFETY: NULL or the program's configuration, alive while it is set (see `cfg`).
+        unsafe { self.cfg.as_ref() }
+    }
+
+    /// The allowance left for reading (or writing).
+    fn left(&mut self, is_write: bool) -> &mut isize {
+        if is_write {
+            &mut self.bucket.write_limit
+        } else {
+            &mut self.bucket.read_limit
+        }
+    }
 }
 
 // ---- per-bufferevent helpers used by the kinds ----
 
-/// SAFETY: b is live.
+/// `b`'s rate state; NULL when it never had one.
+///
+/// # Safety
+/// Module contract.
 unsafe fn rate(b: *mut Bev) -> *mut BevRate {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); the state is boxed, so the pointer stays valid
+    // until teardown drops it.
     unsafe {
         match &mut (*b).rate {
             Some(r) => &mut **r,
@@ -52,23 +81,48 @@ unsafe fn rate(b: *mut Bev) -> *mut BevRate {
     }
 }
 
+/// The bookkeeping of rate state `r`, for one step under `b`'s lock. Callers let the borrow
+/// end before they suspend or resume a direction (that reaches the kind's ops).
+///
+/// # Safety
+/// `r` is the live rate state of a bufferevent whose lock the caller holds.
+unsafe fn limit<'a>(r: *mut BevRate) -> &'a mut Limit {
+    // SAFETY: r is live and its bufferevent is locked (contract), so no other thread is in
+    // it; the borrow covers `limit` only, not the refill event the base may touch.
+    unsafe { &mut (*r).limit }
+}
+
+/// The refill event of rate state `r`.
+///
+/// # Safety
+/// `r` is a live rate state.
+unsafe fn refill_ev(r: *mut BevRate) -> *mut Event {
+    // SAFETY: r is live (contract); only the field's address is taken.
+    unsafe { &raw mut (*r).refill }
+}
+
 /// The loop's cached wall clock as a tick number.
 ///
-/// SAFETY: base is NULL or live.
+/// # Safety
+/// `base` is NULL or live.
 unsafe fn now_tick(base: *mut EventBase, cfg: &TokenBucketCfg) -> u32 {
-    // SAFETY: per the function contract.
+    // SAFETY: base is NULL or live (contract).
     let now = unsafe { api::gettimeofday_cached(base) };
     cfg.tick_of(&now)
 }
 
-/// SAFETY: b is live and locked; r is its rate state with a configuration.
+/// Bring the bucket up to now (the caller checked there is a configuration).
+///
+/// # Safety
+/// Module contract; `b` locked; `r` is its rate state.
 unsafe fn update_bucket(b: *mut Bev, r: *mut BevRate) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live and locked, r its state (contract).
     unsafe {
-        let cfg = &*(*r).cfg;
-        let tick = now_tick((*b).public.ev_base, cfg);
-        if tick != (*r).limit.last_updated {
-            (*r).limit.update(cfg, tick);
+        let lim = limit(r);
+        let Some(cfg) = lim.cfg().copied() else { return };
+        let tick = now_tick((*b).public.ev_base, &cfg);
+        if tick != lim.bucket.last_updated {
+            lim.bucket.update(&cfg, tick);
         }
     }
 }
@@ -76,20 +130,22 @@ unsafe fn update_bucket(b: *mut Bev, r: *mut BevRate) {
 /// How much one read (or write) may move now: the single-operation maximum, or the
 /// bucket's allowance when rate limited, clamped to the group share.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 unsafe fn max_for(b: *mut Bev, is_write: bool) -> isize {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller; its group, if any, is
+    // live while b is a member.
     unsafe {
         let mut max = if is_write { (*b).max_single_write } else { (*b).max_single_read };
         let r = rate(b);
         if r.is_null() {
             return max;
         }
-        if !(*r).cfg.is_null() {
+        if limit(r).cfg().is_some() {
             update_bucket(b, r);
-            max = if is_write { (*r).limit.write_limit } else { (*r).limit.read_limit };
+            max = *limit(r).left(is_write);
         }
-        let g = (*r).group;
+        let g = limit(r).group;
         if !g.is_null() {
             max = max.min(group::share(g, b, is_write));
         }
@@ -97,48 +153,53 @@ unsafe fn max_for(b: *mut Bev, is_write: bool) -> isize {
     }
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn get_read_max(b: *mut Bev) -> isize {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe { max_for(b, false) }
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn get_write_max(b: *mut Bev) -> isize {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe { max_for(b, true) }
 }
 
 /// Charge `bytes` read (or written) to the bucket and the group.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 unsafe fn charge(b: *mut Bev, bytes: isize, is_write: bool) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller; its group, if any, is
+    // live while b is a member.
     unsafe {
         let r = rate(b);
         if r.is_null() {
             return 0;
         }
         let mut res = 0;
-        if !(*r).cfg.is_null() {
-            let lim = if is_write { &mut (*r).limit.write_limit } else { &mut (*r).limit.read_limit };
-            *lim = lim.saturating_sub(bytes);
-            let dry = *lim <= 0;
+        let lim = limit(r);
+        if let Some(tick) = lim.cfg().map(|c| c.tick_timeout) {
+            let left = lim.left(is_write);
+            *left = left.saturating_sub(bytes);
+            let dry = *left <= 0;
             let (mine, other) =
                 if is_write { ((*b).write_suspended, (*b).read_suspended) } else { ((*b).read_suspended, (*b).write_suspended) };
             if dry {
                 suspend_dir(b, is_write, SUSPEND_BW);
-                if api::add(&raw mut (*r).refill, Some(&(*(*r).cfg).tick_timeout)) < 0 {
+                if api::add(refill_ev(r), Some(&tick)) < 0 {
                     res = -1;
                 }
             } else if mine & SUSPEND_BW != 0 {
                 if other & SUSPEND_BW == 0 {
-                    api::del(&raw mut (*r).refill);
+                    api::del(refill_ev(r));
                 }
                 unsuspend_dir(b, is_write, SUSPEND_BW);
             }
         }
-        let g = (*r).group;
+        let g = limit(r).group;
         if !g.is_null() {
             group::charge(g, bytes, is_write);
         }
@@ -146,21 +207,24 @@ unsafe fn charge(b: *mut Bev, bytes: isize, is_write: bool) -> c_int {
     }
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn decrement_read(b: *mut Bev, bytes: isize) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe { charge(b, bytes, false) }
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn decrement_write(b: *mut Bev, bytes: isize) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe { charge(b, bytes, true) }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn suspend_dir(b: *mut Bev, is_write: bool, why: u16) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         if is_write {
             suspend_write(b, why)
@@ -170,9 +234,10 @@ unsafe fn suspend_dir(b: *mut Bev, is_write: bool, why: u16) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn unsuspend_dir(b: *mut Bev, is_write: bool, why: u16) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         if is_write {
             unsuspend_write(b, why)
@@ -185,26 +250,28 @@ unsafe fn unsuspend_dir(b: *mut Bev, is_write: bool, why: u16) {
 /// The refill timer: a tick passed; resume what has allowance again.
 unsafe extern "C" fn bev_refill(_fd: c_int, _what: c_short, arg: *mut c_void) {
     let b = arg as *mut Bev;
-    // SAFETY: the timer lives in b's rate state and is deleted before b is released.
+    // SAFETY: the timer lives in b's rate state and is deleted before b is released, so b is
+    // live; enter() locks it and holds a reference for the duration.
     unsafe {
         if !enter(b) {
             return;
         }
         let r = rate(b);
-        if !r.is_null() && !(*r).cfg.is_null() {
-            let cfg = &*(*r).cfg;
-            let tick = now_tick((*b).public.ev_base, cfg);
-            (*r).limit.update(cfg, tick);
+        if let Some(cfg) = if r.is_null() { None } else { limit(r).cfg().copied() } {
+            let tick = now_tick((*b).public.ev_base, &cfg);
+            let bucket = &mut limit(r).bucket;
+            bucket.update(&cfg, tick);
+            let (read_left, write_left) = (bucket.read_limit, bucket.write_limit);
             let mut again = false;
             if (*b).read_suspended & SUSPEND_BW != 0 {
-                if (*r).limit.read_limit > 0 {
+                if read_left > 0 {
                     unsuspend_read(b, SUSPEND_BW);
                 } else {
                     again = true;
                 }
             }
             if (*b).write_suspended & SUSPEND_BW != 0 {
-                if (*r).limit.write_limit > 0 {
+                if write_left > 0 {
                     unsuspend_write(b, SUSPEND_BW);
                 } else {
                     again = true;
@@ -212,7 +279,7 @@ unsafe extern "C" fn bev_refill(_fd: c_int, _what: c_short, arg: *mut c_void) {
             }
             if again {
                 // Still in debt (a large read took it below zero): wait another tick.
-                api::add(&raw mut (*r).refill, Some(&cfg.tick_timeout));
+                api::add(refill_ev(r), Some(&cfg.tick_timeout));
             }
         }
         decref_and_unlock(b);
@@ -221,22 +288,22 @@ unsafe extern "C" fn bev_refill(_fd: c_int, _what: c_short, arg: *mut c_void) {
 
 /// Make the rate state if there is none yet.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 unsafe fn ensure_rate(b: *mut Bev) -> *mut BevRate {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller; the refill event lives in
+    // the boxed state until teardown unassigns it.
     unsafe {
         if (*b).rate.is_none() {
             (*b).rate = Some(Box::new(BevRate {
-                cfg: ptr::null(),
-                limit: Bucket::default(),
-                group: ptr::null_mut(),
                 refill: Event::zeroed(),
                 refill_assigned: false,
+                limit: Limit { cfg: ptr::null(), bucket: Bucket::default(), group: ptr::null_mut() },
             }));
         }
         let r = rate(b);
         if !(*r).refill_assigned {
-            api::assign(&raw mut (*r).refill, (*b).public.ev_base, -1, EV_FINALIZE, Some(bev_refill), b as *mut c_void);
+            api::assign(refill_ev(r), (*b).public.ev_base, -1, EV_FINALIZE, Some(bev_refill), b as *mut c_void);
             (*r).refill_assigned = true;
         }
         r
@@ -245,32 +312,35 @@ unsafe fn ensure_rate(b: *mut Bev) -> *mut BevRate {
 
 /// The bufferevent's last reference is gone: no more refills.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn unlink(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let r = rate(b);
         if !r.is_null() && (*r).refill_assigned {
-            api::del(&raw mut (*r).refill);
+            api::del(refill_ev(r));
         }
     }
 }
 
 /// Finalizing: leave the group, release the state.
 ///
-/// SAFETY: b is live and locked; nothing of it runs any more.
+/// # Safety
+/// Module contract; `b` locked; nothing of it runs any more.
 pub unsafe fn teardown(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked, and its refill cannot fire any more
+    // (unlinked), so the state may go.
     unsafe {
         let r = rate(b);
         if r.is_null() {
             return;
         }
-        if !(*r).group.is_null() {
+        if !limit(r).group.is_null() {
             group::remove(b, false);
         }
         if (*r).refill_assigned {
-            api::debug_unassign(&raw mut (*r).refill);
+            api::debug_unassign(refill_ev(r));
         }
         (*b).rate = None;
     }
@@ -280,54 +350,58 @@ pub unsafe fn teardown(b: *mut Bev) {
 
 /// bufferevent_set_rate_limit: limit by `cfg` (kept, not copied), or stop limiting (NULL).
 ///
-/// SAFETY: b is live; cfg is NULL or a live configuration that outlives its use here.
+/// # Safety
+/// Module contract; `cfg` is NULL or a configuration that stays alive until it is replaced
+/// or the bufferevent is freed (libevent's rule).
 pub unsafe fn set_rate_limit(b: *mut Bev, cfg: *const TokenBucketCfg) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); cfg as the contract says.
     unsafe {
         lock(b);
-        if cfg.is_null() {
+        let Some(new_cfg) = cfg.as_ref() else {
             let r = rate(b);
             if !r.is_null() {
-                (*r).cfg = ptr::null();
+                limit(r).cfg = ptr::null();
                 unsuspend_read(b, SUSPEND_BW);
                 unsuspend_write(b, SUSPEND_BW);
                 if (*r).refill_assigned {
-                    api::del(&raw mut (*r).refill);
+                    api::del(refill_ev(r));
                 }
             }
             unlock(b);
             return 0;
-        }
+        };
         let r0 = rate(b);
-        if !r0.is_null() && ptr::eq((*r0).cfg, cfg) {
+        if !r0.is_null() && ptr::eq(limit(r0).cfg, cfg) {
             unlock(b);
             return 0;
         }
-        let tick = now_tick((*b).public.ev_base, &*cfg);
+        let tick = now_tick((*b).public.ev_base, new_cfg);
         let r = ensure_rate(b);
-        let reinit = !(*r).cfg.is_null();
-        (*r).cfg = cfg;
+        let lim = limit(r);
+        let reinit = !lim.cfg.is_null();
+        lim.cfg = cfg;
         if reinit {
-            (*r).limit.reconfigure(&*cfg);
-            api::del(&raw mut (*r).refill);
+            lim.bucket.reconfigure(new_cfg);
+            api::del(refill_ev(r));
         } else {
-            (*r).limit = Bucket::new(&*cfg, tick);
+            lim.bucket = Bucket::new(new_cfg, tick);
         }
+        let (read_left, write_left) = (lim.bucket.read_limit, lim.bucket.write_limit);
         let mut suspended = false;
-        if (*r).limit.read_limit > 0 {
+        if read_left > 0 {
             unsuspend_read(b, SUSPEND_BW);
         } else {
             suspend_read(b, SUSPEND_BW);
             suspended = true;
         }
-        if (*r).limit.write_limit > 0 {
+        if write_left > 0 {
             unsuspend_write(b, SUSPEND_BW);
         } else {
             suspend_write(b, SUSPEND_BW);
             suspended = true;
         }
         if suspended {
-            api::add(&raw mut (*r).refill, Some(&(*cfg).tick_timeout));
+            api::add(refill_ev(r), Some(&new_cfg.tick_timeout));
         }
         unlock(b);
         0
@@ -336,13 +410,14 @@ pub unsafe fn set_rate_limit(b: *mut Bev, cfg: *const TokenBucketCfg) -> c_int {
 
 /// bufferevent_get_token_bucket_cfg.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_cfg(b: *mut Bev) -> *const TokenBucketCfg {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); its state is read under its lock.
     unsafe {
         lock(b);
         let r = rate(b);
-        let c = if r.is_null() { ptr::null() } else { (*r).cfg };
+        let c = if r.is_null() { ptr::null() } else { limit(r).cfg };
         unlock(b);
         c
     }
@@ -351,19 +426,16 @@ pub unsafe fn get_cfg(b: *mut Bev) -> *const TokenBucketCfg {
 /// bufferevent_get_read_limit / _write_limit: the bucket's allowance (EV_SSIZE_MAX when
 /// not limited).
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_limit(b: *mut Bev, is_write: bool) -> isize {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); its state is read under its lock.
     unsafe {
         lock(b);
         let r = rate(b);
-        let v = if !r.is_null() && !(*r).cfg.is_null() {
+        let v = if !r.is_null() && limit(r).cfg().is_some() {
             update_bucket(b, r);
-            if is_write {
-                (*r).limit.write_limit
-            } else {
-                (*r).limit.read_limit
-            }
+            *limit(r).left(is_write)
         } else {
             isize::MAX
         };
@@ -374,9 +446,10 @@ pub unsafe fn get_limit(b: *mut Bev, is_write: bool) -> isize {
 
 /// bufferevent_get_max_to_read / _write.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_max_to(b: *mut Bev, is_write: bool) -> isize {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); max_for runs under its lock.
     unsafe {
         lock(b);
         let v = max_for(b, is_write);
@@ -387,10 +460,11 @@ pub unsafe fn get_max_to(b: *mut Bev, is_write: bool) -> isize {
 
 /// bufferevent_set_max_single_read / _write: 0 or more than EV_SSIZE_MAX means the default.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn set_max_single(b: *mut Bev, size: usize, is_write: bool) -> c_int {
     let v = if size == 0 || size > isize::MAX as usize { MAX_SINGLE_DEFAULT } else { size as isize };
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); the field is written under its lock.
     unsafe {
         lock(b);
         if is_write {
@@ -403,9 +477,12 @@ pub unsafe fn set_max_single(b: *mut Bev, size: usize, is_write: bool) -> c_int 
     0
 }
 
-/// SAFETY: b is live.
+/// bufferevent_get_max_single_read / _write.
+///
+/// # Safety
+/// Module contract.
 pub unsafe fn get_max_single(b: *mut Bev, is_write: bool) -> isize {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); the field is read under its lock.
     unsafe {
         lock(b);
         let v = if is_write { (*b).max_single_write } else { (*b).max_single_read };
@@ -417,30 +494,31 @@ pub unsafe fn get_max_single(b: *mut Bev, is_write: bool) -> isize {
 /// bufferevent_decrement_read_limit / _write_limit: take from (or, negative, give to) the
 /// bucket by hand. -1 when the bufferevent has no rate limit of its own.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn decrement_limit(b: *mut Bev, decr: isize, is_write: bool) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); its state is changed under its lock.
     unsafe {
         lock(b);
         let r = rate(b);
-        if r.is_null() || (*r).cfg.is_null() {
+        let Some(tick) = (if r.is_null() { None } else { limit(r).cfg().map(|c| c.tick_timeout) }) else {
             unlock(b);
             return -1;
-        }
-        let lim = if is_write { &mut (*r).limit.write_limit } else { &mut (*r).limit.read_limit };
-        let old = *lim;
-        *lim = old.saturating_sub(decr);
-        let new = *lim;
+        };
+        let left = limit(r).left(is_write);
+        let old = *left;
+        *left = old.saturating_sub(decr);
+        let new = *left;
         let mut res = 0;
         if old > 0 && new <= 0 {
             suspend_dir(b, is_write, SUSPEND_BW);
-            if api::add(&raw mut (*r).refill, Some(&(*(*r).cfg).tick_timeout)) < 0 {
+            if api::add(refill_ev(r), Some(&tick)) < 0 {
                 res = -1;
             }
         } else if old <= 0 && new > 0 {
             let other = if is_write { (*b).read_suspended } else { (*b).write_suspended };
             if other & SUSPEND_BW == 0 {
-                api::del(&raw mut (*r).refill);
+                api::del(refill_ev(r));
             }
             unsuspend_dir(b, is_write, SUSPEND_BW);
         }
