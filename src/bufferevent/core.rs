@@ -199,20 +199,21 @@ impl SharedLock {
     }
 
     /// # Safety
-    /// l is a live SharedLock.
+    /// `l` is a live SharedLock.
     unsafe fn share(l: *mut SharedLock) -> *mut SharedLock {
-        // SAFETY: per the function contract.
+        // SAFETY: l is live (contract); the count is atomic.
         unsafe { (*l).refs.fetch_add(1, Ordering::AcqRel) };
         l
     }
 
     /// # Safety
-    /// l is NULL or a live SharedLock whose reference the caller gives up.
+    /// `l` is NULL or a live SharedLock whose reference the caller gives up.
     unsafe fn release(l: *mut SharedLock) {
         if l.is_null() {
             return;
         }
-        // SAFETY: per the function contract; the last reference frees it.
+        // SAFETY: l is live and the caller's reference is given up (contract); the last
+        // reference (the count is atomic) frees it, once.
         unsafe {
             if (*l).refs.fetch_sub(1, Ordering::AcqRel) == 1 {
                 let b = Box::from_raw(l);
@@ -317,9 +318,9 @@ pub unsafe fn is_kind(b: *mut Bev, ops: &'static Ops) -> bool {
 /// Add `ev` with the bufferevent's timeout `tv` when one is set (a zero timeval means none).
 ///
 /// # Safety
-/// ev is an assigned event.
+/// `ev` is an assigned event.
 pub unsafe fn add_event(ev: *mut Event, tv: timeval) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: ev is an assigned event (contract).
     unsafe { api::add(ev, clock::is_set(&tv).then_some(&tv)) }
 }
 
@@ -416,7 +417,8 @@ pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kin
 /// # Safety
 /// Module contract; shared is NULL or a live SharedLock.
 pub unsafe fn enable_locking(b: *mut Bev, shared: *mut SharedLock) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), not yet shared with another thread (a lock is only
+    // given at creation); shared is NULL or live.
     unsafe {
         if !(*b).lock.is_null() {
             return -1;
@@ -541,7 +543,7 @@ pub unsafe fn incref(b: *mut Bev) {
 /// # Safety
 /// Module contract (its memory is released only by the finalizer, which runs after).
 pub unsafe fn enter(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b's memory is valid (contract); its state is read under its lock.
     unsafe {
         lock(b);
         if (*b).finalizing {
@@ -564,9 +566,9 @@ pub unsafe fn is_finalizing(b: *mut Bev) -> bool {
 /// returns true then.
 ///
 /// # Safety
-/// Module contract; `b` locked by the caller, which holds the reference it drops.
+/// Module contract; `b` locked by the caller, which gives up the reference it holds.
 pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract. After the finalizer is queued the memory stays
+    // SAFETY: b is live and locked (contract). After the finalizer is queued the memory stays
     // valid until the loop runs it, which is after we return.
     unsafe {
         if (*b).refcnt == 0 {
@@ -612,9 +614,9 @@ pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
 }
 
 /// # Safety
-/// Module contract; `b` the caller gives up one reference.
+/// Module contract; the caller gives up the reference it holds.
 pub unsafe fn decref(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); decref_and_unlock gets it locked.
     unsafe {
         lock(b);
         decref_and_unlock(b)
@@ -630,9 +632,11 @@ unsafe extern "C" fn finalize_cb(_cb: *mut EventCallback, arg: *mut c_void) {
 /// reference this bufferevent held on an underlying one.
 ///
 /// # Safety
-/// Module contract; `b` finalizing, and no callback of it can run any more.
+/// `b`'s memory is valid, it is finalizing (no reference left), and no callback of it can run
+/// any more.
 unsafe fn finalize(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is ours alone now (contract): nothing else can reach it, so its parts are
+    // released and its memory freed, in that order, exactly once.
     unsafe {
         lock(b);
         let under = underlying(b);
@@ -677,7 +681,7 @@ unsafe fn schedule_deferred(b: *mut Bev) {
 /// Module contract; `b` locked; pri is valid for its base (the caller checked it through
 /// event_priority_set).
 pub unsafe fn set_deferred_priority(b: *mut Bev, pri: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         if (*b).deferred.flags & (crate::core::event::EVLIST_ACTIVE | crate::core::event::EVLIST_ACTIVE_LATER) == 0 {
             (*b).deferred.pri = pri.clamp(0, 255) as u8;
@@ -1096,7 +1100,7 @@ unsafe extern "C" fn generic_write_timeout(_fd: c_int, _what: c_short, arg: *mut
 /// # Safety
 /// Module contract; each tv is NULL or readable.
 pub unsafe fn set_timeouts(b: *mut Bev, tv_read: *const timeval, tv_write: *const timeval) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); each tv is NULL or readable (contract).
     unsafe {
         lock(b);
         (*b).public.timeout_read = if tv_read.is_null() { clock::ZERO } else { *tv_read };
@@ -1199,7 +1203,7 @@ pub unsafe fn write(b: *mut Bev, data: &[u8]) -> c_int {
 /// # Safety
 /// Module contract; buf is a live evbuffer.
 pub unsafe fn write_buffer(b: *mut Bev, buf: *mut Evbuffer) -> c_int {
-    // SAFETY: per the function contract; the output is live (buffer contract).
+    // SAFETY: b is live (module contract), so is its output (buffer contract); buf is live.
     if unsafe { evbuffer::add_buffer(output(b), buf) } == -1 {
         -1
     } else {
@@ -1221,7 +1225,7 @@ pub unsafe fn read(b: *mut Bev, out: &mut [u8]) -> isize {
 /// # Safety
 /// Module contract; buf is a live evbuffer.
 pub unsafe fn read_buffer(b: *mut Bev, buf: *mut Evbuffer) -> c_int {
-    // SAFETY: per the function contract; the input is live (buffer contract).
+    // SAFETY: b is live (module contract), so is its input (buffer contract); buf is live.
     unsafe { evbuffer::add_buffer(buf, input(b)) }
 }
 
@@ -1314,7 +1318,7 @@ pub unsafe fn underlying(b: *mut Bev) -> *mut Bufferevent {
 /// # Safety
 /// Module contract; `b` locked; u is live and b holds a reference on it.
 pub unsafe fn release_underlying(b: *mut Bev, u: *mut Bev, our_eventcb: EventCb) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live and locked; u is live, kept so by b's reference until b is finalized.
     unsafe {
         if (*b).options & BEV_OPT_CLOSE_ON_FREE != 0 {
             free(u);
@@ -1330,9 +1334,9 @@ pub unsafe fn release_underlying(b: *mut Bev, u: *mut Bev, our_eventcb: EventCb)
 /// bufferevent_free: no more callbacks, cancel pending work, drop the program's reference.
 ///
 /// # Safety
-/// Module contract; `b` the program gives up its reference.
+/// Module contract; the program gives up its reference.
 pub unsafe fn free(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); the reference given up is dropped last.
     unsafe {
         lock(b);
         setcb(b, None, None, None, ptr::null_mut());

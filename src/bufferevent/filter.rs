@@ -66,7 +66,7 @@ unsafe extern "C" fn null_filter(src: *mut Evbuffer, dst: *mut Evbuffer, lim: ss
 /// # Safety
 /// Module contract; `b` is a filter.
 unsafe fn st(b: *mut Bev) -> *mut FilterState {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); the kind state lives as long as b.
     unsafe {
         match &mut (*b).kind {
             Kind::Filter(s) => s,
@@ -78,7 +78,7 @@ unsafe fn st(b: *mut Bev) -> *mut FilterState {
 /// # Safety
 /// Module contract; `b` is a filter.
 unsafe fn under(b: *mut Bev) -> *mut Bev {
-    // SAFETY: per the function contract.
+    // SAFETY: b is a live filter (contract).
     unsafe { upcast((*st(b)).underlying) }
 }
 
@@ -97,7 +97,7 @@ pub unsafe fn new(
     if underlying.is_null() {
         return ptr::null_mut();
     }
-    // SAFETY: per the function contract; b is fresh.
+    // SAFETY: underlying is live (contract); b is fresh and ours until returned.
     unsafe {
         let state = FilterState {
             underlying,

@@ -31,7 +31,7 @@ pub static PAIR_OPS: Ops = Ops {
 /// # Safety
 /// Module contract; `b` is a pair end.
 unsafe fn partner(b: *mut Bev) -> *mut Bev {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         match &(*b).kind {
             Kind::Pair(s) => s.partner,
@@ -43,7 +43,7 @@ unsafe fn partner(b: *mut Bev) -> *mut Bev {
 /// # Safety
 /// Module contract; `b` is a pair end.
 unsafe fn set_partner(b: *mut Bev, p: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         if let Kind::Pair(s) = &mut (*b).kind {
             s.partner = p;
@@ -52,9 +52,9 @@ unsafe fn set_partner(b: *mut Bev, p: *mut Bev) {
 }
 
 /// # Safety
-/// base is NULL or live.
+/// `base` is NULL or live.
 unsafe fn elt_new(base: *mut EventBase, options: c_int) -> *mut Bev {
-    // SAFETY: per the function contract; b is fresh.
+    // SAFETY: base is NULL or live (contract); b is fresh and ours until returned.
     unsafe {
         let b = alloc(base, &PAIR_OPS, options, Kind::Pair(PairState { partner: ptr::null_mut() }));
         if b.is_null() {
@@ -69,10 +69,10 @@ unsafe fn elt_new(base: *mut EventBase, options: c_int) -> *mut Bev {
 /// bufferevent_pair_new. Returns both ends, or None.
 ///
 /// # Safety
-/// base is NULL or live.
+/// `base` is NULL or live.
 pub unsafe fn new(base: *mut EventBase, options: c_int) -> Option<[*mut Bev; 2]> {
     let options = options | BEV_OPT_DEFER_CALLBACKS;
-    // SAFETY: per the function contract.
+    // SAFETY: base is NULL or live (contract); b1 and b2 are fresh and ours until returned.
     unsafe {
         let b1 = elt_new(base, options);
         if b1.is_null() {
@@ -118,9 +118,9 @@ pub unsafe fn get_partner(b: *mut Bev) -> *mut Bev {
 /// Should data move from src to dst now?
 ///
 /// # Safety
-/// both live.
+/// Module contract, for both ends.
 unsafe fn wants_to_talk(src: *mut Bev, dst: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: src and dst are live (module contract).
     unsafe {
         enabled(src) & EV_WRITE != 0
             && enabled(dst) & EV_READ != 0
@@ -133,9 +133,10 @@ unsafe fn wants_to_talk(src: *mut Bev, dst: *mut Bev) -> bool {
 /// `ignore_wm`), then run the callbacks that are due.
 ///
 /// # Safety
-/// both live and locked (they share the lock when threadsafe).
+/// Module contract for both ends, locked (they share the lock when threadsafe).
 unsafe fn transfer(src: *mut Bev, dst: *mut Bev, ignore_wm: bool) {
-    // SAFETY: per the function contract.
+    // SAFETY: src and dst are live and locked (contract); their buffers are live (buffer
+    // contract).
     unsafe {
         let (sout, dinp) = (output(src), input(dst));
         evbuffer::unfreeze(sout, FRONT);

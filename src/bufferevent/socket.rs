@@ -40,7 +40,7 @@ pub static SOCKET_OPS: Ops = Ops {
 /// # Safety
 /// Module contract; `b` is a socket bufferevent.
 unsafe fn state(b: *mut Bev) -> *mut SocketState {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); the kind state lives as long as b.
     unsafe {
         match &mut (*b).kind {
             Kind::Socket(s) => s,
@@ -79,7 +79,7 @@ fn finished_connecting(fd: c_int) -> c_int {
 /// # Safety
 /// base is NULL or a live base.
 pub unsafe fn new(base: *mut EventBase, fd: c_int, options: c_int) -> *mut Bev {
-    // SAFETY: per the function contract; b is fresh.
+    // SAFETY: base is NULL or live (contract); b is fresh and ours until returned.
     unsafe {
         let b = alloc(base, &SOCKET_OPS, options, Kind::Socket(SocketState { connecting: false }));
         if b.is_null() {
@@ -367,10 +367,10 @@ unsafe fn setfd_locked(b: *mut Bev, fd: c_int) {
 /// # Safety
 /// Module contract; sa is NULL or points to socklen readable bytes.
 pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     let (ops, name) = unsafe { ((*b).ops.connect, (*b).ops.name) };
     match ops {
-        // SAFETY: per the function contract, which is the entry's.
+        // SAFETY: b is live and of the entry's kind; sa as our contract says, which is the entry's.
         Some(f) => unsafe { f(b, sa, socklen) },
         None => {
             log::warn(&format!("bufferevent_socket_connect: not a socket bufferevent ({name})"));
@@ -385,7 +385,7 @@ pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int
 /// # Safety
 /// Module contract; `b` is a socket bufferevent; sa is NULL or points to socklen readable bytes.
 unsafe fn socket_connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is a live socket bufferevent; sa is NULL or socklen readable bytes (contract).
     unsafe {
         incref_and_lock(b);
         let mut result = -1;
@@ -457,7 +457,7 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
     if !(1..=65535).contains(&port) {
         return -1;
     }
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     let (ops, name) = unsafe { ((*b).ops.connect, (*b).ops.name) };
     if ops.is_none() {
         log::warn(&format!("bufferevent_socket_connect_hostname: not a socket bufferevent ({name})"));
@@ -470,7 +470,8 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
     hints.ai_socktype = libc::SOCK_STREAM;
     let hints = addrinfo::system_hints(Some(&hints));
     let port = format!("{port}\0");
-    // SAFETY: per the function contract; the lookup's reference keeps b alive until
+    // SAFETY: b is live (module contract), hostname NULL or a C string, port a C string; the
+    // lookup's reference keeps b alive until
     // lookup_done has run.
     unsafe {
         lock(b);
@@ -491,7 +492,8 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
 /// # Safety
 /// Module contract; `b` holds the reference connect_hostname took; ai is NULL or the result.
 unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (the lookup's reference, dropped here); ai is NULL or getaddrinfo's
+    // list, freed once, at the end.
     unsafe {
         lock(b);
         unsuspend_write(b, SUSPEND_LOOKUP);
@@ -549,7 +551,7 @@ pub unsafe fn priority_set(b: *mut Bev, pri: c_int) -> c_int {
 /// # Safety
 /// Module contract; base is NULL or live.
 pub unsafe fn base_set(base: *mut EventBase, b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); base is NULL or live (refused by api::base_set).
     unsafe {
         lock(b);
         let mut r = -1;

@@ -54,7 +54,7 @@ pub(super) unsafe fn new_bufferevent_bio(f: &Fns, underlying: *mut Bufferevent) 
 /// # Safety
 /// bio is one of our BIOs.
 pub(super) unsafe fn bio_under(f: &Fns, bio: *mut Bio) -> *mut Bufferevent {
-    // SAFETY: per the function contract.
+    // SAFETY: bio is one of ours (contract), whose data is the underlying bufferevent or NULL.
     unsafe { (f.bio_get_data)(bio) as *mut Bufferevent }
 }
 

@@ -15,7 +15,7 @@ use crate::util::sys::{errno, set_errno};
 /// # Safety
 /// Module contract; `b` is an SSL bufferevent; sa is NULL or points to socklen readable bytes.
 pub(super) unsafe fn ssl_connect(b: *mut Bev, sa: *const libc::sockaddr, socklen: c_int) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is a live SSL bufferevent (contract); sa is NULL or socklen readable bytes.
     unsafe {
         if under(b).is_some() {
             log::warn("bufferevent_socket_connect: an SSL filter has no socket of its own");

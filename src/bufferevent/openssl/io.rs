@@ -43,7 +43,7 @@ pub(super) unsafe fn kick(b: *mut Bev) {
     // SAFETY: b is live (module contract).
     unsafe {
         if !is_finalizing(b) {
-            api::active(&raw mut *(*state(b)).kick, EV_READ as c_int, 1);
+            api::active((*state(b)).kick, EV_READ as c_int, 1);
         }
     }
 }
@@ -229,9 +229,9 @@ pub(super) unsafe extern "C" fn under_eventcb(_u: *mut Bufferevent, what: c_shor
 /// One readiness (or timeout) of the socket flavour's ev_read (`is_read`) or ev_write.
 ///
 /// # Safety
-/// Module contract (its event fired).
+/// Module contract (its event fired, so it is not finalized: its events are deleted first).
 pub(super) unsafe fn on_ready(b: *mut Bev, what: c_short, is_read: bool) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (contract); enter() locks it and holds a reference for the duration.
     unsafe {
         if !enter(b) {
             return;

@@ -23,6 +23,12 @@
 //! - `ops.rs`: the bufferevent ops (enable, disable, timeouts, unlink, teardown, fd);
 //! - `connect.rs`: bufferevent_socket_connect on the socket flavour;
 //! - `bio.rs`: the filter flavour's BIO over the underlying bufferevent's buffers.
+//!
+//! Safety: the bufferevent modules' pointer contract (core.rs) holds here, and inside this
+//! module `b` is always an SSL bufferevent (the public entry points check the kind; the rest
+//! is reached only through SSL_OPS and our own callbacks). The kind state is reached through a
+//! raw pointer wherever program callbacks can run in between, and as a typed `&mut SslState`
+//! (`with_state`) in the short getters and setters.
 
 mod bio;
 mod connect;
@@ -68,14 +74,24 @@ pub struct SslState {
     errors: Vec<c_ulong>,
     /// "Come back from the loop": an event activated by hand when more work is waiting that
     /// no fd will announce (plaintext decrypted inside SSL, ciphertext already sitting in the
-    /// underlying's input, the filter flavour's first handshake step).
-    kick: Box<Event>,
+    /// underlying's input, the filter flavour's first handshake step). Its own allocation,
+    /// held as a raw pointer: the base links the event into its lists, so no borrow of the
+    /// state may claim it.
+    kick: *mut Event,
+}
+
+impl Drop for SslState {
+    fn drop(&mut self) {
+        // SAFETY: kick came from Box::into_raw in new_state and is freed only here; by now
+        // the event is deleted and unassigned (unlink, destruct), so nothing refers to it.
+        drop(unsafe { Box::from_raw(self.kick) });
+    }
 }
 
 /// # Safety
 /// Module contract; `b` is an SSL bufferevent.
 unsafe fn state(b: *mut Bev) -> *mut SslState {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); the kind state lives as long as b.
     unsafe {
         match &mut (*b).kind {
             Kind::Ssl(s) => s,
@@ -99,12 +115,28 @@ unsafe fn ssl_state(b: *mut Bev) -> Option<*mut SslState> {
     }
 }
 
+/// Run `f` on `b`'s SSL state with `b` locked; None for other kinds. No program code runs in
+/// `f`, so its typed borrow is the only way into the state for its length.
+///
+/// # Safety
+/// Module contract.
+unsafe fn with_state<R>(b: *mut Bev, f: impl FnOnce(&mut SslState) -> R) -> Option<R> {
+    // SAFETY: b is live (module contract) and locked around the borrow, which covers the kind
+    // state only (the kick event is a separate allocation).
+    unsafe {
+        lock(b);
+        let r = ssl_state(b).map(|s| f(&mut *s));
+        unlock(b);
+        r
+    }
+}
+
 /// The underlying bufferevent of a filter-flavour b, else None.
 ///
 /// # Safety
 /// Module contract; `b` is an SSL bufferevent.
 unsafe fn under(b: *mut Bev) -> Option<*mut Bev> {
-    // SAFETY: per the function contract.
+    // SAFETY: b is a live SSL bufferevent (contract).
     unsafe {
         let u = (*state(b)).underlying;
         if u.is_null() {
@@ -125,16 +157,16 @@ fn new_state(ssl: *mut Ssl, underlying: *mut Bufferevent, st: c_int) -> SslState
         write_blocked_on_read: false,
         last_write: 0,
         errors: Vec::new(),
-        kick: Box::new(Event::zeroed()),
+        kick: Box::into_raw(Box::new(Event::zeroed())),
     }
 }
 
 /// What both constructors do once the object exists.
 ///
 /// # Safety
-/// b is fresh and live; its SSL is set up with its transport.
+/// `b` is fresh, live and ours; its SSL is set up with its transport.
 unsafe fn finish_setup(b: *mut Bev, f: &Fns, st: c_int) {
-    // SAFETY: per the function contract; the kick event lives in b's state, which stays put
+    // SAFETY: b is fresh and live, its SSL the program's (contract); the kick event lives in b's state, which stays put
     // until b is freed (it is deleted in unlink, before).
     unsafe {
         let s = state(b);
@@ -144,7 +176,7 @@ unsafe fn finish_setup(b: *mut Bev, f: &Fns, st: c_int) {
             BUFFEREVENT_SSL_ACCEPTING => (f.set_accept_state)((*s).ssl),
             _ => {}
         }
-        api::assign(&raw mut *(*s).kick, (*b).public.ev_base, -1, EV_FINALIZE, Some(kick_cb), b as *mut c_void);
+        api::assign((*s).kick, (*b).public.ev_base, -1, EV_FINALIZE, Some(kick_cb), b as *mut c_void);
         evbuffer::add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
     }
 }
@@ -160,7 +192,8 @@ pub unsafe fn socket_new(base: *mut EventBase, mut fd: c_int, ssl: *mut Ssl, st:
     if ssl.is_null() || !(BUFFEREVENT_SSL_OPEN..=BUFFEREVENT_SSL_ACCEPTING).contains(&st) {
         return ptr::null_mut();
     }
-    // SAFETY: per the function contract; b is fresh.
+    // SAFETY: base is NULL or live, ssl the program's live SSL (contract); b is fresh and ours
+    // until returned.
     unsafe {
         let bio = (f.get_wbio)(ssl);
         let have_fd = if bio.is_null() { -1 } else { (f.bio_ctrl)(bio, BIO_C_GET_FD, 0, ptr::null_mut()) };
@@ -204,7 +237,8 @@ pub unsafe fn filter_new(
     if underlying.is_null() || ssl.is_null() || !(BUFFEREVENT_SSL_OPEN..=BUFFEREVENT_SSL_ACCEPTING).contains(&st) {
         return ptr::null_mut();
     }
-    // SAFETY: per the function contract; b is fresh.
+    // SAFETY: base NULL or live, underlying live, ssl the program's (contract); b is fresh
+    // and ours until returned.
     unsafe {
         let bio = new_bufferevent_bio(f, underlying);
         if bio.is_null() {
@@ -263,12 +297,7 @@ unsafe fn assign_events(b: *mut Bev, fd: c_int) {
 /// Module contract.
 pub unsafe fn get_ssl(b: *mut Bev) -> *mut Ssl {
     // SAFETY: b is live (module contract).
-    unsafe {
-        lock(b);
-        let r = ssl_state(b).map_or(ptr::null_mut(), |s| (*s).ssl);
-        unlock(b);
-        r
-    }
+    unsafe { with_state(b, |s| s.ssl) }.unwrap_or(ptr::null_mut())
 }
 
 /// bufferevent_get_openssl_error: the newest queued error, removed; 0 when none.
@@ -277,37 +306,25 @@ pub unsafe fn get_ssl(b: *mut Bev) -> *mut Ssl {
 /// Module contract.
 pub unsafe fn take_error(b: *mut Bev) -> c_ulong {
     // SAFETY: b is live (module contract).
-    unsafe {
-        lock(b);
-        let r = ssl_state(b).and_then(|s| (*s).errors.pop()).unwrap_or(0);
-        unlock(b);
-        r
-    }
+    unsafe { with_state(b, |s| s.errors.pop()) }.flatten().unwrap_or(0)
 }
 
+/// bufferevent_openssl_get_allow_dirty_shutdown: -1 for other kinds.
+///
 /// # Safety
 /// Module contract.
 pub unsafe fn get_allow_dirty_shutdown(b: *mut Bev) -> c_int {
     // SAFETY: b is live (module contract).
-    unsafe {
-        lock(b);
-        let r = ssl_state(b).map_or(-1, |s| (*s).allow_dirty_shutdown as c_int);
-        unlock(b);
-        r
-    }
+    unsafe { with_state(b, |s| s.allow_dirty_shutdown as c_int) }.unwrap_or(-1)
 }
 
+/// bufferevent_openssl_set_allow_dirty_shutdown (nothing for other kinds).
+///
 /// # Safety
 /// Module contract.
 pub unsafe fn set_allow_dirty_shutdown(b: *mut Bev, allow: c_int) {
     // SAFETY: b is live (module contract).
-    unsafe {
-        lock(b);
-        if let Some(s) = ssl_state(b) {
-            (*s).allow_dirty_shutdown = allow != 0;
-        }
-        unlock(b);
-    }
+    unsafe { with_state(b, |s| s.allow_dirty_shutdown = allow != 0) };
 }
 
 /// bufferevent_ssl_renegotiate: ask OpenSSL for a new handshake and drive it like the first

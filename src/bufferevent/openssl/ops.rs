@@ -117,7 +117,7 @@ unsafe fn ssl_adj_timeouts(b: *mut Bev) -> c_int {
 unsafe fn ssl_unlink(b: *mut Bev) {
     // SAFETY: b is live and locked (ops contract); we hold a reference on the underlying.
     unsafe {
-        let kick: *mut Event = &mut *(*state(b)).kick;
+        let kick = (*state(b)).kick;
         if (*kick).cb.flags & EVLIST_INIT != 0 {
             api::del(kick);
         }
@@ -133,7 +133,7 @@ unsafe fn ssl_destruct(b: *mut Bev) {
     // SAFETY: b is live (ops contract); nothing of ours can run any more.
     unsafe {
         let s = state(b);
-        let kick: *mut Event = &mut *(*s).kick;
+        let kick = (*s).kick;
         if (*kick).cb.flags & EVLIST_INIT != 0 {
             api::debug_unassign(kick);
         }
