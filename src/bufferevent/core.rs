@@ -403,7 +403,7 @@ pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kin
             mem::free_object(b);
             return ptr::null_mut();
         }
-        let npri = api::or_current(base).as_ref().map_or(0, |b| b.npriorities());
+        let npri = api::or_current(base).as_ref().map_or(0, |eb| eb.npriorities());
         let run: unsafe extern "C" fn(*mut EventCallback, *mut c_void) =
             if options & BEV_OPT_UNLOCK_CALLBACKS != 0 { run_deferred_unlocked } else { run_deferred_locked };
         deferred::init(&raw mut (*b).deferred, (npri / 2).clamp(0, 255) as u8, Some(run), b as *mut c_void);
@@ -417,8 +417,8 @@ pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kin
 /// # Safety
 /// Module contract; shared is NULL or a live SharedLock.
 pub unsafe fn enable_locking(b: *mut Bev, shared: *mut SharedLock) -> c_int {
-    // SAFETY: b is live (module contract), not yet shared with another thread (a lock is only
-    // given at creation); shared is NULL or live.
+    // SAFETY: b is live (module contract) and has no lock yet, so no other thread may use it
+    // now (libevent's rule for unlocked bufferevents); shared is NULL or live.
     unsafe {
         if !(*b).lock.is_null() {
             return -1;

@@ -471,8 +471,7 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
     let hints = addrinfo::system_hints(Some(&hints));
     let port = format!("{port}\0");
     // SAFETY: b is live (module contract), hostname NULL or a C string, port a C string; the
-    // lookup's reference keeps b alive until
-    // lookup_done has run.
+    // lookup's reference keeps b alive until lookup_done has run.
     unsafe {
         lock(b);
         (*b).dns_error = 0;

@@ -7,6 +7,7 @@ use super::*;
 use crate::util::socket as sock;
 use libc::c_short;
 
+/// The SSL kind, both flavours (socket and filter).
 pub static SSL_OPS: Ops = Ops {
     name: "ssl",
     enable: ssl_enable,
