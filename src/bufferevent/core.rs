@@ -14,19 +14,34 @@
 //! Locking (BEV_OPT_THREADSAFE, threading on): one recursive lock, shared with the two
 //! evbuffers and, for pairs and filters, with the partner or underlying bufferevent. Lock
 //! order is bufferevent before base.
+//!
+//! Buffers: `input` and `output` are live evbuffers for the bufferevent's whole life. `alloc`
+//! makes both before the object exists (no bufferevent is ever made without them, so none is
+//! ever half-built) and `finalize` frees them last; so the kinds hand them to
+//! `crate::buffer::api`, which does not take NULL, without checking. Buffers from the program
+//! (`bufferevent_write_buffer`'s) are checked by the C shims.
+//!
+//! # Pointer contract (the "module contract" of every bufferevent module's `unsafe fn`)
+//! A `b: *mut Bev` (and likewise a partner's or an underlying's) is a live bufferevent: made
+//! by one of the constructors here and not yet finalized. The caller holds a reference on it
+//! for the duration of the call (the program's own, one taken with `incref`, or the one
+//! `enter` takes for a callback from the loop), so the memory cannot go away under it.
+//! Where a `# Safety` section adds "`b` locked", the caller holds `b`'s lock; "referenced":
+//! the caller holds a reference besides the program's, because program callbacks run inside
+//! and may drop the program's. No `&mut Bev` is ever formed: the events inside are linked
+//! into the base's lists and the program itself reads and writes the public part, so the
+//! state is reached field by field through the raw pointer, and never across a callback.
 
-use super::evbuf::{self, CbEntry, CbInfo, Evbuffer};
 use super::watermark as wm;
 use super::{filter, pair, ratelim, socket};
-use crate::capi::event::{
-    event_add, event_assign, event_base_get_npriorities, event_debug_unassign, event_del, event_pending, event_remove_timer,
-};
-use crate::capi::internal::{event_callback_finalize_, event_deferred_cb_init_, event_deferred_cb_schedule_};
+use crate::buffer::api as evbuffer;
+use crate::buffer::{CbEntry, CbFlags, CbInfo, Evbuffer};
 use crate::core::base::EventBase;
 use crate::core::event::*;
-use crate::core::{clock, global, log, mem};
+use crate::core::{api, clock, deferred, global, log, mem};
 use crate::thread::{RawLock, EVTHREAD_LOCKTYPE_RECURSIVE};
-use libc::{c_int, c_short, c_void, size_t, timeval};
+use crate::util::sys::{errno, set_errno};
+use libc::{c_int, c_short, c_void, size_t, sockaddr, timeval};
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -56,6 +71,11 @@ pub const SUSPEND_BW: u16 = 0x02;
 pub const SUSPEND_BW_GROUP: u16 = 0x04;
 pub const SUSPEND_LOOKUP: u16 = 0x08;
 pub const SUSPEND_FILT_READ: u16 = 0x10;
+
+/// Which end of a buffer `evbuffer::freeze` / `unfreeze` applies to: the kinds freeze the end
+/// only they may add to (input) or drain from (output).
+pub const FRONT: bool = true;
+pub const END: bool = false;
 
 /// Largest single read/write unless the program sets another.
 pub const MAX_SINGLE_DEFAULT: isize = 16384;
@@ -128,7 +148,8 @@ pub enum CtrlOut {
 }
 
 /// What a kind of bufferevent implements. `be_ops` points at one of these statics, which
-/// also tells the kinds apart.
+/// also tells the kinds apart. Every entry is called with a live bufferevent of the table's
+/// kind (the module contract) and with its lock held, except `connect`, which takes it.
 pub struct Ops {
     pub name: &'static str,
     /// Start the directions given (already filtered by suspension).
@@ -141,8 +162,15 @@ pub struct Ops {
     /// The timeouts changed.
     pub adj_timeouts: Option<unsafe fn(*mut Bev) -> c_int>,
     pub flush: Option<unsafe fn(*mut Bev, c_short, c_int) -> c_int>,
-    pub ctrl: Option<unsafe fn(*mut Bev, Ctrl) -> Result<CtrlOut, ()>>,
+    pub ctrl: Option<CtrlFn>,
+    /// bufferevent_socket_connect for a kind with a socket of its own (None: pairs, filters).
+    pub connect: Option<ConnectFn>,
 }
+
+/// `Ops::ctrl`: a kind-specific request; `Err` when the kind does not do it.
+pub type CtrlFn = unsafe fn(*mut Bev, Ctrl) -> Result<CtrlOut, ()>;
+/// `Ops::connect`: connect to the address (NULL: wait for the program's own connect).
+pub type ConnectFn = unsafe fn(*mut Bev, *const sockaddr, c_int) -> c_int;
 
 /// The kind-specific state.
 pub enum Kind {
@@ -169,19 +197,22 @@ impl SharedLock {
         Box::into_raw(Box::new(SharedLock { raw, refs: AtomicUsize::new(1) }))
     }
 
-    /// SAFETY: l is a live SharedLock.
+    /// # Safety
+    /// `l` is a live SharedLock.
     unsafe fn share(l: *mut SharedLock) -> *mut SharedLock {
-        // SAFETY: per the function contract.
+        // SAFETY: l is live (contract); the count is atomic.
         unsafe { (*l).refs.fetch_add(1, Ordering::AcqRel) };
         l
     }
 
-    /// SAFETY: l is NULL or a live SharedLock whose reference the caller gives up.
+    /// # Safety
+    /// `l` is NULL or a live SharedLock whose reference the caller gives up.
     unsafe fn release(l: *mut SharedLock) {
         if l.is_null() {
             return;
         }
-        // SAFETY: per the function contract; the last reference frees it.
+        // SAFETY: l is live and the caller's reference is given up (contract); the last
+        // reference (the count is atomic) frees it, once.
         unsafe {
             if (*l).refs.fetch_sub(1, Ordering::AcqRel) == 1 {
                 let b = Box::from_raw(l);
@@ -207,6 +238,9 @@ pub struct Bev {
     writecb_pending: bool,
     eventcb_pending: c_short,
     errno_pending: c_int,
+    /// The last bufferevent_socket_connect_hostname lookup's error (EVUTIL_EAI_*), 0 when it
+    /// worked (libevent keeps it for every kind).
+    pub dns_error: c_int,
     /// The deferred-callback record (BEV_OPT_DEFER_CALLBACKS).
     deferred: EventCallback,
     /// Queued on the loop when the last reference goes.
@@ -220,15 +254,6 @@ pub struct Bev {
 }
 
 // ---- small helpers ----
-
-pub fn errno() -> c_int {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-pub fn set_errno(e: c_int) {
-    // SAFETY: __errno_location returns this thread's errno slot.
-    unsafe { *libc::__errno_location() = e };
-}
 
 /// `struct bufferevent *` to the whole object (the public part is its first field).
 #[inline]
@@ -244,9 +269,10 @@ pub fn downcast(b: *mut Bev) -> *mut Bufferevent {
 /// The base the bufferevent works on: its own, or the current (event_init) base for
 /// bufferevents made without one (bufferevent_new).
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn base_of(b: *mut Bev) -> *mut EventBase {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     let base = unsafe { (*b).public.ev_base };
     if base.is_null() {
         global::current_base()
@@ -255,47 +281,46 @@ pub unsafe fn base_of(b: *mut Bev) -> *mut EventBase {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 #[inline]
 pub unsafe fn input(b: *mut Bev) -> *mut Evbuffer {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { (*b).public.input }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 #[inline]
 pub unsafe fn output(b: *mut Bev) -> *mut Evbuffer {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { (*b).public.output }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 #[inline]
 pub unsafe fn enabled(b: *mut Bev) -> c_short {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { (*b).public.enabled }
 }
 
 /// Is this bufferevent of the kind `ops` implements?
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn is_kind(b: *mut Bev, ops: &'static Ops) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { ptr::eq((*b).ops, ops) }
 }
 
-/// event_add with the bufferevent's timeout when one is set.
+/// Add `ev` with the bufferevent's timeout `tv` when one is set (a zero timeval means none).
 ///
-/// SAFETY: ev is an assigned event; tv is readable.
-pub unsafe fn add_event(ev: *mut Event, tv: *const timeval) -> c_int {
-    // SAFETY: per the function contract.
-    unsafe {
-        if clock::is_set(&*tv) {
-            event_add(ev, tv)
-        } else {
-            event_add(ev, ptr::null())
-        }
-    }
+/// # Safety
+/// `ev` is an assigned event.
+pub unsafe fn add_event(ev: *mut Event, tv: timeval) -> c_int {
+    // SAFETY: ev is an assigned event (contract).
+    unsafe { api::add(ev, clock::is_set(&tv).then_some(&tv)) }
 }
 
 // ---- creation ----
@@ -303,22 +328,22 @@ pub unsafe fn add_event(ev: *mut Event, tv: *const timeval) -> c_int {
 /// Allocate and set up the common part (bufferevent_init_common_). Returns NULL, having
 /// released everything, when an option is invalid or something cannot be allocated.
 ///
-/// SAFETY: base is NULL or a live base.
+/// # Safety
+/// base is NULL or a live base.
 pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kind: Kind) -> *mut Bev {
     if options & (BEV_OPT_DEFER_CALLBACKS | BEV_OPT_UNLOCK_CALLBACKS) == BEV_OPT_UNLOCK_CALLBACKS {
         log::warn("UNLOCK_CALLBACKS requires DEFER_CALLBACKS");
         return ptr::null_mut();
     }
-    // SAFETY: plain constructors of the evbuffer interface.
-    let (inp, outp) = unsafe { (evbuf::evbuffer_new(), evbuf::evbuffer_new()) };
+    let (inp, outp) = (evbuffer::new(), evbuffer::new());
     let free_bufs = || {
         // SAFETY: NULL or buffers we just made.
         unsafe {
             if !inp.is_null() {
-                evbuf::evbuffer_free(inp);
+                evbuffer::free(inp);
             }
             if !outp.is_null() {
-                evbuf::evbuffer_free(outp);
+                evbuffer::free(outp);
             }
         }
     };
@@ -358,6 +383,7 @@ pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kin
         writecb_pending: false,
         eventcb_pending: 0,
         errno_pending: 0,
+        dns_error: 0,
         deferred: EventCallback::zeroed(),
         finalizer: EventCallback::zeroed(),
         read_wm_cb: ptr::null_mut(),
@@ -376,10 +402,10 @@ pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kin
             mem::free_object(b);
             return ptr::null_mut();
         }
-        let npri = event_base_get_npriorities(base);
+        let npri = api::or_current(base).as_ref().map_or(0, |eb| eb.npriorities());
         let run: unsafe extern "C" fn(*mut EventCallback, *mut c_void) =
             if options & BEV_OPT_UNLOCK_CALLBACKS != 0 { run_deferred_unlocked } else { run_deferred_locked };
-        event_deferred_cb_init_(&mut (*b).deferred, (npri / 2).clamp(0, 255) as u8, Some(run), b as *mut c_void);
+        deferred::init(&raw mut (*b).deferred, (npri / 2).clamp(0, 255) as u8, Some(run), b as *mut c_void);
     }
     b
 }
@@ -387,9 +413,11 @@ pub unsafe fn alloc(base: *mut EventBase, ops: &'static Ops, options: c_int, kin
 /// Give `b` a lock: `shared` (another bufferevent's), the underlying bufferevent's, or a new
 /// one (which the underlying then shares if it had none). -1 when locking is off.
 ///
-/// SAFETY: b is live; shared is NULL or a live SharedLock.
+/// # Safety
+/// Module contract; shared is NULL or a live SharedLock.
 pub unsafe fn enable_locking(b: *mut Bev, shared: *mut SharedLock) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and has no lock yet, so no other thread may use it
+    // now (libevent's rule for unlocked bufferevents); shared is NULL or live.
     unsafe {
         if !(*b).lock.is_null() {
             return -1;
@@ -407,8 +435,8 @@ pub unsafe fn enable_locking(b: *mut Bev, shared: *mut SharedLock) -> c_int {
             return -1;
         }
         (*b).lock = l;
-        evbuf::evbuffer_enable_locking(input(b), (*l).raw.0);
-        evbuf::evbuffer_enable_locking(output(b), (*l).raw.0);
+        evbuffer::enable_locking(input(b), (*l).raw.0);
+        evbuffer::enable_locking(output(b), (*l).raw.0);
         if !under.is_null() && ul.is_null() {
             enable_locking(upcast(under), l);
         }
@@ -418,31 +446,34 @@ pub unsafe fn enable_locking(b: *mut Bev, shared: *mut SharedLock) -> c_int {
 
 /// The lock `b` uses (NULL without one), for sharing.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn shared_lock(b: *mut Bev) -> *mut SharedLock {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { (*b).lock }
 }
 
 /// The generic timeout events pairs and filters use: plain timers on ev_read / ev_write.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn init_generic_timeouts(b: *mut Bev) {
-    // SAFETY: per the function contract; the events live inside b.
+    // SAFETY: b is live (module contract); the events live inside b.
     unsafe {
         let base = (*b).public.ev_base;
         let arg = b as *mut c_void;
-        event_assign(&mut (*b).public.ev_read, base, -1, EV_FINALIZE, Some(generic_read_timeout), arg);
-        event_assign(&mut (*b).public.ev_write, base, -1, EV_FINALIZE, Some(generic_write_timeout), arg);
+        api::assign(&raw mut (*b).public.ev_read, base, -1, EV_FINALIZE, Some(generic_read_timeout), arg);
+        api::assign(&raw mut (*b).public.ev_write, base, -1, EV_FINALIZE, Some(generic_write_timeout), arg);
     }
 }
 
 // ---- locking and references ----
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 #[inline]
 pub unsafe fn lock(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         let l = (*b).lock;
         if !l.is_null() {
@@ -454,9 +485,10 @@ pub unsafe fn lock(b: *mut Bev) {
 /// Try to lock without waiting (rate-limit groups reach into their members this way, since
 /// they may be called while another member is locked). True when locked.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn try_lock(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         let l = (*b).lock;
         if l.is_null() {
@@ -469,10 +501,11 @@ pub unsafe fn try_lock(b: *mut Bev) -> bool {
     }
 }
 
-/// SAFETY: b is live and locked by the caller.
+/// # Safety
+/// Module contract; `b` locked.
 #[inline]
 pub unsafe fn unlock(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let l = (*b).lock;
         if !l.is_null() {
@@ -481,18 +514,20 @@ pub unsafe fn unlock(b: *mut Bev) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn incref_and_lock(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).refcnt += 1;
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn incref(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).refcnt += 1;
@@ -504,9 +539,10 @@ pub unsafe fn incref(b: *mut Bev) {
 /// already being finalized (another thread dropped the last reference while this callback
 /// was starting); then do nothing.
 ///
-/// SAFETY: b is live (its memory is released only by the finalizer, which runs after).
+/// # Safety
+/// Module contract (its memory is released only by the finalizer, which runs after).
 pub unsafe fn enter(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b's memory is valid (contract); its state is read under its lock.
     unsafe {
         lock(b);
         if (*b).finalizing {
@@ -518,18 +554,20 @@ pub unsafe fn enter(b: *mut Bev) -> bool {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn is_finalizing(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe { (*b).finalizing }
 }
 
 /// Drop a reference and unlock. The last one stops everything and queues the finalizer;
 /// returns true then.
 ///
-/// SAFETY: b is live, locked by the caller, which holds the reference it drops.
+/// # Safety
+/// Module contract; `b` locked by the caller, which gives up the reference it holds.
 pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract. After the finalizer is queued the memory stays
+    // SAFETY: b is live and locked (contract). After the finalizer is queued the memory stays
     // valid until the loop runs it, which is after we return.
     unsafe {
         if (*b).refcnt == 0 {
@@ -549,7 +587,7 @@ pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
         // Nothing of ours may fire any more.
         for ev in [&raw mut (*b).public.ev_read, &raw mut (*b).public.ev_write] {
             if (*ev).cb.flags & EVLIST_INIT != 0 && !(*ev).base.is_null() {
-                event_del(ev);
+                api::del(ev);
             }
         }
         ratelim::unlink(b);
@@ -568,15 +606,16 @@ pub unsafe fn decref_and_unlock(b: *mut Bev) -> bool {
         }
         // A bare callback's finalizer gets its own `arg`: point it at us.
         (*b).finalizer.arg = b as *mut c_void;
-        event_callback_finalize_(base, 0, &mut (*b).finalizer, Some(finalize_cb));
+        deferred::finalize(base, 0, &raw mut (*b).finalizer, Some(finalize_cb));
         unlock(b);
         true
     }
 }
 
-/// SAFETY: b is live and the caller gives up one reference.
+/// # Safety
+/// Module contract; the caller gives up the reference it holds.
 pub unsafe fn decref(b: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); decref_and_unlock gets it locked.
     unsafe {
         lock(b);
         decref_and_unlock(b)
@@ -591,21 +630,24 @@ unsafe extern "C" fn finalize_cb(_cb: *mut EventCallback, arg: *mut c_void) {
 /// Release everything: kind resources, buffers, rate limiting, lock, memory; then the
 /// reference this bufferevent held on an underlying one.
 ///
-/// SAFETY: b is live, finalizing, and no callback of it can run any more.
+/// # Safety
+/// `b`'s memory is valid, it is finalizing (no reference left), and no callback of it can run
+/// any more.
 unsafe fn finalize(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is ours alone now (contract): nothing else can reach it, so its parts are
+    // released and its memory freed, in that order, exactly once.
     unsafe {
         lock(b);
         let under = underlying(b);
         if let Some(destruct) = (*b).ops.destruct {
             destruct(b);
         }
-        evbuf::evbuffer_free(input(b));
-        evbuf::evbuffer_free(output(b));
+        evbuffer::free(input(b));
+        evbuffer::free(output(b));
         ratelim::teardown(b);
         for ev in [&raw mut (*b).public.ev_read, &raw mut (*b).public.ev_write] {
             if (*ev).cb.flags & EVLIST_INIT != 0 {
-                event_debug_unassign(ev);
+                api::debug_unassign(ev);
             }
         }
         unlock(b);
@@ -620,11 +662,12 @@ unsafe fn finalize(b: *mut Bev) {
 
 // ---- running the program's callbacks ----
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 unsafe fn schedule_deferred(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
-        if event_deferred_cb_schedule_(base_of(b), &mut (*b).deferred) != 0 {
+        if deferred::schedule(base_of(b), &raw mut (*b).deferred) != 0 {
             (*b).refcnt += 1;
         }
     }
@@ -633,10 +676,11 @@ unsafe fn schedule_deferred(b: *mut Bev) {
 /// Give the deferred-callback record a new priority (bufferevent_priority_set). A record
 /// already queued keeps its queue until it runs; the next schedule uses the new one.
 ///
-/// SAFETY: b is live and locked; pri is valid for its base (the caller checked it through
+/// # Safety
+/// Module contract; `b` locked; pri is valid for its base (the caller checked it through
 /// event_priority_set).
 pub unsafe fn set_deferred_priority(b: *mut Bev, pri: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         if (*b).deferred.flags & (crate::core::event::EVLIST_ACTIVE | crate::core::event::EVLIST_ACTIVE_LATER) == 0 {
             (*b).deferred.pri = pri.clamp(0, 255) as u8;
@@ -646,9 +690,10 @@ pub unsafe fn set_deferred_priority(b: *mut Bev, pri: c_int) {
 
 /// Call (or queue) the read callback. Called locked with a reference held.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub unsafe fn run_readcb(b: *mut Bev, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let Some(f) = (*b).public.readcb else { return };
         if ((*b).options | options) & BEV_OPT_DEFER_CALLBACKS != 0 {
@@ -661,9 +706,10 @@ pub unsafe fn run_readcb(b: *mut Bev, options: c_int) {
     }
 }
 
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub unsafe fn run_writecb(b: *mut Bev, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let Some(f) = (*b).public.writecb else { return };
         if ((*b).options | options) & BEV_OPT_DEFER_CALLBACKS != 0 {
@@ -677,9 +723,10 @@ pub unsafe fn run_writecb(b: *mut Bev, options: c_int) {
 
 /// Deferred event callbacks coalesce: the flags are ORed, the errno is the last one's.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub unsafe fn run_eventcb(b: *mut Bev, what: c_short, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let Some(f) = (*b).public.errorcb else { return };
         if ((*b).options | options) & BEV_OPT_DEFER_CALLBACKS != 0 {
@@ -694,15 +741,16 @@ pub unsafe fn run_eventcb(b: *mut Bev, what: c_short, options: c_int) {
 
 /// The callbacks a change of buffer contents calls for, watermarks permitting.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 pub unsafe fn trigger_nolock(b: *mut Bev, iotype: c_short, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let ignore = options & BEV_TRIG_IGNORE_WATERMARKS != 0;
-        if iotype & EV_READ != 0 && wm::read_cb_due((*b).public.wm_read.low, evbuf::len(input(b)), ignore) {
+        if iotype & EV_READ != 0 && wm::read_cb_due((*b).public.wm_read.low, evbuffer::length(input(b)), ignore) {
             run_readcb(b, options);
         }
-        if iotype & EV_WRITE != 0 && wm::write_cb_due((*b).public.wm_write.low, evbuf::len(output(b)), ignore) {
+        if iotype & EV_WRITE != 0 && wm::write_cb_due((*b).public.wm_write.low, evbuffer::length(output(b)), ignore) {
             run_writecb(b, options);
         }
     }
@@ -712,12 +760,13 @@ pub unsafe fn trigger_nolock(b: *mut Bev, iotype: c_short, options: c_int) {
 /// read callback is due again (deferred, so the loop keeps calling it until the program
 /// drains the input), as libevent 2.1.12 does.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 unsafe fn inbuf_wm_check(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         let high = (*b).public.wm_read.high;
-        if high == 0 || enabled(b) & EV_READ == 0 || evbuf::len(input(b)) < high {
+        if high == 0 || enabled(b) & EV_READ == 0 || evbuffer::length(input(b)) < high {
             return;
         }
         trigger_nolock(b, EV_READ, BEV_OPT_DEFER_CALLBACKS);
@@ -816,9 +865,10 @@ unsafe extern "C" fn run_deferred_unlocked(_cb: *mut EventCallback, arg: *mut c_
 
 /// bufferevent_enable: remember the program's wish; start what is not suspended.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn enable(b: *mut Bev, event: c_short) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         incref_and_lock(b);
         let mut impl_events = event;
@@ -838,9 +888,10 @@ pub unsafe fn enable(b: *mut Bev, event: c_short) -> c_int {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn disable(b: *mut Bev, event: c_short) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).public.enabled &= !event;
@@ -852,9 +903,10 @@ pub unsafe fn disable(b: *mut Bev, event: c_short) -> c_int {
 
 /// Suspend reading for `why` (the first reason stops the kind's reading).
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn suspend_read(b: *mut Bev, why: u16) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         if (*b).read_suspended == 0 {
@@ -867,9 +919,10 @@ pub unsafe fn suspend_read(b: *mut Bev, why: u16) {
 
 /// Lift one reason; reading resumes when none is left and the program wants it.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn unsuspend_read(b: *mut Bev, why: u16) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).read_suspended &= !why;
@@ -882,9 +935,10 @@ pub unsafe fn unsuspend_read(b: *mut Bev, why: u16) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn suspend_write(b: *mut Bev, why: u16) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         if (*b).write_suspended == 0 {
@@ -895,9 +949,10 @@ pub unsafe fn suspend_write(b: *mut Bev, why: u16) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn unsuspend_write(b: *mut Bev, why: u16) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).write_suspended &= !why;
@@ -912,28 +967,29 @@ pub unsafe fn unsuspend_write(b: *mut Bev, why: u16) {
 
 /// For socket bufferevents: re-arm the pending events with the new timeouts.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn adj_existing_timeouts(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let mut r = 0;
         let p = &raw mut (*b).public;
-        if event_pending(&(*p).ev_read, EV_READ, ptr::null_mut()) != 0 {
+        if api::pending(&raw const (*p).ev_read, EV_READ, None) != 0 {
             if clock::is_set(&(*p).timeout_read) {
-                if add_event(&mut (*p).ev_read, &(*p).timeout_read) < 0 {
+                if add_event(&raw mut (*p).ev_read, (*p).timeout_read) < 0 {
                     r = -1;
                 }
             } else {
-                event_remove_timer(&mut (*p).ev_read);
+                api::remove_timer(&raw mut (*p).ev_read);
             }
         }
-        if event_pending(&(*p).ev_write, EV_WRITE, ptr::null_mut()) != 0 {
+        if api::pending(&raw const (*p).ev_write, EV_WRITE, None) != 0 {
             if clock::is_set(&(*p).timeout_write) {
-                if add_event(&mut (*p).ev_write, &(*p).timeout_write) < 0 {
+                if add_event(&raw mut (*p).ev_write, (*p).timeout_write) < 0 {
                     r = -1;
                 }
             } else {
-                event_remove_timer(&mut (*p).ev_write);
+                api::remove_timer(&raw mut (*p).ev_write);
             }
         }
         r
@@ -943,25 +999,26 @@ pub unsafe fn adj_existing_timeouts(b: *mut Bev) -> c_int {
 /// For pairs and filters (timer-only ev_read/ev_write): a timer runs while the direction
 /// is enabled, not suspended and has a timeout (writing: only with data waiting).
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn generic_adj_timeouts(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let p = &raw mut (*b).public;
         let en = (*p).enabled;
         let r1 = if en & EV_READ != 0 && (*b).read_suspended == 0 && clock::is_set(&(*p).timeout_read) {
-            event_add(&mut (*p).ev_read, &(*p).timeout_read)
+            api::add(&raw mut (*p).ev_read, Some(&(*p).timeout_read))
         } else {
-            event_del(&mut (*p).ev_read)
+            api::del(&raw mut (*p).ev_read)
         };
         let r2 = if en & EV_WRITE != 0
             && (*b).write_suspended == 0
             && clock::is_set(&(*p).timeout_write)
-            && evbuf::len((*p).output) > 0
+            && evbuffer::length((*p).output) > 0
         {
-            event_add(&mut (*p).ev_write, &(*p).timeout_write)
+            api::add(&raw mut (*p).ev_write, Some(&(*p).timeout_write))
         } else {
-            event_del(&mut (*p).ev_write)
+            api::del(&raw mut (*p).ev_write)
         };
         if r1 < 0 || r2 < 0 {
             -1
@@ -973,38 +1030,42 @@ pub unsafe fn generic_adj_timeouts(b: *mut Bev) -> c_int {
 
 /// Restart the generic read timer (data moved), if a timeout is set.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn reset_generic_read_timeout(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let p = &raw mut (*b).public;
         if clock::is_set(&(*p).timeout_read) {
-            event_add(&mut (*p).ev_read, &(*p).timeout_read);
+            api::add(&raw mut (*p).ev_read, Some(&(*p).timeout_read));
         }
     }
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn reset_generic_write_timeout(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let p = &raw mut (*b).public;
         if clock::is_set(&(*p).timeout_write) {
-            event_add(&mut (*p).ev_write, &(*p).timeout_write);
+            api::add(&raw mut (*p).ev_write, Some(&(*p).timeout_write));
         }
     }
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn del_generic_read_timeout(b: *mut Bev) {
-    // SAFETY: per the function contract.
-    unsafe { event_del(&mut (*b).public.ev_read) };
+    // SAFETY: b is live (module contract) and locked by the caller.
+    unsafe { api::del(&raw mut (*b).public.ev_read) };
 }
 
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 pub unsafe fn del_generic_write_timeout(b: *mut Bev) {
-    // SAFETY: per the function contract.
-    unsafe { event_del(&mut (*b).public.ev_write) };
+    // SAFETY: b is live (module contract) and locked by the caller.
+    unsafe { api::del(&raw mut (*b).public.ev_write) };
 }
 
 unsafe extern "C" fn generic_read_timeout(_fd: c_int, _what: c_short, arg: *mut c_void) {
@@ -1035,9 +1096,10 @@ unsafe extern "C" fn generic_write_timeout(_fd: c_int, _what: c_short, arg: *mut
 
 /// bufferevent_set_timeouts: NULL clears a timeout.
 ///
-/// SAFETY: b is live; each tv is NULL or readable.
+/// # Safety
+/// Module contract; each tv is NULL or readable.
 pub unsafe fn set_timeouts(b: *mut Bev, tv_read: *const timeval, tv_write: *const timeval) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); each tv is NULL or readable (contract).
     unsafe {
         lock(b);
         (*b).public.timeout_read = if tv_read.is_null() { clock::ZERO } else { *tv_read };
@@ -1057,7 +1119,7 @@ unsafe extern "C" fn inbuf_wm_cb(buf: *mut Evbuffer, _info: *const CbInfo, arg: 
     let b = arg as *mut Bev;
     // SAFETY: the callback entry lives in b's input buffer, freed together with b.
     unsafe {
-        if wm::read_full((*b).public.wm_read.high, evbuf::len(buf)) {
+        if wm::read_full((*b).public.wm_read.high, evbuffer::length(buf)) {
             suspend_read(b, SUSPEND_WM);
         } else {
             unsuspend_read(b, SUSPEND_WM);
@@ -1068,9 +1130,10 @@ unsafe extern "C" fn inbuf_wm_cb(buf: *mut Evbuffer, _info: *const CbInfo, arg: 
 /// bufferevent_setwatermark. A read high mark watches the input buffer: reading pauses
 /// while it is at or over the mark and resumes when the program drains it.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn setwatermark(b: *mut Bev, events: c_short, low: size_t, high: size_t) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         if events & EV_WRITE != 0 {
@@ -1081,17 +1144,17 @@ pub unsafe fn setwatermark(b: *mut Bev, events: c_short, low: size_t, high: size
             let inp = input(b);
             if high != 0 {
                 if (*b).read_wm_cb.is_null() {
-                    (*b).read_wm_cb = evbuf::evbuffer_add_cb(inp, Some(inbuf_wm_cb), b as *mut c_void);
+                    (*b).read_wm_cb = evbuffer::add_cb(inp, Some(inbuf_wm_cb), b as *mut c_void);
                 }
-                evbuf::evbuffer_cb_set_flags(inp, (*b).read_wm_cb, evbuf::EVBUFFER_CB_ENABLED | evbuf::EVBUFFER_CB_NODEFER);
-                if wm::read_full(high, evbuf::len(inp)) {
+                evbuffer::cb_set_flags(inp, (*b).read_wm_cb, CbFlags::ENABLED | CbFlags::NODEFER);
+                if wm::read_full(high, evbuffer::length(inp)) {
                     suspend_read(b, SUSPEND_WM);
                 } else {
                     unsuspend_read(b, SUSPEND_WM);
                 }
             } else {
                 if !(*b).read_wm_cb.is_null() {
-                    evbuf::evbuffer_cb_clear_flags(inp, (*b).read_wm_cb, evbuf::EVBUFFER_CB_ENABLED);
+                    evbuffer::cb_clear_flags(inp, (*b).read_wm_cb, CbFlags::ENABLED);
                 }
                 unsuspend_read(b, SUSPEND_WM);
             }
@@ -1102,9 +1165,10 @@ pub unsafe fn setwatermark(b: *mut Bev, events: c_short, low: size_t, high: size
 
 /// bufferevent_getwatermark: exactly one direction, else -1.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn getwatermark(b: *mut Bev, events: c_short) -> Option<Watermark> {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         let w = match events {
             EV_WRITE => &raw const (*b).public.wm_write,
@@ -1118,11 +1182,67 @@ pub unsafe fn getwatermark(b: *mut Bev, events: c_short) -> Option<Watermark> {
     }
 }
 
+// ---- data ----
+
+/// bufferevent_write: append to the output (the kind starts sending it). 0, or -1.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn write(b: *mut Bev, data: &[u8]) -> c_int {
+    // SAFETY: b is live (module contract); the output is live (buffer contract).
+    if unsafe { evbuffer::add(output(b), data) } == -1 {
+        -1
+    } else {
+        0
+    }
+}
+
+/// bufferevent_write_buffer: move all of `buf` to the output. 0, or -1.
+///
+/// # Safety
+/// Module contract; buf is a live evbuffer.
+pub unsafe fn write_buffer(b: *mut Bev, buf: *mut Evbuffer) -> c_int {
+    // SAFETY: b is live (module contract), so is its output (buffer contract); buf is live.
+    if unsafe { evbuffer::add_buffer(output(b), buf) } == -1 {
+        -1
+    } else {
+        0
+    }
+}
+
+/// bufferevent_read: take up to `out.len()` bytes from the input; how many were taken.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn read(b: *mut Bev, out: &mut [u8]) -> isize {
+    // SAFETY: b is live (module contract); the input is live (buffer contract).
+    unsafe { evbuffer::remove(input(b), out) }
+}
+
+/// bufferevent_read_buffer: move the whole input into `buf`. 0, or -1.
+///
+/// # Safety
+/// Module contract; buf is a live evbuffer.
+pub unsafe fn read_buffer(b: *mut Bev, buf: *mut Evbuffer) -> c_int {
+    // SAFETY: b is live (module contract), so is its input (buffer contract); buf is live.
+    unsafe { evbuffer::add_buffer(buf, input(b)) }
+}
+
 // ---- the rest of the generic interface ----
 
-/// SAFETY: b is live.
+/// bufferevent_get_priority: its read event's, for every kind (as libevent reads it).
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn priority(b: *mut Bev) -> c_int {
+    // SAFETY: b is live (module contract); ev_read is assigned by every kind's constructor.
+    unsafe { api::priority(&raw const (*b).public.ev_read) }
+}
+
+/// # Safety
+/// Module contract.
 pub unsafe fn setcb(b: *mut Bev, r: Option<DataCb>, w: Option<DataCb>, e: Option<EventCb>, arg: *mut c_void) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         (*b).public.readcb = r;
@@ -1133,9 +1253,10 @@ pub unsafe fn setcb(b: *mut Bev, r: Option<DataCb>, w: Option<DataCb>, e: Option
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         match (*b).ops.ctrl {
             Some(f) => f(b, op),
@@ -1144,9 +1265,10 @@ unsafe fn ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn getfd(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = match ctrl(b, Ctrl::GetFd) {
@@ -1158,9 +1280,10 @@ pub unsafe fn getfd(b: *mut Bev) -> c_int {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn setfd(b: *mut Bev, fd: c_int) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = if ctrl(b, Ctrl::SetFd(fd)).is_ok() { 0 } else { -1 };
@@ -1171,9 +1294,10 @@ pub unsafe fn setfd(b: *mut Bev, fd: c_int) -> c_int {
 
 /// The bufferevent this one is built on (filters), else NULL.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn underlying(b: *mut Bev) -> *mut Bufferevent {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = match ctrl(b, Ctrl::GetUnderlying) {
@@ -1185,11 +1309,33 @@ pub unsafe fn underlying(b: *mut Bev) -> *mut Bufferevent {
     }
 }
 
+/// A bufferevent built on `u` (a filter, an SSL filter) lost its last reference. With
+/// BEV_OPT_CLOSE_ON_FREE the underlying goes too (the program's reference on it; ours goes
+/// when `b` is finalized); otherwise it gets its callbacks back (none, if they are still
+/// ours: `our_eventcb` is the kind's event callback) and reads freely again.
+///
+/// # Safety
+/// Module contract; `b` locked; u is live and b holds a reference on it.
+pub unsafe fn release_underlying(b: *mut Bev, u: *mut Bev, our_eventcb: EventCb) {
+    // SAFETY: b is live and locked; u is live, kept so by b's reference until b is finalized.
+    unsafe {
+        if (*b).options & BEV_OPT_CLOSE_ON_FREE != 0 {
+            free(u);
+        } else {
+            if (*u).public.errorcb.map(|f| f as usize) == Some(our_eventcb as usize) {
+                setcb(u, None, None, None, ptr::null_mut());
+            }
+            unsuspend_read(u, SUSPEND_FILT_READ);
+        }
+    }
+}
+
 /// bufferevent_free: no more callbacks, cancel pending work, drop the program's reference.
 ///
-/// SAFETY: b is live and the program gives up its reference.
+/// # Safety
+/// Module contract; the program gives up its reference.
 pub unsafe fn free(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); the reference given up is dropped last.
     unsafe {
         lock(b);
         setcb(b, None, None, None, ptr::null_mut());
@@ -1198,9 +1344,10 @@ pub unsafe fn free(b: *mut Bev) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn flush(b: *mut Bev, iotype: c_short, mode: c_int) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let r = match (*b).ops.flush {
@@ -1212,9 +1359,10 @@ pub unsafe fn flush(b: *mut Bev, iotype: c_short, mode: c_int) -> c_int {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn trigger(b: *mut Bev, iotype: c_short, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         incref_and_lock(b);
         trigger_nolock(b, iotype, options & BEV_TRIG_ALL_OPTS);
@@ -1222,9 +1370,10 @@ pub unsafe fn trigger(b: *mut Bev, iotype: c_short, options: c_int) {
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn trigger_event(b: *mut Bev, what: c_short, options: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         incref_and_lock(b);
         run_eventcb(b, what, options & BEV_TRIG_ALL_OPTS);
@@ -1234,9 +1383,10 @@ pub unsafe fn trigger_event(b: *mut Bev, what: c_short, options: c_int) {
 
 /// bufferevent_get_enabled.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_enabled(b: *mut Bev) -> c_short {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let e = enabled(b);

@@ -9,8 +9,9 @@
 //! receiving buffer is below its high mark; BEV_FLUSH / BEV_FINISHED call it regardless.
 
 use super::core::*;
-use super::evbuf::{self, CbEntry, CbInfo, Evbuffer};
 use super::watermark as wm;
+use crate::buffer::api as evbuffer;
+use crate::buffer::{CbEntry, CbFlags, CbInfo, Evbuffer};
 use crate::core::event::*;
 use libc::{c_int, c_short, c_void, ssize_t};
 use std::ptr;
@@ -48,22 +49,24 @@ pub static FILTER_OPS: Ops = Ops {
     adj_timeouts: Some(generic_adj_timeouts),
     flush: Some(filter_flush),
     ctrl: Some(filter_ctrl),
+    connect: None,
 };
 
 /// The filter used when the program gives none: move everything that fits.
 unsafe extern "C" fn null_filter(src: *mut Evbuffer, dst: *mut Evbuffer, lim: ssize_t, _mode: c_int, _ctx: *mut c_void) -> c_int {
     // SAFETY: both are live buffers handed to us by the filter loop. A negative limit is
     // "everything" (it converts to the largest size_t, as in libevent).
-    if unsafe { evbuf::evbuffer_remove_buffer(src, dst, lim as usize) } >= 0 {
+    if unsafe { evbuffer::remove_buffer(src, dst, lim as usize) } >= 0 {
         BEV_OK
     } else {
         BEV_ERROR
     }
 }
 
-/// SAFETY: b is live and a filter.
+/// # Safety
+/// Module contract; `b` is a filter.
 unsafe fn st(b: *mut Bev) -> *mut FilterState {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); the kind state lives as long as b.
     unsafe {
         match &mut (*b).kind {
             Kind::Filter(s) => s,
@@ -72,15 +75,17 @@ unsafe fn st(b: *mut Bev) -> *mut FilterState {
     }
 }
 
-/// SAFETY: b is live and a filter.
+/// # Safety
+/// Module contract; `b` is a filter.
 unsafe fn under(b: *mut Bev) -> *mut Bev {
-    // SAFETY: per the function contract.
+    // SAFETY: b is a live filter (contract).
     unsafe { upcast((*st(b)).underlying) }
 }
 
 /// bufferevent_filter_new.
 ///
-/// SAFETY: underlying is NULL or a live bufferevent.
+/// # Safety
+/// underlying is NULL or a live bufferevent.
 pub unsafe fn new(
     underlying: *mut Bufferevent,
     input_filter: Option<FilterCb>,
@@ -92,7 +97,7 @@ pub unsafe fn new(
     if underlying.is_null() {
         return ptr::null_mut();
     }
-    // SAFETY: per the function contract; b is fresh.
+    // SAFETY: underlying is live (contract); b is fresh and ours until returned.
     unsafe {
         let state = FilterState {
             underlying,
@@ -118,9 +123,9 @@ pub unsafe fn new(
         let u = upcast(underlying);
         setcb(u, Some(under_readcb), Some(under_writecb), Some(under_eventcb), b as *mut c_void);
         let s = st(b);
-        (*s).inbuf_cb = evbuf::evbuffer_add_cb(input(b), Some(inbuf_cb), b as *mut c_void);
-        evbuf::evbuffer_cb_clear_flags(input(b), (*s).inbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
-        (*s).outbuf_cb = evbuf::evbuffer_add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
+        (*s).inbuf_cb = evbuffer::add_cb(input(b), Some(inbuf_cb), b as *mut c_void);
+        evbuffer::cb_clear_flags(input(b), (*s).inbuf_cb, CbFlags::ENABLED);
+        (*s).outbuf_cb = evbuffer::add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
         init_generic_timeouts(b);
         incref(u);
         enable(u, EV_READ | EV_WRITE);
@@ -132,28 +137,31 @@ pub unsafe fn new(
 
 /// Is our input at its high mark (normal mode only)?
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn readbuf_full(b: *mut Bev, mode: c_int) -> bool {
-    // SAFETY: per the function contract.
-    unsafe { mode == BEV_NORMAL && wm::read_full((*b).public.wm_read.high, evbuf::len(input(b))) }
+    // SAFETY: b is live (module contract).
+    unsafe { mode == BEV_NORMAL && wm::read_full((*b).public.wm_read.high, evbuffer::length(input(b))) }
 }
 
 /// Is the underlying's output at its write high mark (normal mode only)?
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn underlying_writebuf_full(b: *mut Bev, mode: c_int) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         let u = under(b);
-        mode == BEV_NORMAL && wm::read_full((*u).public.wm_write.high, evbuf::len(output(u)))
+        mode == BEV_NORMAL && wm::read_full((*u).public.wm_write.high, evbuffer::length(output(u)))
     }
 }
 
 /// Run the input filter from the underlying's input into ours.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 unsafe fn process_input(b: *mut Bev, mode: c_int, processed: &mut bool) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
         if mode == BEV_NORMAL && (enabled(b) & EV_READ == 0 || readbuf_full(b, mode)) {
             return BEV_OK;
@@ -162,12 +170,13 @@ unsafe fn process_input(b: *mut Bev, mode: c_int, processed: &mut bool) -> c_int
         let uin = input(under(b));
         let mut res;
         loop {
-            let limit = if mode == BEV_NORMAL { wm::filter_limit((*b).public.wm_read.high, evbuf::len(input(b))) } else { -1 };
+            let limit =
+                if mode == BEV_NORMAL { wm::filter_limit((*b).public.wm_read.high, evbuffer::length(input(b))) } else { -1 };
             res = ((*s).process_in)(uin, input(b), limit, mode, (*s).context);
             if res == BEV_OK {
                 *processed = true;
             }
-            if !(res == BEV_OK && enabled(b) & EV_READ != 0 && evbuf::len(uin) > 0 && !readbuf_full(b, mode)) {
+            if !(res == BEV_OK && enabled(b) & EV_READ != 0 && evbuffer::length(uin) > 0 && !readbuf_full(b, mode)) {
                 break;
             }
         }
@@ -180,30 +189,40 @@ unsafe fn process_input(b: *mut Bev, mode: c_int, processed: &mut bool) -> c_int
 
 /// Run the output filter from our output into the underlying's.
 ///
-/// SAFETY: b is live, locked, referenced.
+/// # Safety
+/// Module contract; `b` locked and referenced.
 unsafe fn process_output(b: *mut Bev, mode: c_int, processed_out: &mut bool) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract), locked and referenced by the caller.
     unsafe {
-        if mode == BEV_NORMAL && (enabled(b) & EV_WRITE == 0 || underlying_writebuf_full(b, mode) || evbuf::len(output(b)) == 0) {
+        if mode == BEV_NORMAL
+            && (enabled(b) & EV_WRITE == 0 || underlying_writebuf_full(b, mode) || evbuffer::length(output(b)) == 0)
+        {
             return BEV_OK;
         }
         let s = st(b);
         let out = output(b);
         // Our own writes into the underlying must not re-enter through the outbuf callback.
-        evbuf::evbuffer_cb_clear_flags(out, (*s).outbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
+        evbuffer::cb_clear_flags(out, (*s).outbuf_cb, CbFlags::ENABLED);
         let mut res;
         loop {
             let mut processed = false;
             loop {
                 let u = under(b);
-                let limit =
-                    if mode == BEV_NORMAL { wm::filter_limit((*u).public.wm_write.high, evbuf::len(output(u))) } else { -1 };
+                let limit = if mode == BEV_NORMAL {
+                    wm::filter_limit((*u).public.wm_write.high, evbuffer::length(output(u)))
+                } else {
+                    -1
+                };
                 res = ((*s).process_out)(out, output(u), limit, mode, (*s).context);
                 if res == BEV_OK {
                     processed = true;
                     *processed_out = true;
                 }
-                if !(res == BEV_OK && enabled(b) & EV_WRITE != 0 && evbuf::len(out) > 0 && !underlying_writebuf_full(b, mode)) {
+                if !(res == BEV_OK
+                    && enabled(b) & EV_WRITE != 0
+                    && evbuffer::length(out) > 0
+                    && !underlying_writebuf_full(b, mode))
+                {
                     break;
                 }
             }
@@ -212,11 +231,11 @@ unsafe fn process_output(b: *mut Bev, mode: c_int, processed_out: &mut bool) -> 
             }
             trigger_nolock(b, EV_WRITE, 0);
             // The write callback may have written more.
-            if !(res == BEV_OK && enabled(b) & EV_WRITE != 0 && evbuf::len(out) > 0 && !underlying_writebuf_full(b, mode)) {
+            if !(res == BEV_OK && enabled(b) & EV_WRITE != 0 && evbuffer::length(out) > 0 && !underlying_writebuf_full(b, mode)) {
                 break;
             }
         }
-        evbuf::evbuffer_cb_set_flags(out, (*s).outbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
+        evbuffer::cb_set_flags(out, (*s).outbuf_cb, CbFlags::ENABLED);
         if *processed_out {
             reset_generic_write_timeout(b);
         }
@@ -226,9 +245,10 @@ unsafe fn process_output(b: *mut Bev, mode: c_int, processed_out: &mut bool) -> 
 
 /// The underlying has data: filter it into our input and tell the program.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 unsafe fn read_nolock(b: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         if is_finalizing(b) {
             return;
@@ -239,8 +259,8 @@ unsafe fn read_nolock(b: *mut Bev) {
             trigger_nolock(b, EV_READ, 0);
             // Data stuck in the underlying because our input is full: come back when the
             // program drains it.
-            if evbuf::len(input(under(b))) > 0 && readbuf_full(b, BEV_NORMAL) {
-                evbuf::evbuffer_cb_set_flags(input(b), (*st(b)).inbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
+            if evbuffer::length(input(under(b))) > 0 && readbuf_full(b, BEV_NORMAL) {
+                evbuffer::cb_set_flags(input(b), (*st(b)).inbuf_cb, CbFlags::ENABLED);
             }
         }
     }
@@ -307,8 +327,8 @@ unsafe extern "C" fn inbuf_cb(_buf: *mut Evbuffer, _info: *const CbInfo, arg: *m
             return;
         }
         if !readbuf_full(b, BEV_NORMAL) {
-            evbuf::evbuffer_cb_clear_flags(input(b), (*st(b)).inbuf_cb, evbuf::EVBUFFER_CB_ENABLED);
-            if evbuf::len(input(under(b))) > 0 {
+            evbuffer::cb_clear_flags(input(b), (*st(b)).inbuf_cb, CbFlags::ENABLED);
+            if evbuffer::length(input(under(b))) > 0 {
                 read_nolock(b);
             }
         }
@@ -351,17 +371,8 @@ unsafe fn filter_unlink(b: *mut Bev) {
     // SAFETY: b is live (ops contract); we hold a reference on the underlying.
     unsafe {
         let u = under(b);
-        if u.is_null() {
-            return;
-        }
-        if (*b).options & BEV_OPT_CLOSE_ON_FREE != 0 {
-            free(u);
-        } else {
-            let ours: Option<EventCb> = Some(under_eventcb);
-            if (*u).public.errorcb.map(|f| f as usize) == ours.map(|f| f as usize) {
-                setcb(u, None, None, None, ptr::null_mut());
-            }
-            unsuspend_read(u, SUSPEND_FILT_READ);
+        if !u.is_null() {
+            release_underlying(b, u, under_eventcb);
         }
     }
 }
@@ -374,11 +385,11 @@ unsafe fn filter_destruct(b: *mut Bev) {
             f((*s).context);
         }
         if !(*s).inbuf_cb.is_null() {
-            evbuf::evbuffer_remove_cb_entry(input(b), (*s).inbuf_cb);
+            evbuffer::remove_cb_entry(input(b), (*s).inbuf_cb);
             (*s).inbuf_cb = ptr::null_mut();
         }
         if !(*s).outbuf_cb.is_null() {
-            evbuf::evbuffer_remove_cb_entry(output(b), (*s).outbuf_cb);
+            evbuffer::remove_cb_entry(output(b), (*s).outbuf_cb);
             (*s).outbuf_cb = ptr::null_mut();
         }
     }

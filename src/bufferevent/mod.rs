@@ -5,17 +5,19 @@
 //! - `core.rs`: the public struct and the private state after it, references, locking,
 //!   callbacks (immediate or deferred), enable/suspend, watermarks, timeouts, teardown;
 //! - `watermark.rs`: the watermark rules as plain arithmetic;
-//! - `socket.rs`: socket bufferevents, connect, connect by host name;
+//! - `socket.rs`: socket bufferevents; connect and connect by host name for every kind with a
+//!   socket of its own (through `Ops::connect`);
 //! - `pair.rs`: bufferevent pairs;
 //! - `filter.rs`: filtering bufferevents;
-//! - `ratelim.rs`: token buckets, per bufferevent and per group;
-//! - `openssl.rs`: TLS over a socket with the program's own SSL (libssl found at run time);
-//! - `evbuf.rs`: the evbuffer C interface they are written against.
+//! - `ratelim/`: rate limits: `bucket.rs` (token-bucket arithmetic), `mod.rs` (per bufferevent),
+//!   `group.rs` (rate-limit groups);
+//! - `openssl/`: TLS with the program's own SSL, over a socket or as a filter: `sys.rs` (libssl's
+//!   functions, found at run time), `io.rs` (handshake, reading, writing), `ops.rs` (the kind's
+//!   ops), `connect.rs`, `bio.rs` (the filter flavour's BIO).
 //!
-//! `crate::capi::bufferevent` is the thin `extern "C"` layer.
+//! The thin `extern "C"` layer over this is src/capi/bufferevent.rs (and bufferevent_ssl.rs).
 
 pub mod core;
-pub mod evbuf;
 pub mod filter;
 pub mod openssl;
 pub mod pair;

@@ -4,7 +4,8 @@
 //! forces BEV_OPT_DEFER_CALLBACKS), and with BEV_OPT_THREADSAFE both ends share one lock.
 
 use super::core::*;
-use super::evbuf;
+use crate::buffer::api as evbuffer;
+use crate::buffer::{CbInfo, Evbuffer};
 use crate::core::base::EventBase;
 use crate::core::event::*;
 use libc::{c_int, c_short, c_void};
@@ -24,11 +25,13 @@ pub static PAIR_OPS: Ops = Ops {
     adj_timeouts: Some(generic_adj_timeouts),
     flush: Some(pair_flush),
     ctrl: None,
+    connect: None,
 };
 
-/// SAFETY: b is live and a pair end.
+/// # Safety
+/// Module contract; `b` is a pair end.
 unsafe fn partner(b: *mut Bev) -> *mut Bev {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         match &(*b).kind {
             Kind::Pair(s) => s.partner,
@@ -37,9 +40,10 @@ unsafe fn partner(b: *mut Bev) -> *mut Bev {
     }
 }
 
-/// SAFETY: b is live and a pair end.
+/// # Safety
+/// Module contract; `b` is a pair end.
 unsafe fn set_partner(b: *mut Bev, p: *mut Bev) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         if let Kind::Pair(s) = &mut (*b).kind {
             s.partner = p;
@@ -47,15 +51,16 @@ unsafe fn set_partner(b: *mut Bev, p: *mut Bev) {
     }
 }
 
-/// SAFETY: base is NULL or live.
+/// # Safety
+/// `base` is NULL or live.
 unsafe fn elt_new(base: *mut EventBase, options: c_int) -> *mut Bev {
-    // SAFETY: per the function contract; b is fresh.
+    // SAFETY: base is NULL or live (contract); b is fresh and ours until returned.
     unsafe {
         let b = alloc(base, &PAIR_OPS, options, Kind::Pair(PairState { partner: ptr::null_mut() }));
         if b.is_null() {
             return b;
         }
-        evbuf::evbuffer_add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
+        evbuffer::add_cb(output(b), Some(outbuf_cb), b as *mut c_void);
         init_generic_timeouts(b);
         b
     }
@@ -63,10 +68,11 @@ unsafe fn elt_new(base: *mut EventBase, options: c_int) -> *mut Bev {
 
 /// bufferevent_pair_new. Returns both ends, or None.
 ///
-/// SAFETY: base is NULL or live.
+/// # Safety
+/// `base` is NULL or live.
 pub unsafe fn new(base: *mut EventBase, options: c_int) -> Option<[*mut Bev; 2]> {
     let options = options | BEV_OPT_DEFER_CALLBACKS;
-    // SAFETY: per the function contract.
+    // SAFETY: base is NULL or live (contract); b1 and b2 are fresh and ours until returned.
     unsafe {
         let b1 = elt_new(base, options);
         if b1.is_null() {
@@ -85,8 +91,8 @@ pub unsafe fn new(base: *mut EventBase, options: c_int) -> Option<[*mut Bev; 2]>
         set_partner(b2, b1);
         // Only the pair moves data into inputs and out of outputs.
         for b in [b1, b2] {
-            evbuf::evbuffer_freeze(input(b), evbuf::END);
-            evbuf::evbuffer_freeze(output(b), evbuf::FRONT);
+            evbuffer::freeze(input(b), END);
+            evbuffer::freeze(output(b), FRONT);
         }
         Some([b1, b2])
     }
@@ -94,9 +100,10 @@ pub unsafe fn new(base: *mut EventBase, options: c_int) -> Option<[*mut Bev; 2]>
 
 /// bufferevent_pair_get_partner: NULL for other kinds and once the partner is freed.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_partner(b: *mut Bev) -> *mut Bev {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         if !is_kind(b, &PAIR_OPS) {
             return ptr::null_mut();
@@ -110,41 +117,47 @@ pub unsafe fn get_partner(b: *mut Bev) -> *mut Bev {
 
 /// Should data move from src to dst now?
 ///
-/// SAFETY: both live.
+/// # Safety
+/// Module contract, for both ends.
 unsafe fn wants_to_talk(src: *mut Bev, dst: *mut Bev) -> bool {
-    // SAFETY: per the function contract.
+    // SAFETY: src and dst are live (module contract).
     unsafe {
-        enabled(src) & EV_WRITE != 0 && enabled(dst) & EV_READ != 0 && (*dst).read_suspended == 0 && evbuf::len(output(src)) > 0
+        enabled(src) & EV_WRITE != 0
+            && enabled(dst) & EV_READ != 0
+            && (*dst).read_suspended == 0
+            && evbuffer::length(output(src)) > 0
     }
 }
 
 /// Move src's output into dst's input (as much as dst's high mark allows, unless
 /// `ignore_wm`), then run the callbacks that are due.
 ///
-/// SAFETY: both live and locked (they share the lock when threadsafe).
+/// # Safety
+/// Module contract for both ends, locked (they share the lock when threadsafe).
 unsafe fn transfer(src: *mut Bev, dst: *mut Bev, ignore_wm: bool) {
-    // SAFETY: per the function contract.
+    // SAFETY: src and dst are live and locked (contract); their buffers are live (buffer
+    // contract).
     unsafe {
         let (sout, dinp) = (output(src), input(dst));
-        evbuf::evbuffer_unfreeze(sout, evbuf::FRONT);
-        evbuf::evbuffer_unfreeze(dinp, evbuf::END);
+        evbuffer::unfreeze(sout, FRONT);
+        evbuffer::unfreeze(dinp, END);
         let high = (*dst).public.wm_read.high;
-        let dlen = evbuf::len(dinp);
+        let dlen = evbuffer::length(dinp);
         let moved = if high != 0 && dlen < high {
             let n = high - dlen;
-            evbuf::evbuffer_remove_buffer(sout, dinp, n);
+            evbuffer::remove_buffer(sout, dinp, n);
             Some(n)
         } else if high != 0 && !ignore_wm {
             None
         } else {
-            let n = evbuf::len(sout);
-            evbuf::evbuffer_add_buffer(dinp, sout);
+            let n = evbuffer::length(sout);
+            evbuffer::add_buffer(dinp, sout);
             Some(n)
         };
         if let Some(n) = moved {
             if n != 0 {
                 reset_generic_read_timeout(dst);
-                if evbuf::len(output(dst)) > 0 {
+                if evbuffer::length(output(dst)) > 0 {
                     reset_generic_write_timeout(dst);
                 } else {
                     del_generic_write_timeout(dst);
@@ -153,13 +166,13 @@ unsafe fn transfer(src: *mut Bev, dst: *mut Bev, ignore_wm: bool) {
             trigger_nolock(dst, EV_READ, 0);
             trigger_nolock(src, EV_WRITE, 0);
         }
-        evbuf::evbuffer_freeze(sout, evbuf::FRONT);
-        evbuf::evbuffer_freeze(dinp, evbuf::END);
+        evbuffer::freeze(sout, FRONT);
+        evbuffer::freeze(dinp, END);
     }
 }
 
 /// The program wrote: hand it over if the other end is reading.
-unsafe extern "C" fn outbuf_cb(_buf: *mut evbuf::Evbuffer, info: *const evbuf::CbInfo, arg: *mut c_void) {
+unsafe extern "C" fn outbuf_cb(_buf: *mut Evbuffer, info: *const CbInfo, arg: *mut c_void) {
     let b = arg as *mut Bev;
     // SAFETY: the entry lives in b's output, freed with b; info is the evbuffer's.
     unsafe {
@@ -179,7 +192,7 @@ unsafe fn pair_enable(b: *mut Bev, events: c_short) -> c_int {
         if events & EV_READ != 0 {
             reset_generic_read_timeout(b);
         }
-        if events & EV_WRITE != 0 && evbuf::len(output(b)) > 0 {
+        if events & EV_WRITE != 0 && evbuffer::length(output(b)) > 0 {
             reset_generic_write_timeout(b);
         }
         let p = partner(b);

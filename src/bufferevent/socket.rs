@@ -1,23 +1,28 @@
 //! Socket bufferevents: ev_read / ev_write watch the fd; readable data goes into the input
 //! buffer (up to the read high-water mark and the rate limit), the output buffer is written
-//! out while it has data. Also non-blocking connect (by address or by host name) and the
-//! "connected" event.
+//! out while it has data. Also non-blocking connect and the "connected" event.
+//!
+//! `connect` and `connect_hostname` (bufferevent_socket_connect / _hostname) serve every kind
+//! with a socket of its own: they go through the kind's `Ops::connect` entry, so the name
+//! lookup is written once, here, whatever the kind.
 
 use super::core::*;
-use super::evbuf;
 use super::ratelim;
-use crate::capi::event::{event_assign, event_base_set, event_del, event_get_fd, event_pending, event_priority_set};
+use crate::buffer::api as evbuffer;
+use crate::buffer::{BufferFlags, CbInfo, Evbuffer};
+use crate::core::api;
 use crate::core::base::EventBase;
 use crate::core::event::*;
+use crate::core::log;
+use crate::util::addrinfo;
 use crate::util::socket as sock;
+use crate::util::sys::{errno, set_errno};
 use libc::{c_char, c_int, c_short, c_void, sockaddr, socklen_t};
 use std::ptr;
 
 pub struct SocketState {
     /// A non-blocking connect is in progress: the next writability reports its outcome.
     connecting: bool,
-    /// The last host-name lookup's error (EVUTIL_EAI_*), 0 when it worked.
-    dns_error: c_int,
 }
 
 pub static SOCKET_OPS: Ops = Ops {
@@ -29,11 +34,13 @@ pub static SOCKET_OPS: Ops = Ops {
     adj_timeouts: Some(adj_existing_timeouts),
     flush: Some(socket_flush),
     ctrl: Some(socket_ctrl),
+    connect: Some(socket_connect),
 };
 
-/// SAFETY: b is live and a socket bufferevent.
+/// # Safety
+/// Module contract; `b` is a socket bufferevent.
 unsafe fn state(b: *mut Bev) -> *mut SocketState {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); the kind state lives as long as b.
     unsafe {
         match &mut (*b).kind {
             Kind::Socket(s) => s,
@@ -69,39 +76,41 @@ fn finished_connecting(fd: c_int) -> c_int {
 /// bufferevent_socket_new. The fd (may be -1) is used as is: the program makes it
 /// non-blocking.
 ///
-/// SAFETY: base is NULL or a live base.
+/// # Safety
+/// base is NULL or a live base.
 pub unsafe fn new(base: *mut EventBase, fd: c_int, options: c_int) -> *mut Bev {
-    // SAFETY: per the function contract; b is fresh.
+    // SAFETY: base is NULL or live (contract); b is fresh and ours until returned.
     unsafe {
-        let b = alloc(base, &SOCKET_OPS, options, Kind::Socket(SocketState { connecting: false, dns_error: 0 }));
+        let b = alloc(base, &SOCKET_OPS, options, Kind::Socket(SocketState { connecting: false }));
         if b.is_null() {
             return b;
         }
         let outp = output(b);
-        evbuf::evbuffer_set_flags(outp, evbuf::EVBUFFER_FLAG_DRAINS_TO_FD);
+        evbuffer::set_flags(outp, BufferFlags::DRAINS_TO_FD);
         assign_events(b, fd);
-        evbuf::evbuffer_add_cb(outp, Some(outbuf_cb), b as *mut c_void);
+        evbuffer::add_cb(outp, Some(outbuf_cb), b as *mut c_void);
         // The program may add to the output and drain the input; only we add to the input
         // and drain the output.
-        evbuf::evbuffer_freeze(input(b), evbuf::END);
-        evbuf::evbuffer_freeze(outp, evbuf::FRONT);
+        evbuffer::freeze(input(b), END);
+        evbuffer::freeze(outp, FRONT);
         b
     }
 }
 
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 unsafe fn assign_events(b: *mut Bev, fd: c_int) {
-    // SAFETY: per the function contract; the events live inside b.
+    // SAFETY: b is live (module contract); the events live inside b.
     unsafe {
         let base = (*b).public.ev_base;
         let arg = b as *mut c_void;
-        event_assign(&mut (*b).public.ev_read, base, fd, EV_READ | EV_PERSIST | EV_FINALIZE, Some(readcb), arg);
-        event_assign(&mut (*b).public.ev_write, base, fd, EV_WRITE | EV_PERSIST | EV_FINALIZE, Some(writecb), arg);
+        api::assign(&raw mut (*b).public.ev_read, base, fd, EV_READ | EV_PERSIST | EV_FINALIZE, Some(readcb), arg);
+        api::assign(&raw mut (*b).public.ev_write, base, fd, EV_WRITE | EV_PERSIST | EV_FINALIZE, Some(writecb), arg);
     }
 }
 
 /// Data added to the output: start writing if the program wants to and we are not already.
-unsafe extern "C" fn outbuf_cb(_buf: *mut evbuf::Evbuffer, info: *const evbuf::CbInfo, arg: *mut c_void) {
+unsafe extern "C" fn outbuf_cb(_buf: *mut Evbuffer, info: *const CbInfo, arg: *mut c_void) {
     let b = arg as *mut Bev;
     // SAFETY: the entry lives in b's output buffer, freed together with b; info is the
     // evbuffer's.
@@ -110,8 +119,8 @@ unsafe extern "C" fn outbuf_cb(_buf: *mut evbuf::Evbuffer, info: *const evbuf::C
             return;
         }
         let p = &raw mut (*b).public;
-        if event_pending(&(*p).ev_write, EV_WRITE, ptr::null_mut()) == 0 {
-            add_event(&mut (*p).ev_write, &(*p).timeout_write);
+        if api::pending(&raw const (*p).ev_write, EV_WRITE, None) == 0 {
+            add_event(&raw mut (*p).ev_write, (*p).timeout_write);
         }
     }
 }
@@ -136,7 +145,7 @@ unsafe extern "C" fn readcb(fd: c_int, what: c_short, arg: *mut c_void) {
             }
             // Never read past the high-water mark.
             let mut howmuch: isize = -1;
-            if let Some(room) = super::watermark::read_room((*b).public.wm_read.high, evbuf::len(inp)) {
+            if let Some(room) = super::watermark::read_room((*b).public.wm_read.high, evbuffer::length(inp)) {
                 if room <= 0 {
                     suspend_read(b, SUSPEND_WM);
                     break 'work;
@@ -150,10 +159,10 @@ unsafe extern "C" fn readcb(fd: c_int, what: c_short, arg: *mut c_void) {
             if (*b).read_suspended != 0 {
                 break 'work;
             }
-            evbuf::evbuffer_unfreeze(inp, evbuf::END);
-            let res = evbuf::evbuffer_read(inp, fd, howmuch.min(c_int::MAX as isize) as c_int);
+            evbuffer::unfreeze(inp, END);
+            let res = evbuffer::read(inp, fd, howmuch.min(c_int::MAX as isize) as c_int);
             err = errno();
-            evbuf::evbuffer_freeze(inp, evbuf::END);
+            evbuffer::freeze(inp, END);
             if res < 0 {
                 if rw_retriable(err) {
                     break 'work;
@@ -168,7 +177,7 @@ unsafe extern "C" fn readcb(fd: c_int, what: c_short, arg: *mut c_void) {
                 break 'work;
             }
             ratelim::decrement_read(b, res as isize);
-            if evbuf::len(inp) >= (*b).public.wm_read.low {
+            if evbuffer::length(inp) >= (*b).public.wm_read.low {
                 run_readcb(b, 0);
             }
         }
@@ -210,8 +219,8 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
                 (*st).connecting = false;
                 if c < 0 {
                     let e = errno();
-                    event_del(&mut (*p).ev_write);
-                    event_del(&mut (*p).ev_read);
+                    api::del(&raw mut (*p).ev_write);
+                    api::del(&raw mut (*p).ev_read);
                     set_errno(e);
                     run_eventcb(b, BEV_EVENT_ERROR, 0);
                     break 'work;
@@ -219,7 +228,7 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
                 connected = true;
                 run_eventcb(b, BEV_EVENT_CONNECTED, 0);
                 if enabled(b) & EV_WRITE == 0 || (*b).write_suspended != 0 {
-                    event_del(&mut (*p).ev_write);
+                    api::del(&raw mut (*p).ev_write);
                     break 'work;
                 }
             }
@@ -228,15 +237,15 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
                 break 'work;
             }
             let mut res = 0;
-            if evbuf::len(outp) > 0 {
-                evbuf::evbuffer_unfreeze(outp, evbuf::FRONT);
-                res = evbuf::evbuffer_write_atmost(outp, fd, atmost);
+            if evbuffer::length(outp) > 0 {
+                evbuffer::unfreeze(outp, FRONT);
+                res = evbuffer::write_atmost(outp, fd, atmost);
                 err = errno();
-                evbuf::evbuffer_freeze(outp, evbuf::FRONT);
+                evbuffer::freeze(outp, FRONT);
                 if res < 0 {
                     if rw_retriable(err) {
-                        if evbuf::len(outp) == 0 {
-                            event_del(&mut (*p).ev_write);
+                        if evbuffer::length(outp) == 0 {
+                            api::del(&raw mut (*p).ev_write);
                         }
                         break 'work;
                     }
@@ -251,8 +260,8 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
                 }
                 ratelim::decrement_write(b, res as isize);
             }
-            if evbuf::len(outp) == 0 {
-                event_del(&mut (*p).ev_write);
+            if evbuffer::length(outp) == 0 {
+                api::del(&raw mut (*p).ev_write);
             }
             // The write callback: after writing, or on plain writability (not on the
             // writability that only reported a finished connect).
@@ -273,10 +282,10 @@ unsafe fn socket_enable(b: *mut Bev, event: c_short) -> c_int {
     // SAFETY: b is live (ops contract).
     unsafe {
         let p = &raw mut (*b).public;
-        if event & EV_READ != 0 && add_event(&mut (*p).ev_read, &(*p).timeout_read) == -1 {
+        if event & EV_READ != 0 && add_event(&raw mut (*p).ev_read, (*p).timeout_read) == -1 {
             return -1;
         }
-        if event & EV_WRITE != 0 && add_event(&mut (*p).ev_write, &(*p).timeout_write) == -1 {
+        if event & EV_WRITE != 0 && add_event(&raw mut (*p).ev_write, (*p).timeout_write) == -1 {
             return -1;
         }
         0
@@ -287,11 +296,11 @@ unsafe fn socket_disable(b: *mut Bev, event: c_short) -> c_int {
     // SAFETY: b is live (ops contract).
     unsafe {
         let p = &raw mut (*b).public;
-        if event & EV_READ != 0 && event_del(&mut (*p).ev_read) == -1 {
+        if event & EV_READ != 0 && api::del(&raw mut (*p).ev_read) == -1 {
             return -1;
         }
         // A connect in progress keeps watching for writability.
-        if event & EV_WRITE != 0 && !(*state(b)).connecting && event_del(&mut (*p).ev_write) == -1 {
+        if event & EV_WRITE != 0 && !(*state(b)).connecting && api::del(&raw mut (*p).ev_write) == -1 {
             return -1;
         }
         0
@@ -301,7 +310,7 @@ unsafe fn socket_disable(b: *mut Bev, event: c_short) -> c_int {
 unsafe fn socket_destruct(b: *mut Bev) {
     // SAFETY: b is live (ops contract).
     unsafe {
-        let fd = event_get_fd(&(*b).public.ev_read);
+        let fd = api::fd(&raw const (*b).public.ev_read);
         if (*b).options & BEV_OPT_CLOSE_ON_FREE != 0 && fd >= 0 {
             sock::close(fd);
         }
@@ -321,7 +330,7 @@ unsafe fn socket_ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
                 setfd_locked(b, fd);
                 Ok(CtrlOut::Done)
             }
-            Ctrl::GetFd => Ok(CtrlOut::Fd(event_get_fd(&(*b).public.ev_read))),
+            Ctrl::GetFd => Ok(CtrlOut::Fd(api::fd(&raw const (*b).public.ev_read))),
             Ctrl::GetUnderlying => Err(()),
             // Host-name lookups finish before bufferevent_socket_connect_hostname returns:
             // nothing is ever pending.
@@ -333,15 +342,16 @@ unsafe fn socket_ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
 /// Watch another fd: events re-made on it, buffers open to the program again, reading and
 /// writing restarted as enabled.
 ///
-/// SAFETY: b is live and locked.
+/// # Safety
+/// Module contract; `b` locked.
 unsafe fn setfd_locked(b: *mut Bev, fd: c_int) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract) and locked by the caller.
     unsafe {
         let p = &raw mut (*b).public;
-        event_del(&mut (*p).ev_read);
-        event_del(&mut (*p).ev_write);
-        evbuf::evbuffer_unfreeze(input(b), evbuf::END);
-        evbuf::evbuffer_unfreeze(output(b), evbuf::FRONT);
+        api::del(&raw mut (*p).ev_read);
+        api::del(&raw mut (*p).ev_write);
+        evbuffer::unfreeze(input(b), END);
+        evbuffer::unfreeze(output(b), FRONT);
         assign_events(b, fd);
         if fd >= 0 {
             enable(b, enabled(b));
@@ -349,24 +359,34 @@ unsafe fn setfd_locked(b: *mut Bev, fd: c_int) {
     }
 }
 
-/// bufferevent_socket_connect: connect the bufferevent's fd (made here when it has none) to
-/// `sa`; with a NULL `sa`, wait for a connect the program started itself. 0 when the
-/// connect is under way (the outcome comes as BEV_EVENT_CONNECTED or BEV_EVENT_ERROR),
-/// -1 on failure.
+/// bufferevent_socket_connect: connect the bufferevent's own socket to `sa` (with a NULL
+/// `sa`, wait for a connect the program started itself), through its kind's connect entry.
+/// 0 when the connect is under way (the outcome comes as BEV_EVENT_CONNECTED or
+/// BEV_EVENT_ERROR), -1 on failure or for a kind with no socket of its own (pairs, filters).
 ///
-/// SAFETY: b is live; sa is NULL or points to socklen readable bytes.
+/// # Safety
+/// Module contract; sa is NULL or points to socklen readable bytes.
 pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
+    let (ops, name) = unsafe { ((*b).ops.connect, (*b).ops.name) };
+    match ops {
+        // SAFETY: b is live and of the entry's kind; sa as our contract says, which is the entry's.
+        Some(f) => unsafe { f(b, sa, socklen) },
+        None => {
+            log::warn(&format!("bufferevent_socket_connect: not a socket bufferevent ({name})"));
+            -1
+        }
+    }
+}
+
+/// The socket kind's connect: the fd (made here when there is none) is connected and watched
+/// for the outcome.
+///
+/// # Safety
+/// Module contract; `b` is a socket bufferevent; sa is NULL or points to socklen readable bytes.
+unsafe fn socket_connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int {
+    // SAFETY: b is a live socket bufferevent; sa is NULL or socklen readable bytes (contract).
     unsafe {
-        if is_kind(b, &super::openssl::SSL_OPS) {
-            // An SSL bufferevent over a socket connects like a socket one.
-            return super::openssl::socket_connect(b, sa, socklen);
-        }
-        if !is_kind(b, &SOCKET_OPS) {
-            // A pair or filter has no socket of its own to connect.
-            crate::core::log::warn(&format!("bufferevent_socket_connect: not a socket bufferevent ({})", (*b).ops.name));
-            return -1;
-        }
         incref_and_lock(b);
         let mut result = -1;
         let mut fd = getfd(b);
@@ -423,11 +443,13 @@ pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int
 }
 
 /// bufferevent_socket_connect_hostname: resolve (blocking, as libevent does without an
-/// evdns base), then connect to the first address. Returns 0 once the attempt is made; a
-/// failed lookup is reported as BEV_EVENT_ERROR with bufferevent_socket_get_dns_error
-/// telling why.
+/// evdns base), then connect to the first address through the kind's connect entry. Returns
+/// 0 once the attempt is made; a failed lookup is reported as BEV_EVENT_ERROR with
+/// bufferevent_socket_get_dns_error telling why. As in libevent, nothing is read or written
+/// while the name is looked up.
 ///
-/// SAFETY: b is live; hostname is NULL or a C string.
+/// # Safety
+/// Module contract; hostname is NULL or a C string.
 pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
     if family != libc::AF_INET && family != libc::AF_INET6 && family != libc::AF_UNSPEC {
         return -1;
@@ -435,76 +457,67 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
     if !(1..=65535).contains(&port) {
         return -1;
     }
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
+    let (ops, name) = unsafe { ((*b).ops.connect, (*b).ops.name) };
+    if ops.is_none() {
+        log::warn(&format!("bufferevent_socket_connect_hostname: not a socket bufferevent ({name})"));
+        return -1;
+    }
+    // SAFETY: addrinfo is plain C data; all-zero is valid (null pointers, 0 ints).
+    let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+    hints.ai_family = family;
+    hints.ai_protocol = libc::IPPROTO_TCP;
+    hints.ai_socktype = libc::SOCK_STREAM;
+    let hints = addrinfo::system_hints(Some(&hints));
+    let port = format!("{port}\0");
+    // SAFETY: b is live (module contract), hostname NULL or a C string, port a C string; the
+    // lookup's reference keeps b alive until lookup_done has run.
     unsafe {
-        if is_kind(b, &super::openssl::SSL_OPS) {
-            return super::openssl::socket_connect_hostname(b, family, hostname, port);
-        }
-        if !is_kind(b, &SOCKET_OPS) {
-            crate::core::log::warn(&format!("bufferevent_socket_connect_hostname: not a socket bufferevent ({})", (*b).ops.name));
-            return -1;
-        }
-        let mut hints: libc::addrinfo = std::mem::zeroed();
-        hints.ai_family = family;
-        hints.ai_protocol = libc::IPPROTO_TCP;
-        hints.ai_socktype = libc::SOCK_STREAM;
-        let portbuf = std::ffi::CString::new(port.to_string()).unwrap_or_default();
         lock(b);
-        (*state(b)).dns_error = 0;
-        // Nothing is read or written while the name is looked up.
+        (*b).dns_error = 0;
         suspend_write(b, SUSPEND_LOOKUP);
         suspend_read(b, SUSPEND_LOOKUP);
         incref(b);
         let mut ai: *mut libc::addrinfo = ptr::null_mut();
-        let err = crate::capi::util::evutil_getaddrinfo(hostname, portbuf.as_ptr(), &hints, &mut ai);
+        let err = addrinfo::getaddrinfo(hostname, port.as_ptr() as *const c_char, &hints, &mut ai);
         lookup_done(b, err, ai);
         unlock(b);
     }
     0
 }
 
-/// The end of a lookup: connect to the result or report the failure.
+/// The end of a lookup: connect to the result or report the failure; the result is freed.
 ///
-/// SAFETY: b is live and holds the reference connect_hostname took; ai is the result.
+/// # Safety
+/// Module contract; `b` holds the reference connect_hostname took; ai is NULL or the result.
 unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (the lookup's reference, dropped here); ai is NULL or getaddrinfo's
+    // list, freed once, at the end.
     unsafe {
         lock(b);
         unsuspend_write(b, SUSPEND_LOOKUP);
         unsuspend_read(b, SUSPEND_LOOKUP);
         if err != 0 || ai.is_null() {
-            (*state(b)).dns_error = if err != 0 { err } else { libc::EAI_FAIL };
+            (*b).dns_error = if err != 0 { err } else { libc::EAI_FAIL };
             run_eventcb(b, BEV_EVENT_ERROR, 0);
-            decref_and_unlock(b);
-            if !ai.is_null() {
-                crate::capi::util::evutil_freeaddrinfo(ai);
-            }
-            return;
-        }
-        let r = connect(b, (*ai).ai_addr, (*ai).ai_addrlen as c_int);
-        if r < 0 {
+        } else if connect(b, (*ai).ai_addr, (*ai).ai_addrlen as c_int) < 0 {
             run_eventcb(b, BEV_EVENT_ERROR, 0);
         }
         decref_and_unlock(b);
-        crate::capi::util::evutil_freeaddrinfo(ai);
+        addrinfo::freeaddrinfo(ai);
     }
 }
 
-/// The last lookup's error; 0 for other kinds, which never look names up (libevent keeps the
-/// field in every bufferevent, so any kind answers).
+/// bufferevent_socket_get_dns_error: the last lookup's error (EVUTIL_EAI_*); 0 when it
+/// worked, and for kinds that never look names up.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn get_dns_error(b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
-        if is_kind(b, &super::openssl::SSL_OPS) {
-            return super::openssl::dns_error(b);
-        }
-        if !is_kind(b, &SOCKET_OPS) {
-            return 0;
-        }
         lock(b);
-        let e = (*state(b)).dns_error;
+        let e = (*b).dns_error;
         unlock(b);
         e
     }
@@ -512,15 +525,16 @@ pub unsafe fn get_dns_error(b: *mut Bev) -> c_int {
 
 /// bufferevent_priority_set: socket bufferevents only.
 ///
-/// SAFETY: b is live.
+/// # Safety
+/// Module contract.
 pub unsafe fn priority_set(b: *mut Bev, pri: c_int) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract).
     unsafe {
         lock(b);
         let mut r = -1;
         if is_kind(b, &SOCKET_OPS)
-            && event_priority_set(&mut (*b).public.ev_read, pri) == 0
-            && event_priority_set(&mut (*b).public.ev_write, pri) == 0
+            && api::priority_set(&raw mut (*b).public.ev_read, pri) == 0
+            && api::priority_set(&raw mut (*b).public.ev_write, pri) == 0
         {
             set_deferred_priority(b, pri);
             r = 0;
@@ -533,17 +547,18 @@ pub unsafe fn priority_set(b: *mut Bev, pri: c_int) -> c_int {
 /// bufferevent_base_set: move a socket bufferevent to another base (its events must not
 /// be pending).
 ///
-/// SAFETY: b is live; base is NULL or live.
+/// # Safety
+/// Module contract; base is NULL or live.
 pub unsafe fn base_set(base: *mut EventBase, b: *mut Bev) -> c_int {
-    // SAFETY: per the function contract.
+    // SAFETY: b is live (module contract); base is NULL or live (refused by api::base_set).
     unsafe {
         lock(b);
         let mut r = -1;
         if is_kind(b, &SOCKET_OPS) {
             (*b).public.ev_base = base;
-            r = event_base_set(base, &mut (*b).public.ev_read);
+            r = api::base_set(base, &raw mut (*b).public.ev_read);
             if r != -1 {
-                r = event_base_set(base, &mut (*b).public.ev_write);
+                r = api::base_set(base, &raw mut (*b).public.ev_write);
             }
         }
         unlock(b);

@@ -2,13 +2,14 @@
 //! pointers (a NULL bufferevent gets a failure answer, or nothing happens, where libevent
 //! would crash), converts C arguments and calls src/bufferevent/. The logic lives there.
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
+use crate::buffer::api as evbuffer;
 use crate::buffer::Evbuffer;
 use crate::bufferevent::core::{self as bev, upcast, Bufferevent, DataCb, EventCb};
 use crate::bufferevent::filter::{self, FilterCb, FlushMode, FreeContextCb};
-use crate::bufferevent::ratelim::{self, Group, TokenBucketCfg};
+use crate::bufferevent::ratelim::{self, group, Group, TokenBucketCfg};
 use crate::bufferevent::{pair, socket};
-use crate::capi::buffer::{evbuffer_add, evbuffer_add_buffer, evbuffer_remove};
-use crate::capi::event::event_get_priority;
 use crate::core::base::EventBase;
 use crate::core::mem;
 use libc::{c_char, c_int, c_short, c_void, size_t, sockaddr, ssize_t, timeval};
@@ -88,12 +89,9 @@ pub unsafe extern "C" fn bufferevent_priority_set(b: *mut Bufferevent, pri: c_in
 
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_get_priority(b: *const Bufferevent) -> c_int {
-    if b.is_null() {
-        return -1;
-    }
-    // SAFETY: a live bufferevent; its ev_read is an assigned event (libevent reads it the
-    // same way for every kind).
-    unsafe { event_get_priority(&(*b).ev_read) }
+    let Some(b) = handle(b as *mut Bufferevent) else { return -1 };
+    // SAFETY: a live bufferevent.
+    unsafe { bev::priority(b) }
 }
 
 #[no_mangle]
@@ -173,47 +171,56 @@ pub unsafe extern "C" fn bufferevent_get_underlying(b: *mut Bufferevent) -> *mut
 
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_write(b: *mut Bufferevent, data: *const c_void, size: size_t) -> c_int {
-    if b.is_null() {
+    let Some(b) = handle(b) else { return -1 };
+    // The checks evbuffer_add makes: no data for a non-zero size, or more than any object.
+    if (data.is_null() && size != 0) || size > isize::MAX as usize {
         return -1;
     }
-    // SAFETY: a live bufferevent whose output is a live evbuffer; data holds size bytes.
-    if unsafe { evbuffer_add((*b).output as *mut Evbuffer, data, size) } == -1 {
-        -1
+    let data = if size == 0 {
+        &[][..]
     } else {
-        0
-    }
+        // SAFETY: data holds size readable bytes (the program's promise).
+        unsafe { std::slice::from_raw_parts(data as *const u8, size) }
+    };
+    // SAFETY: a live bufferevent.
+    unsafe { bev::write(b, data) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_write_buffer(b: *mut Bufferevent, buf: *mut Evbuffer) -> c_int {
-    if b.is_null() {
+    let Some(b) = handle(b) else { return -1 };
+    if buf.is_null() {
         return -1;
     }
-    // SAFETY: a live bufferevent; buf NULL or live (evbuffer_add_buffer checks NULL).
-    if unsafe { evbuffer_add_buffer((*b).output as *mut Evbuffer, buf) } == -1 {
-        -1
-    } else {
-        0
-    }
+    // SAFETY: a live bufferevent and a live evbuffer.
+    unsafe { bev::write_buffer(b, buf) }
 }
 
-/// Returns what evbuffer_remove returned, as libevent does (so -1 becomes SIZE_MAX).
+/// Returns what evbuffer_remove returns (an int), as libevent does (so -1 becomes SIZE_MAX).
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_read(b: *mut Bufferevent, data: *mut c_void, size: size_t) -> size_t {
-    if b.is_null() {
-        return 0;
+    let Some(h) = handle(b) else { return 0 };
+    if data.is_null() && size != 0 {
+        return -1 as ssize_t as size_t;
     }
-    // SAFETY: a live bufferevent; data has room for size bytes.
-    unsafe { evbuffer_remove((*b).input as *mut Evbuffer, data, size) as ssize_t as size_t }
+    // SAFETY: a live bufferevent, whose input is a live evbuffer; data has room for size
+    // bytes. The slice never reaches past what will be written (the program's memory may be
+    // uninitialised): at most the input's length.
+    unsafe {
+        let n = size.min(evbuffer::length((*b).input));
+        let out = if n == 0 { &mut [][..] } else { std::slice::from_raw_parts_mut(data as *mut u8, n) };
+        bev::read(h, out) as c_int as ssize_t as size_t
+    }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_read_buffer(b: *mut Bufferevent, buf: *mut Evbuffer) -> c_int {
-    if b.is_null() {
+    let Some(b) = handle(b) else { return -1 };
+    if buf.is_null() {
         return -1;
     }
-    // SAFETY: a live bufferevent; buf NULL or live.
-    unsafe { evbuffer_add_buffer(buf, (*b).input as *mut Evbuffer) }
+    // SAFETY: a live bufferevent and a live evbuffer.
+    unsafe { bev::read_buffer(b, buf) }
 }
 
 #[no_mangle]
@@ -222,7 +229,7 @@ pub unsafe extern "C" fn bufferevent_get_input(b: *mut Bufferevent) -> *mut Evbu
         return ptr::null_mut();
     }
     // SAFETY: a live bufferevent.
-    unsafe { (*b).input as *mut Evbuffer }
+    unsafe { (*b).input }
 }
 
 #[no_mangle]
@@ -231,7 +238,7 @@ pub unsafe extern "C" fn bufferevent_get_output(b: *mut Bufferevent) -> *mut Evb
         return ptr::null_mut();
     }
     // SAFETY: a live bufferevent.
-    unsafe { (*b).output as *mut Evbuffer }
+    unsafe { (*b).output }
 }
 
 // ---- enabling, timeouts, watermarks ----
@@ -438,7 +445,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_new(base: *mut EventBase, 
         return ptr::null_mut();
     }
     // SAFETY: base NULL or live; cfg readable (the group keeps a copy).
-    unsafe { ratelim::group_new(base, &*cfg) }
+    unsafe { group::new(base, &*cfg) }
 }
 
 #[no_mangle]
@@ -447,7 +454,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_set_cfg(g: *mut Group, cfg
         return -1;
     }
     // SAFETY: a live group; cfg readable.
-    unsafe { ratelim::group_set_cfg(g, &*cfg) }
+    unsafe { group::set_cfg(g, &*cfg) }
 }
 
 #[no_mangle]
@@ -456,14 +463,14 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_set_min_share(g: *mut Grou
         return -1;
     }
     // SAFETY: a live group.
-    unsafe { ratelim::group_set_min_share(g, share) }
+    unsafe { group::set_min_share(g, share) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_rate_limit_group_free(g: *mut Group) {
     if !g.is_null() {
         // SAFETY: a live group, given back by the program.
-        unsafe { ratelim::group_free(g) }
+        unsafe { group::free(g) }
     }
 }
 
@@ -471,14 +478,14 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_free(g: *mut Group) {
 pub unsafe extern "C" fn bufferevent_add_to_rate_limit_group(b: *mut Bufferevent, g: *mut Group) -> c_int {
     let Some(b) = handle(b) else { return -1 };
     // SAFETY: a live bufferevent; g NULL (leave the group) or live.
-    unsafe { ratelim::add_to_group(b, g) }
+    unsafe { group::add(b, g) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_remove_from_rate_limit_group(b: *mut Bufferevent) -> c_int {
     let Some(b) = handle(b) else { return -1 };
     // SAFETY: a live bufferevent.
-    unsafe { ratelim::remove_from_group_internal(b, true) }
+    unsafe { group::remove(b, true) }
 }
 
 #[no_mangle]
@@ -550,7 +557,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_get_read_limit(g: *mut Gro
         return -1;
     }
     // SAFETY: a live group.
-    unsafe { ratelim::group_get_limit(g, false) }
+    unsafe { group::get_limit(g, false) }
 }
 
 #[no_mangle]
@@ -559,7 +566,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_get_write_limit(g: *mut Gr
         return -1;
     }
     // SAFETY: a live group.
-    unsafe { ratelim::group_get_limit(g, true) }
+    unsafe { group::get_limit(g, true) }
 }
 
 #[no_mangle]
@@ -582,7 +589,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_decrement_read(g: *mut Gro
         return -1;
     }
     // SAFETY: a live group.
-    unsafe { ratelim::group_decrement(g, decr, false) }
+    unsafe { group::decrement(g, decr, false) }
 }
 
 #[no_mangle]
@@ -591,7 +598,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_decrement_write(g: *mut Gr
         return -1;
     }
     // SAFETY: a live group.
-    unsafe { ratelim::group_decrement(g, decr, true) }
+    unsafe { group::decrement(g, decr, true) }
 }
 
 #[no_mangle]
@@ -605,7 +612,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_get_totals(
     }
     // SAFETY: a live group; the out pointers are NULL or writable.
     unsafe {
-        let (r, w) = ratelim::group_totals(g);
+        let (r, w) = group::totals(g);
         if !total_read_out.is_null() {
             *total_read_out = r;
         }
@@ -619,7 +626,7 @@ pub unsafe extern "C" fn bufferevent_rate_limit_group_get_totals(
 pub unsafe extern "C" fn bufferevent_rate_limit_group_reset_totals(g: *mut Group) {
     if !g.is_null() {
         // SAFETY: a live group.
-        unsafe { ratelim::group_reset_totals(g) }
+        unsafe { group::reset_totals(g) }
     }
 }
 

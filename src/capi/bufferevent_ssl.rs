@@ -1,6 +1,8 @@
 //! event2/bufferevent_ssl.h: OpenSSL bufferevents over a socket or another bufferevent
 //! (src/bufferevent/openssl.rs).
 
+#![allow(clippy::missing_safety_doc)] // C entry points: the contract is libevent's header documentation; each shim checks its pointers
+
 use crate::bufferevent::core::{downcast, upcast, Bufferevent};
 use crate::bufferevent::openssl::{self, Ssl};
 use crate::core::base::EventBase;
