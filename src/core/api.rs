@@ -657,7 +657,6 @@ pub unsafe fn dump_events(base: *mut EventBase) -> Option<String> {
         with_base(base, |b| {
             let mut text = String::from("Inserted events:\n");
             let evs = b.collect_events();
-            let now = b.gettime();
             for &ev in &evs {
                 // SAFETY: collected events are live.
                 let e = &*ev;
@@ -679,8 +678,12 @@ pub unsafe fn dump_events(base: *mut EventBase) -> Option<String> {
                     }
                 }
                 if e.cb.flags & EVLIST_TIMEOUT != 0 {
-                    let left = clock::sub(&e.timeout, &now);
-                    text.push_str(&format!(" Timeout={}.{:06}s", left.tv_sec, left.tv_usec));
+                    // The deadline as wall-clock seconds, as libevent prints it (a common
+                    // timeout's marker bits are not part of the time).
+                    let mut t = e.timeout;
+                    t.tv_usec &= base::COMMON_TIMEOUT_MICROSECONDS_MASK;
+                    let at = clock::add(&b.tv_clock_diff, &t);
+                    text.push_str(&format!(" Timeout={}.{:06}", at.tv_sec, at.tv_usec));
                 }
                 text.push('\n');
             }
@@ -701,9 +704,10 @@ pub unsafe fn dump_events(base: *mut EventBase) -> Option<String> {
                     (EV_TIMEOUT, " Timeout"),
                 ] {
                     if e.res & bit != 0 {
-                        text.push_str(&format!("{} active", name));
+                        text.push_str(name);
                     }
                 }
+                text.push_str(" active");
                 if e.cb.flags & EVLIST_ACTIVE_LATER != 0 {
                     text.push_str(" [NextIter]");
                 }

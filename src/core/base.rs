@@ -459,6 +459,11 @@ impl EventBase {
                 self.decr_count((*ev).cb.flags);
                 (*ev).cb.flags &= !EVLIST_INSERTED;
                 res = self.map_remove(ev);
+                // The last event gone: a loop blocked in another thread must wake up to see
+                // it has nothing left and return (libevent does the same).
+                if self.event_count == 0 && self.virtual_count == 0 && self.event_count_active == 0 {
+                    self.thread.notify_if_needed(self);
+                }
             }
             if (*ev).cb.flags & EVLIST_INTERNAL == 0 {
                 debug::note_added(ev, false);

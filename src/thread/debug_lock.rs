@@ -110,6 +110,33 @@ unsafe extern "C" fn debug_unlock(mode: c_uint, lock: *mut c_void) -> c_int {
     }
 }
 
+/// Wait on a condition with one of our debugging locks: the program's wait gets the real lock
+/// underneath, and the bookkeeping says the lock is released for the wait and held again after
+/// it (libevent wraps condition waits the same way when lock debugging is on).
+///
+/// # Safety
+/// `lock` came from our debugging allocator and is held once by this thread; `cond` is the
+/// program's condition for `wait`.
+pub unsafe fn wait_condition(wait: WaitCondFn, cond: *mut c_void, lock: *mut c_void, tv: *const timeval) -> c_int {
+    let l = lock as *mut DebugLock;
+    // SAFETY: lock came from debug_alloc (contract) and this thread holds it, so its
+    // bookkeeping is ours to update around the wait.
+    unsafe {
+        if (*l).signature != SIGNATURE {
+            fail("lock->signature == DEBUG_LOCK_SIG");
+        }
+        if (*l).count != 1 || (has_id_fn() && (*l).held_by != current_id()) {
+            fail("lock->count == 1 && lock->held_by == me");
+        }
+        (*l).count = 0;
+        (*l).held_by = 0;
+        let r = wait(cond, (*l).inner, tv);
+        (*l).count = 1;
+        (*l).held_by = current_id();
+        r
+    }
+}
+
 fn wrapped() -> LockCallbacks {
     LockCallbacks {
         lock_api_version: EVTHREAD_LOCK_API_VERSION,

@@ -379,7 +379,11 @@ impl BaseThreading {
                 let Some(wait) = cond_fns().wait_condition else { return };
                 b.thread.waiters += 1;
                 let (cond, lock) = (b.thread.cond, b.thread.lock.0);
-                wait(cond, lock, ptr::null());
+                if debug_lock::enabled() {
+                    debug_lock::wait_condition(wait, cond, lock, ptr::null());
+                } else {
+                    wait(cond, lock, ptr::null());
+                }
             }
         }
     }
