@@ -51,11 +51,9 @@ unsafe fn tv_of(tv: *const timeval) -> Option<timeval> {
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_new(base: *mut EventBase) -> *mut Http {
-    if base.is_null() {
-        crate::core::log::warn("evhttp_new: NULL event base");
-        return ptr::null_mut();
-    }
-    server::new(base)
+    // NULL is allowed, as in libevent: the server then works on the current global base
+    // (event_init's), or only routes (a virtual host added to another server).
+    server::new(crate::core::api::or_current(base))
 }
 
 #[no_mangle]
