@@ -166,6 +166,9 @@ unsafe fn ssl_ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
                 Ctrl::GetUnderlying => Ok(CtrlOut::Underlying((*s).underlying)),
                 // The fd is the underlying's.
                 Ctrl::GetFd => Ok(CtrlOut::Fd(getfd(u))),
+                // libevent keeps the underlying's fd when told -1 (and reports success);
+                // a real fd goes to the underlying.
+                Ctrl::SetFd(fd) if fd < 0 => Ok(CtrlOut::Done),
                 Ctrl::SetFd(fd) => {
                     if setfd(u, fd) == 0 {
                         Ok(CtrlOut::Done)
