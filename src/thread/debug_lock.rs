@@ -110,17 +110,17 @@ unsafe extern "C" fn debug_unlock(mode: c_uint, lock: *mut c_void) -> c_int {
     }
 }
 
-/// Wait on a condition with one of our debugging locks: the program's wait gets the real lock
-/// underneath, and the bookkeeping says the lock is released for the wait and held again after
-/// it (libevent wraps condition waits the same way when lock debugging is on).
-///
-/// # Safety
-/// `lock` came from our debugging allocator and is held once by this thread; `cond` is the
-/// program's condition for `wait`.
-pub unsafe fn wait_condition(wait: WaitCondFn, cond: *mut c_void, lock: *mut c_void, tv: *const timeval) -> c_int {
+/// The program's condition callbacks, when lock debugging wraps their wait.
+static ORIGINAL_COND: RwLock<CondCallbacks> = RwLock::new(CondCallbacks::NONE);
+
+/// The condition wait installed while lock debugging is on (in `evthread_cond_fns_`, which
+/// libevent's own tests call directly): the program's wait gets the real lock underneath, and
+/// the bookkeeping says the lock is released for the wait and held again after it.
+unsafe extern "C" fn debug_wait_condition(cond: *mut c_void, lock: *mut c_void, tv: *const timeval) -> c_int {
+    let Some(wait) = ORIGINAL_COND.read().wait_condition else { return -1 };
     let l = lock as *mut DebugLock;
-    // SAFETY: lock came from debug_alloc (contract) and this thread holds it, so its
-    // bookkeeping is ours to update around the wait.
+    // SAFETY: lock came from debug_alloc and the waiting thread holds it (the condition-wait
+    // contract), so its bookkeeping is ours to update around the wait.
     unsafe {
         if (*l).signature != SIGNATURE {
             fail("lock->signature == DEBUG_LOCK_SIG");
@@ -135,6 +135,40 @@ pub unsafe fn wait_condition(wait: WaitCondFn, cond: *mut c_void, lock: *mut c_v
         (*l).held_by = current_id();
         r
     }
+}
+
+/// `cbs` with its wait going through [`debug_wait_condition`].
+fn cond_wrapped(cbs: &CondCallbacks) -> CondCallbacks {
+    let mut w = *cbs;
+    if w.wait_condition.is_some() {
+        w.wait_condition = Some(debug_wait_condition);
+    }
+    w
+}
+
+/// `evthread_set_condition_callbacks` while debugging is on: keep the program's callbacks and
+/// install them with the debugging wait.
+pub fn set_condition_callbacks(cbs: Option<&CondCallbacks>) -> c_int {
+    let mut orig = ORIGINAL_COND.write();
+    let Some(cbs) = cbs else {
+        *orig = CondCallbacks::NONE;
+        store_cond_fns(CondCallbacks::NONE);
+        return 0;
+    };
+    if orig.is_set() {
+        if orig.same(cbs) {
+            return 0;
+        }
+        drop(orig);
+        log::warn("Can't change condition callbacks once they have been initialized.");
+        return -1;
+    }
+    if !cbs.is_set() {
+        return -1;
+    }
+    *orig = *cbs;
+    store_cond_fns(cond_wrapped(cbs));
+    0
 }
 
 fn wrapped() -> LockCallbacks {
@@ -190,6 +224,11 @@ pub fn enable() {
         return;
     }
     *ORIGINAL.write() = current;
+    let cond = cond_fns();
+    if cond.is_set() {
+        *ORIGINAL_COND.write() = cond;
+        store_cond_fns(cond_wrapped(&cond));
+    }
     // SAFETY: a plain write of our exported global, at set-up time, before locks are shared
     // between threads (libevent's rule for evthread_enable_lock_debugging).
     unsafe { ptr::write_volatile(&raw mut evthread_lock_fns_, wrapped()) };

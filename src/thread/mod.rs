@@ -137,7 +137,7 @@ fn store_lock_fns(v: LockCallbacks) {
     unsafe { ptr::write_volatile(&raw mut evthread_lock_fns_, v) }
 }
 
-fn store_cond_fns(v: CondCallbacks) {
+pub(crate) fn store_cond_fns(v: CondCallbacks) {
     // SAFETY: as store_lock_fns.
     unsafe { ptr::write_volatile(&raw mut evthread_cond_fns_, v) }
 }
@@ -197,6 +197,9 @@ pub fn set_lock_callbacks(cbs: Option<&LockCallbacks>) -> c_int {
 
 /// evthread_set_condition_callbacks.
 pub fn set_condition_callbacks(cbs: Option<&CondCallbacks>) -> c_int {
+    if debug_lock::enabled() {
+        return debug_lock::set_condition_callbacks(cbs);
+    }
     let current = cond_fns();
     let Some(cbs) = cbs else {
         if current.is_set() {
@@ -379,11 +382,7 @@ impl BaseThreading {
                 let Some(wait) = cond_fns().wait_condition else { return };
                 b.thread.waiters += 1;
                 let (cond, lock) = (b.thread.cond, b.thread.lock.0);
-                if debug_lock::enabled() {
-                    debug_lock::wait_condition(wait, cond, lock, ptr::null());
-                } else {
-                    wait(cond, lock, ptr::null());
-                }
+                wait(cond, lock, ptr::null());
             }
         }
     }
