@@ -539,6 +539,7 @@ pub extern "C" fn event_set_mem_functions(
 
 #[no_mangle]
 pub extern "C" fn libevent_global_shutdown() {
-    // Bases own everything else; the process-wide piece with memory is the debug map.
+    // Bases own everything else; the process-wide pieces are the debug map and lock debugging.
     debug::shutdown();
+    crate::thread::global_shutdown();
 }

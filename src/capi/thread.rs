@@ -51,5 +51,5 @@ pub extern "C" fn evthread_use_pthreads() -> c_int {
 /// Internal (libevent's tests use it): the active lock callbacks.
 #[no_mangle]
 pub extern "C" fn evthread_get_lock_callbacks() -> *mut LockCallbacks {
-    &raw mut thread::evthread_lock_fns_
+    thread::lock_callbacks_ptr()
 }

@@ -188,6 +188,27 @@ pub fn wraps(current: &LockCallbacks, cbs: &LockCallbacks) -> bool {
     current.same(&wrapped()) && original().same(cbs)
 }
 
+/// The callbacks a program's `evthread_get_lock_callbacks()` sees while debugging is on: its
+/// own, under the wrappers (libevent's tests copy them to build wrappers of their own; handing
+/// back our wrappers would make those call themselves forever).
+pub fn original_ptr() -> *mut LockCallbacks {
+    ORIGINAL.data_ptr()
+}
+
+/// libevent_global_shutdown: debugging off, the program's own callbacks back in place (a
+/// program may then clear them and install others, as libevent's tests do).
+pub fn disable() {
+    if !enabled() {
+        return;
+    }
+    store_lock_fns(*ORIGINAL.read());
+    *ORIGINAL.write() = LockCallbacks::NONE;
+    let cond = std::mem::replace(&mut *ORIGINAL_COND.write(), CondCallbacks::NONE);
+    if cond.is_set() {
+        store_cond_fns(cond);
+    }
+}
+
 /// True when the installed lock callbacks are our debugging wrappers.
 pub fn enabled() -> bool {
     lock_fns().same(&wrapped())

@@ -132,7 +132,7 @@ pub fn cond_fns() -> CondCallbacks {
     unsafe { ptr::read_volatile(&raw const evthread_cond_fns_) }
 }
 
-fn store_lock_fns(v: LockCallbacks) {
+pub(crate) fn store_lock_fns(v: LockCallbacks) {
     // SAFETY: a plain write of our exported global, during set-up.
     unsafe { ptr::write_volatile(&raw mut evthread_lock_fns_, v) }
 }
@@ -140,6 +140,21 @@ fn store_lock_fns(v: LockCallbacks) {
 pub(crate) fn store_cond_fns(v: CondCallbacks) {
     // SAFETY: as store_lock_fns.
     unsafe { ptr::write_volatile(&raw mut evthread_cond_fns_, v) }
+}
+
+/// `evthread_get_lock_callbacks()`: the program's callbacks (under the debugging wrappers
+/// when lock debugging is on, as libevent answers).
+pub fn lock_callbacks_ptr() -> *mut LockCallbacks {
+    if debug_lock::enabled() {
+        debug_lock::original_ptr()
+    } else {
+        &raw mut evthread_lock_fns_
+    }
+}
+
+/// libevent_global_shutdown's part here: lock debugging ends.
+pub fn global_shutdown() {
+    debug_lock::disable();
 }
 
 /// Is locking on? (Bases created from now on get locks.)
