@@ -71,7 +71,9 @@ impl fmt::Display for WireError {
     }
 }
 
-pub type Result<T> = std::result::Result<T, WireError>;
+/// (Not named `Result`: cbindgen, which reads the whole crate for tests/prototypes.rs, mistakes
+/// a one-parameter `Result` alias for std's.)
+pub type WireResult<T> = std::result::Result<T, WireError>;
 
 /// The fixed 12-byte header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,26 +115,26 @@ impl<'a> Reader<'a> {
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
-    pub fn u8(&mut self) -> Result<u8> {
+    pub fn u8(&mut self) -> WireResult<u8> {
         let b = *self.buf.get(self.pos).ok_or(WireError::Truncated)?;
         self.pos += 1;
         Ok(b)
     }
-    pub fn u16(&mut self) -> Result<u16> {
+    pub fn u16(&mut self) -> WireResult<u16> {
         let b = self.bytes(2)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
-    pub fn u32(&mut self) -> Result<u32> {
+    pub fn u32(&mut self) -> WireResult<u32> {
         let b = self.bytes(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
-    pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
+    pub fn bytes(&mut self, n: usize) -> WireResult<&'a [u8]> {
         let end = self.pos.checked_add(n).ok_or(WireError::Truncated)?;
         let s = self.buf.get(self.pos..end).ok_or(WireError::Truncated)?;
         self.pos = end;
         Ok(s)
     }
-    pub fn header(&mut self) -> Result<Header> {
+    pub fn header(&mut self) -> WireResult<Header> {
         Ok(Header {
             id: self.u16()?,
             flags: self.u16()?,
@@ -145,7 +147,7 @@ impl<'a> Reader<'a> {
 
     /// A (possibly compressed) name, as dotted bytes; the cursor ends after the name's first
     /// run of labels (after the first pointer, if any).
-    pub fn name(&mut self) -> Result<Vec<u8>> {
+    pub fn name(&mut self) -> WireResult<Vec<u8>> {
         let mut out = Vec::new();
         let mut wire_len = 0usize;
         let mut at = self.pos;
@@ -195,7 +197,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Skip a name without building it (still fully checked).
-    pub fn skip_name(&mut self) -> Result<()> {
+    pub fn skip_name(&mut self) -> WireResult<()> {
         self.name().map(|_| ())
     }
 }
@@ -209,7 +211,7 @@ pub struct Question {
 }
 
 impl Question {
-    pub fn read(r: &mut Reader<'_>) -> Result<Self> {
+    pub fn read(r: &mut Reader<'_>) -> WireResult<Self> {
         Ok(Question { name: r.name()?, qtype: r.u16()?, qclass: r.u16()? })
     }
 }
@@ -227,7 +229,7 @@ pub struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
-    pub fn read(r: &mut Reader<'a>) -> Result<Self> {
+    pub fn read(r: &mut Reader<'a>) -> WireResult<Self> {
         let name = r.name()?;
         let rtype = r.u16()?;
         let class = r.u16()?;
@@ -240,7 +242,7 @@ impl<'a> Record<'a> {
 
     /// The name held in the data (CNAME, PTR, NS), read against the whole packet so that
     /// compression pointers resolve; it must end inside the record's data.
-    pub fn rdata_name(&self, packet: &'a [u8]) -> Result<Vec<u8>> {
+    pub fn rdata_name(&self, packet: &'a [u8]) -> WireResult<Vec<u8>> {
         let mut r = Reader { buf: packet, pos: self.rdata_at };
         let name = r.name()?;
         if r.pos() > self.rdata_at + self.rdata.len() {
@@ -263,14 +265,14 @@ pub struct Message<'a> {
 impl<'a> Message<'a> {
     /// Parse a packet. Counts larger than the packet can hold fail with `Truncated` when the
     /// bytes run out (no allocation is sized from a count).
-    pub fn parse(packet: &'a [u8]) -> Result<Self> {
+    pub fn parse(packet: &'a [u8]) -> WireResult<Self> {
         let mut r = Reader::new(packet);
         let header = r.header()?;
         let mut questions = Vec::new();
         for _ in 0..header.qdcount {
             questions.push(Question::read(&mut r)?);
         }
-        let section = |n: u16, r: &mut Reader<'a>| -> Result<Vec<Record<'a>>> {
+        let section = |n: u16, r: &mut Reader<'a>| -> WireResult<Vec<Record<'a>>> {
             let mut v = Vec::new();
             for _ in 0..n {
                 v.push(Record::read(r)?);
@@ -286,7 +288,7 @@ impl<'a> Message<'a> {
 
 /// The labels of a dotted name: each 1..=63 bytes, at most 255 bytes on the wire. A single
 /// trailing dot is allowed (`example.com.`); `""` and `"."` are the root.
-pub fn labels(name: &[u8]) -> Result<Vec<&[u8]>> {
+pub fn labels(name: &[u8]) -> WireResult<Vec<&[u8]>> {
     let name = name.strip_suffix(b".").unwrap_or(name);
     if name.is_empty() {
         return Ok(Vec::new());
@@ -328,30 +330,30 @@ impl Writer {
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
-    fn room(&self, n: usize) -> Result<()> {
+    fn room(&self, n: usize) -> WireResult<()> {
         if self.buf.len() + n > self.limit {
             Err(WireError::NoSpace)
         } else {
             Ok(())
         }
     }
-    pub fn u8(&mut self, v: u8) -> Result<()> {
+    pub fn u8(&mut self, v: u8) -> WireResult<()> {
         self.room(1)?;
         self.buf.push(v);
         Ok(())
     }
-    pub fn u16(&mut self, v: u16) -> Result<()> {
+    pub fn u16(&mut self, v: u16) -> WireResult<()> {
         self.bytes(&v.to_be_bytes())
     }
-    pub fn u32(&mut self, v: u32) -> Result<()> {
+    pub fn u32(&mut self, v: u32) -> WireResult<()> {
         self.bytes(&v.to_be_bytes())
     }
-    pub fn bytes(&mut self, b: &[u8]) -> Result<()> {
+    pub fn bytes(&mut self, b: &[u8]) -> WireResult<()> {
         self.room(b.len())?;
         self.buf.extend_from_slice(b);
         Ok(())
     }
-    pub fn header(&mut self, h: &Header) -> Result<()> {
+    pub fn header(&mut self, h: &Header) -> WireResult<()> {
         for v in [h.id, h.flags, h.qdcount, h.ancount, h.nscount, h.arcount] {
             self.u16(v)?;
         }
@@ -364,7 +366,7 @@ impl Writer {
 
     /// A name, ending in a pointer to an earlier copy of its longest known suffix. On
     /// `NoSpace` nothing of the name is left written.
-    pub fn name(&mut self, name: &[u8]) -> Result<()> {
+    pub fn name(&mut self, name: &[u8]) -> WireResult<()> {
         let labels = labels(name)?;
         let mark = self.buf.len();
         let known = self.suffixes.len();
@@ -376,7 +378,7 @@ impl Writer {
         r
     }
 
-    fn name_labels(&mut self, labels: &[&[u8]]) -> Result<()> {
+    fn name_labels(&mut self, labels: &[&[u8]]) -> WireResult<()> {
         for i in 0..labels.len() {
             let suffix = lowercase_join(&labels[i..]);
             if let Some(&(_, off)) = self.suffixes.iter().find(|(s, _)| *s == suffix) {
