@@ -248,7 +248,7 @@ unsafe extern "C" fn on_readable(fd: c_int, _what: c_short, arg: *mut c_void) {
             ));
             match got {
                 Ok(n) => serve(port, &packet[..n as usize], &peer, peer_len),
-                Err(e) if would_block(&e) || e.raw_os_error() == Some(libc::EINTR) => break,
+                Err(e) if would_block(&e) => break,
                 Err(e) => {
                     log::warn(&format!("Error {} ({}) while reading request.", e_text(&e), e.raw_os_error().unwrap_or(0)));
                     break;
@@ -308,8 +308,9 @@ unsafe fn free_request(port: *mut ServerPort, req: *mut Request) {
     }
 }
 
+/// Try again when the socket is ready (EINTR too: nothing was sent or received).
 fn would_block(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::EAGAIN))
+    matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EINTR))
 }
 
 fn e_text(e: &io::Error) -> String {
