@@ -8,14 +8,15 @@
 //! so that closing the port or answering its last request from inside the program's callback
 //! frees nothing under our feet. When the count reaches zero the events are deleted, the
 //! socket is closed (as libevent does, except fd 0, which libevent also leaves open) and the
-//! port freed. libevent 2.1.12 frees the port in the middle of those calls and goes on
-//! using it; the regress case that closes a port from a resolver callback only survives by
-//! luck there.
+//! port freed. (libevent 2.1.12 frees the port inside the respond or drop that gives up the
+//! last reference and goes on using it there and in its read loop; valgrind shows the
+//! invalid reads when a program closes the port from its callback.)
 //!
-//! Closing. After `evdns_close_server_port` no new query is read (libevent's read event stays
-//! and its callback keeps being called for a port the program has closed; we stop reading,
-//! as libevent itself does once it has a reply queued); requests already handed out can still
-//! be answered, queued replies are still sent, and the port goes when the last one is done.
+//! Closing. After `evdns_close_server_port` no new query is read: libevent goes on reading
+//! and calling the program's callback for a port the program has closed (until its last
+//! request is done), which can only surprise a program that has let go of the callback's
+//! data; requests already handed out can still be answered, queued replies are still sent,
+//! and the port goes when the last one is done.
 //!
 //! Sending. A reply that `sendto` does not take at once waits in a queue, and a second event
 //! watches for the socket to be writable; replies are then sent in order, and one that fails

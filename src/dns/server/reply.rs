@@ -16,18 +16,18 @@
 //!   is cut at each dot as it stands, so an empty label (`a..b`, a trailing dot, the empty
 //!   name) is written as a zero byte, and a name whose last label is empty gets no second
 //!   terminating zero;
-//! - the reply is built in a 1500-byte buffer; when it grows past 512 bytes, or does not fit
-//!   at all, or holds a label over 63 bytes or a name over 255 characters, what is sent is the
-//!   first 512 bytes with TC set and the counts unchanged (the last record is simply cut).
-//!   libevent sends its uninitialised stack buffer for the part it had not written yet
-//!   (when a bad name comes early); we send zeros there.
+//! - when the reply grows past 512 bytes, or holds a label over 63 bytes or a name over 255
+//!   characters, what is sent is the first 512 bytes with TC set and the counts unchanged
+//!   (the last record is simply cut). When a bad name comes before byte 512, libevent sends
+//!   whatever its buffer held after the part it had written (uninitialised stack memory); we
+//!   send zeros there.
 
 use crate::dns::wire::{
     reverse_name_v4, WireError, Writer, CLASS_INET, FLAG_QR, FLAG_TC, MAX_LABEL, MAX_UDP_SIZE, TYPE_A, TYPE_AAAA, TYPE_CNAME,
     TYPE_PTR,
 };
 
-/// libevent's reply buffer.
+/// How much of a reply is built before giving up (all of it past 512 bytes is cut anyway).
 pub const BUILD_LIMIT: usize = 1500;
 /// Longest name text accepted when writing (libevent measures the dotted text, not the wire).
 pub const MAX_NAME_TEXT: usize = 255;
