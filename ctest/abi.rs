@@ -42,6 +42,7 @@ use levent::core::event::{
     EV_SIGNAL, EV_TIMEOUT, EV_WRITE,
 };
 use levent::core::log::{EVENT_LOG_DEBUG, EVENT_LOG_ERR, EVENT_LOG_MSG, EVENT_LOG_WARN};
+use levent::dns::server::{EvdnsServerQuestion, EvdnsServerRequest};
 use levent::http::connection::{CON_LINGERING_CLOSE, CON_READ_ON_WRITE_ERROR, CON_REUSE_CONNECTED_ADDR};
 use levent::http::headers::{KeyVal, KeyValQ};
 use levent::http::request::{

@@ -35,6 +35,8 @@ const TYPES: &[(&str, &str)] = &[
     ("KeyValQ", "struct evkeyvalq"),
     ("EvbufferPtr", "struct evbuffer_ptr"),
     ("CbInfo", "struct evbuffer_cb_info"),
+    ("EvdnsServerRequest", "struct evdns_server_request"),
+    ("EvdnsServerQuestion", "struct evdns_server_question"),
 ];
 
 /// Types that only appear behind pointers in those fields (not tested themselves: opaque in C).
@@ -80,6 +82,7 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("KeyValQ", "last", "tqh_last"),
     ("EvbufferPtr", "chain", "internal_.chain"),
     ("EvbufferPtr", "pos_in_chain", "internal_.pos_in_chain"),
+    ("EvdnsServerQuestion", "type_", "type"),
 ];
 
 /// Fields not compared at all.

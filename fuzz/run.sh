@@ -1,15 +1,24 @@
 #!/bin/sh
-# Coverage-guided fuzzing of evbuffer against its model on a stable toolchain: the same
-# SanitizerCoverage instrumentation cargo-fuzz asks rustc for, plus overflow checks and debug
-# assertions. `--target` keeps the flags off build scripts.
-#   sh fuzz/run.sh [seconds]      (default 60; corpus kept in fuzz/corpus/, crashes in fuzz/artifacts/)
+# Coverage-guided fuzzing on a stable toolchain: the same SanitizerCoverage instrumentation
+# cargo-fuzz asks rustc for, plus overflow checks and debug assertions. `--target` keeps the
+# flags off build scripts.
+#   sh fuzz/run.sh [seconds] [target]    (default 60 s, evbuffer_model; crashes in fuzz/artifacts/)
+# Targets: evbuffer_model (its corpus is kept in fuzz/corpus/evbuffer_model), dns_wire and
+# dns_server_query (committed seeds in fuzz/corpus/<target>, read only; what the fuzzer finds
+# goes to fuzz/work/<target>).
 set -eu
 cd "$(dirname "$0")"
 T=x86_64-unknown-linux-gnu
+secs=${1:-60}
+target=${2:-evbuffer_model}
 RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
  -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
  -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks" \
   cargo build --release --quiet --target $T --target-dir target/cov
-mkdir -p corpus/evbuffer_model artifacts
-exec ./target/cov/$T/release/evbuffer_model -max_total_time="${1:-60}" -max_len=4096 \
-  -artifact_prefix=artifacts/ corpus/evbuffer_model
+mkdir -p artifacts
+case $target in
+  evbuffer_model) mkdir -p corpus/$target; set -- corpus/$target; max_len=4096;;
+  *) mkdir -p work/$target; set -- work/$target corpus/$target; max_len=1500;;
+esac
+exec ./target/cov/$T/release/$target -max_total_time="$secs" -max_len=$max_len \
+  -artifact_prefix=artifacts/ "$@"
