@@ -12,6 +12,7 @@
 #include <event2/util.h>
 #include <arpa/inet.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -93,10 +94,18 @@ int main(void)
 
     /* the header of a valid query, cut at every length below 12 */
     query(q, "a");
+    /* A server that already crashed on an earlier packet makes a later send fail with
+       ECONNREFUSED (the port is gone): then only its exit status is left to judge. */
     for (len = 0; len < 12; len++)
-        CHECK(send(cli, q, len, 0) == len);
+        if (send(cli, q, len, 0) != len) {
+            CHECK(errno == ECONNREFUSED);
+            goto wait_child;
+        }
     len = query(q, "after");
-    CHECK(send(cli, q, len, 0) == len);
+    if (send(cli, q, len, 0) != len) {
+        CHECK(errno == ECONNREFUSED);
+        goto wait_child;
+    }
     pfd.fd = cli;
     pfd.events = POLLIN;
     /* wait up to 3 s for the answer, or for the server to die */
@@ -110,6 +119,7 @@ int main(void)
         len = query(q, "quit");
         CHECK(send(cli, q, len, 0) == len);
     }
+wait_child:
     CHECK(waitpid(child, &status, 0) == child);
 reaped:
     if (answered) {
