@@ -158,9 +158,11 @@ pub unsafe extern "C" fn evtag_unmarshal_header(buf: *mut Evbuffer, ptag: *mut u
     }
     // SAFETY: a live buffer; ptag NULL or writable.
     unsafe {
-        let Some((t, len)) = rec::take_header(buf) else { return -1 };
-        put_out(ptag, t);
-        len as c_int
+        let (t, len) = rec::unmarshal_header(buf);
+        if let Some(t) = t {
+            put_out(ptag, t);
+        }
+        len.map_or(-1, |l| l as c_int)
     }
 }
 
@@ -231,9 +233,11 @@ pub unsafe extern "C" fn evtag_unmarshal_int(buf: *mut Evbuffer, need_tag: u32, 
     }
     // SAFETY: a live buffer; pinteger NULL or writable.
     unsafe {
-        let Some((n, used)) = rec::unmarshal_int(buf, need_tag, INT32_NIBBLES) else { return -1 };
-        put_out(pinteger, n as u32);
-        used as c_int
+        let r = rec::unmarshal_int(buf, need_tag, INT32_NIBBLES);
+        if let Some(n) = r.value {
+            put_out(pinteger, n as u32);
+        }
+        r.used.map_or(-1, |u| u as c_int)
     }
 }
 
@@ -244,9 +248,11 @@ pub unsafe extern "C" fn evtag_unmarshal_int64(buf: *mut Evbuffer, need_tag: u32
     }
     // SAFETY: a live buffer; pinteger NULL or writable.
     unsafe {
-        let Some((n, used)) = rec::unmarshal_int(buf, need_tag, INT64_NIBBLES) else { return -1 };
-        put_out(pinteger, n);
-        used as c_int
+        let r = rec::unmarshal_int(buf, need_tag, INT64_NIBBLES);
+        if let Some(n) = r.value {
+            put_out(pinteger, n);
+        }
+        r.used.map_or(-1, |u| u as c_int)
     }
 }
 

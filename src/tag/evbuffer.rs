@@ -123,13 +123,41 @@ unsafe fn peek_header(buf: *mut Evbuffer) -> Option<(u32, usize, usize)> {
 /// Module contract.
 pub unsafe fn take_header(buf: *mut Evbuffer) -> Option<(u32, usize)> {
     // SAFETY: buf is live (contract).
+    let (t, len) = unsafe { take_header_parts(buf) };
+    let (t, len) = (t?, len?);
+    // SAFETY: as above.
+    if unsafe { api::length(buf) } < len {
+        return None;
+    }
+    Some((t, len))
+}
+
+/// evtag_unmarshal_header: the tag as soon as it decoded (the program sees it even when the
+/// call fails), and the payload length when it is acceptable and the payload is all there.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn unmarshal_header(buf: *mut Evbuffer) -> (Option<u32>, Option<usize>) {
+    // SAFETY: buf is live (contract).
     unsafe {
-        let (t, _) = take_tag(buf)?;
-        let len = take_int(buf, INT32_NIBBLES)? as usize;
-        if api::length(buf) < len {
-            return None;
-        }
-        Some((t, len))
+        let (t, len) = take_header_parts(buf);
+        (t, len.filter(|&l| api::length(buf) >= l))
+    }
+}
+
+/// The two halves of [`take_header`] as far as they got: the tag once it decoded (drained),
+/// and the payload length once it decoded (drained) and is at most INT_MAX — a longer one is
+/// refused, as Debian's fix for CVE-2026-63384 refuses it (libevent then reports failure
+/// with the tag already written out).
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn take_header_parts(buf: *mut Evbuffer) -> (Option<u32>, Option<usize>) {
+    // SAFETY: buf is live (contract).
+    unsafe {
+        let Some((t, _)) = take_tag(buf) else { return (None, None) };
+        let len = take_int(buf, INT32_NIBBLES).filter(|&l| l <= i32::MAX as u64);
+        (Some(t), len.map(|l| l as usize))
     }
 }
 
@@ -242,24 +270,47 @@ pub unsafe fn unmarshal(src: *mut Evbuffer, tag_out: Option<&mut u32>, dst: *mut
     }
 }
 
-/// A record of tag `need_tag` holding one integer of at most `max_nibbles` nibbles: the value
-/// and the bytes the integer took, which is what libevent returns (evtag_unmarshal_int[64]).
+/// What [`unmarshal_int`] found: the value (when the integer decoded, even if it then did
+/// not fit its record — libevent writes it out before checking) and whether it succeeded,
+/// with the bytes the integer took.
+#[derive(Debug, PartialEq, Eq)]
+pub struct IntRecord {
+    pub value: Option<u64>,
+    pub used: Option<usize>,
+}
+
+/// A record of tag `need_tag` holding one integer of at most `max_nibbles` nibbles
+/// (evtag_unmarshal_int[64]), consumed as libevent consumes it: a wrong tag leaves the rest of
+/// the record in the buffer; once the tag matches and the payload is there, the whole record
+/// goes, whether or not the integer decodes inside it.
 ///
 /// # Safety
 /// Module contract.
-pub unsafe fn unmarshal_int(buf: *mut Evbuffer, need_tag: u32, max_nibbles: usize) -> Option<(u64, usize)> {
+pub unsafe fn unmarshal_int(buf: *mut Evbuffer, need_tag: u32, max_nibbles: usize) -> IntRecord {
+    let fail = IntRecord { value: None, used: None };
     // SAFETY: buf is live (contract).
     unsafe {
-        let (t, len) = take_header(buf)?;
-        if t != need_tag {
-            return None;
+        match peek_tag(buf) {
+            Some((t, tl)) => {
+                api::drain(buf, tl);
+                if t != need_tag {
+                    return fail;
+                }
+            }
+            None => return fail,
         }
-        let (n, used) = decode_int(&front(buf, len), max_nibbles)?;
-        if used > len {
-            return None;
+        let Some(len) = take_int(buf, INT32_NIBBLES).filter(|&l| l <= i32::MAX as u64) else { return fail };
+        let len = len as usize;
+        if api::length(buf) < len {
+            return fail;
         }
+        let decoded = decode_int(&front(buf, INT_MAX), max_nibbles);
         api::drain(buf, len);
-        Some((n, used))
+        match decoded {
+            Some((n, used)) if used <= len => IntRecord { value: Some(n), used: Some(used) },
+            Some((n, _)) => IntRecord { value: Some(n), used: None },
+            None => fail,
+        }
     }
 }
 
@@ -309,16 +360,21 @@ pub unsafe fn unmarshal_string(buf: *mut Evbuffer, need_tag: u32) -> Option<*mut
 ///
 /// # Safety
 /// Module contract.
+///
+/// The whole record is consumed first (a wrong tag included), and both integers must lie
+/// inside its declared payload; bytes after them in the payload are ignored.
 pub unsafe fn unmarshal_timeval(buf: *mut Evbuffer, need_tag: u32) -> Option<timeval> {
     // SAFETY: buf is live (contract).
     unsafe {
-        let (t, _len) = take_header(buf)?;
+        let (t, len) = take_header(buf)?;
+        let payload = front(buf, len);
+        api::drain(buf, len);
         if t != need_tag {
             return None;
         }
-        let sec = take_int(buf, INT32_NIBBLES)? as u32;
-        let usec = take_int(buf, INT32_NIBBLES)? as u32;
-        Some(timeval { tv_sec: sec as libc::time_t, tv_usec: usec as libc::suseconds_t })
+        let (sec, a) = decode_int(&payload, INT32_NIBBLES)?;
+        let (usec, _) = decode_int(&payload[a..], INT32_NIBBLES)?;
+        Some(timeval { tv_sec: sec as u32 as libc::time_t, tv_usec: usec as u32 as libc::suseconds_t })
     }
 }
 
@@ -336,7 +392,7 @@ mod tests {
             marshal_timeval(b, 9, &timeval { tv_sec: 5, tv_usec: 6 });
             assert_eq!(peek_tag(b), Some((3, 1)));
             assert_eq!(peek_length(b), Some(1 + 1 + 3));
-            assert_eq!(unmarshal_int(b, 3, INT32_NIBBLES), Some((0x1234, 3)));
+            assert_eq!(unmarshal_int(b, 3, INT32_NIBBLES), IntRecord { value: Some(0x1234), used: Some(3) });
             let d = api::new();
             let mut t = 0;
             assert_eq!(unmarshal(b, Some(&mut t), d), Some(5));
