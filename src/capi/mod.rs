@@ -25,6 +25,7 @@ pub mod http;
 pub mod http_uri;
 pub mod internal;
 pub mod listener;
+pub mod rpc;
 pub mod tag;
 pub mod thread;
 pub mod util;
