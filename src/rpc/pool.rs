@@ -204,9 +204,6 @@ pub unsafe fn make_request(w: *mut Wrapper) -> c_int {
     // SAFETY: w and its pool are live (contract).
     unsafe {
         let pool = (*w).pool;
-        if (*w).timer.is_null() {
-            (*w).timer = ev::new(ev::or_current((*pool).base), -1, 0, Some(timeout_cb), w as *mut c_void);
-        }
         (*pool).queue.push_back(w);
         run_queue(pool);
     }
@@ -310,6 +307,14 @@ unsafe fn send(ctx: *mut c_void, v: Verdict) {
             return unstarted(w);
         }
         let pool = (*w).pool;
+        if (*pool).timeout > 0 && (*w).timer.is_null() {
+            // The pool's base; without one, the global base or else the connection's.
+            let mut base = ev::or_current((*pool).base);
+            if base.is_null() {
+                base = (*(*w).evcon).base;
+            }
+            (*w).timer = ev::new(base, -1, 0, Some(timeout_cb), w as *mut c_void);
+        }
         if (*pool).timeout > 0 && !(*w).timer.is_null() {
             let tv = timeval { tv_sec: (*pool).timeout as libc::time_t, tv_usec: 0 };
             ev::add((*w).timer, Some(&tv));
@@ -321,9 +326,22 @@ unsafe fn send(ctx: *mut c_void, v: Verdict) {
         let r = client::make_request((*w).evcon, req, rq::REQ_POST, uri.as_bytes());
         (*req).flags &= !rq::USER_OWNED;
         if r != 0 {
-            ev::del((*w).timer);
+            stop_timer(w);
             land(w);
             unstarted(w);
+        }
+    }
+}
+
+/// Cancel the request's timeout, if it has one.
+///
+/// # Safety
+/// `w` is live.
+unsafe fn stop_timer(w: *mut Wrapper) {
+    // SAFETY: w is live (contract) and its timer, when made, is ours.
+    unsafe {
+        if !(*w).timer.is_null() {
+            ev::del((*w).timer);
         }
     }
 }
@@ -345,7 +363,7 @@ unsafe extern "C" fn reply_cb(req: *mut RequestC, arg: *mut c_void) {
     let w = arg as *mut Wrapper;
     // SAFETY: the connection calls us once with the context we gave it, which is live.
     unsafe {
-        ev::del((*w).timer);
+        stop_timer(w);
         (*w).req = req;
         if req.is_null() {
             return got_reply(w as *mut c_void, Verdict::Continue);
