@@ -6,6 +6,10 @@
 #     header) against our headers and Debian's.
 #  3. The command line: default output names next to the schema, --quiet, explicit outputs.
 #  4. Malformed schemas are refused (exit 1, nothing written) with file:line and the reason.
+#  5. When libevent's test suite has been built (make conformance; OUT as for
+#     tests-conformance/run.py, default build/conformance): its rpc tests, compiled against
+#     our generator's output for their schema (regress.rpc) instead of libevent's generator's,
+#     pass on libevent's library and on ours.
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 GEN="$ROOT/rpcgen/event_rpcgen.py"
@@ -85,6 +89,34 @@ refuse twice "twice.rpc:2: struct a defined twice" 'struct a { int x = 1; }
 struct a { int y = 1; }'
 refuse bad_char "bad_char.rpc:1: unexpected character '@'" 'struct a { int x = @; }'
 refuse empty "empty.rpc:1: no struct defined" '/* nothing */'
+
+# 5. libevent's own rpc tests over our generated code
+C=${OUT:-$ROOT/build/conformance}
+if [ -f "$C/build/test/regress-regress_main.o" ] && [ -f "$C/src/test/regress_rpc.c" ]; then
+  mkdir -p "$T/lib"; cp "$C/src/test/regress.rpc" "$T/lib/"
+  python3 "$GEN" --quiet "$T/lib/regress.rpc" || bad "regress.rpc refused"
+  objs=$(ls "$C"/build/test/regress-*.o | grep -v 'regress\.gen\.o\|regress_rpc\.o')
+  if ${CC:-cc} -c -DHAVE_CONFIG_H -I"$T/lib" -I"$C/build" -I"$C/build/include" -I"$C/src/include" -I"$C/src" \
+       -I"$C/src/compat" -I"$C/src/test" "$C/src/test/regress_rpc.c" -o "$T/lib/rpc.o" 2>"$T/lib/cc.log" &&
+     ${CC:-cc} -c -Wall -Wextra -Werror -I"$C/build/include" -I"$C/src/include" "$T/lib/regress.gen.c" -o "$T/lib/gen.o" \
+       2>>"$T/lib/cc.log" &&
+     ${CC:-cc} -o "$T/lib/regress" $objs "$T/lib/rpc.o" "$T/lib/gen.o" -L"$C/build/.libs" -levent -levent_pthreads \
+       -levent_openssl -lssl -lcrypto -lz -lpthread 2>>"$T/lib/cc.log"; then
+    for lib in "$C/build/.libs" "$ROOT/build/lib"; do
+      LD_LIBRARY_PATH=$lib ldd "$T/lib/regress" | grep -q "libevent-2.1.so.7 => $lib/" || bad "regress does not load $lib"
+      for t in basic_test basic_message basic_client basic_queued_client basic_client_with_pause invalid_type \
+               client_timeout test; do
+        (cd "$C" && LD_LIBRARY_PATH=$lib timeout 60 "$T/lib/regress" "rpc/$t" >"$T/lib/run.log" 2>&1) ||
+          { bad "libevent's rpc/$t over our generated code, on $lib"; sed -n '1,10p' "$T/lib/run.log"; }
+      done
+    done
+    echo "libevent's rpc tests over our generated regress.gen.c/.h: run on libevent's library and ours"
+  else
+    bad "libevent's rpc test does not build against our generated code"; sed -n '1,20p' "$T/lib/cc.log"
+  fi
+else
+  echo "(libevent's rpc tests over our generated code: skipped, no conformance build in $C)"
+fi
 
 [ $fail -eq 0 ] && echo "rpcgen: generated files current, clean C/C++, command line and malformed schemas ok"
 exit $fail
