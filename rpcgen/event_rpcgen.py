@@ -16,7 +16,7 @@ The schema is a list of structs:
 
 TYPE is int (32 bits), int64, string, bytes (with [LENGTH]: a fixed-size array, otherwise a
 length-delimited blob) or struct[other] (another struct of the schema, nested). TAG is a
-positive number, decimal or 0x hex, unique within the struct. A member that is neither
+number (0 to 2^31-1), decimal or 0x hex, unique within the struct. A member that is neither
 optional nor an array is required: a message without it is incomplete.
 
 For every struct NAME the generated code has the API libevent's generator gives programs:
@@ -205,8 +205,8 @@ def check(structs, filename):
             if m.name in members:
                 raise SchemaError(filename, m.line, "member %s repeated in struct %s" % (m.name, st.name))
             members[m.name] = m
-            if m.tag <= 0 or m.tag > 0xFFFFFFFF:
-                raise SchemaError(filename, m.line, "tag %d of %s out of range (1 to 2^32-1)" % (m.tag, m.name))
+            if m.tag > 0x7FFFFFFF:
+                raise SchemaError(filename, m.line, "tag %d of %s out of range (0 to 2147483647)" % (m.tag, m.name))
             if m.tag in tags:
                 raise SchemaError(filename, m.line, "tag %d of %s already used by %s" % (m.tag, m.name, tags[m.tag]))
             tags[m.tag] = m.name
@@ -214,8 +214,6 @@ def check(structs, filename):
                 raise SchemaError(filename, m.line, "struct %s used by %s is not defined" % (m.struct, m.name))
             if m.kind == "array" and m.type == "bytes":
                 raise SchemaError(filename, m.line, "arrays of bytes are not supported (%s)" % m.name)
-            if m.kind == "optional" and m.length is not None:
-                pass
 
 
 # ---- writing C ----

@@ -79,7 +79,7 @@ struct a { optional struct[b] x = 1; }'
 refuse missing_semicolon "missing_semicolon.rpc:3: expected ';', found 'int'" 'struct a {
   int x = 1
   int y = 2; }'
-refuse zero_tag "zero_tag.rpc:1: tag 0 of x out of range" 'struct a { int x = 0; }'
+refuse big_tag "big_tag.rpc:1: tag 2147483648 of x out of range" 'struct a { int x = 0x80000000; }'
 refuse fixed_int "fixed_int.rpc:1: only bytes members may have a fixed length" 'struct a { int x[4] = 1; }'
 refuse open_comment "open_comment.rpc:2: comment not closed" 'struct a { int x = 1; }
 /* never closed'
