@@ -5,7 +5,8 @@
    UNSTARTED, no HTTP request); a client input hook that aborts (HOOKABORTED, reply cleared);
    meta data added by a client output hook and found by its input hook on the same context,
    with the connection; a handler whose reply is incomplete (503); an unregistered RPC (404,
-   bad payload); evrpc_remove_hook answering 1 then 0, evrpc_resume_request -1 for a request
+   bad payload); the reply's Content-Type (application/octet-stream unless the handler set
+   one); evrpc_remove_hook answering 1 then 0, evrpc_resume_request -1 for a request
    that is not paused, EVRPC_UNREGISTER -1 for an unknown name, evrpc_get_request/reply and
    the request context accessors. The log must be the same on libevent's library and ours. */
 /* BACKENDS: epoll poll select */
@@ -73,6 +74,8 @@ static void EchoCb(EVRPC_STRUCT(Echo) *rpc, void *arg)
     CHECK(evrpc_get_reply((struct evrpc_req_generic *)rpc) == rep);
     CHECK(rpc->http_req != NULL && rpc->http_req->type == EVHTTP_REQ_POST);
     say("server: %s\n", req->text, 0);
+    if (strcmp(req->text, "two") == 0)  /* the handler's own content type is kept */
+        evhttp_add_header(EVRPC_REQUEST_HTTP(rpc)->output_headers, "Content-Type", "x/two");
     if (strcmp(req->text, "incomplete") != 0) {
         snprintf(buf, sizeof buf, "%s", req->text);
         for (i = 0; buf[i]; i++) buf[i] = toupper((unsigned char)buf[i]);
@@ -113,7 +116,8 @@ static int cli_in_hook(void *ctx, struct evhttp_request *req, struct evbuffer *b
     CHECK(len == sizeof step && *(int *)data == step);
     CHECK(evrpc_hook_find_meta(ctx, "nope", &data, &len) == -1);
     CHECK(evrpc_hook_get_connection(ctx) != NULL);
-    say("client input hook: code %s%d\n", "", req->response_code);
+    say("client input hook: code %s%d", "", req->response_code);
+    say(" %s\n", evhttp_find_header(req->input_headers, "Content-Type") ? evhttp_find_header(req->input_headers, "Content-Type") : "-", 0);
     if (step == 5) { say("client input hook: terminate\n", "", 0); return EVRPC_TERMINATE; }
     return EVRPC_CONTINUE;
 }
@@ -212,17 +216,40 @@ int main(void)
 
     {
         const char *want =
-            "-- step 1\nserver: hello\nclient input hook: code 200\nreply to hello: error 0 http 200 text HELLO\n"
-            "-- step 2\nserver: one\nclient input hook: code 200\nreply to one: error 0 http 200 text ONE\n"
-            "server: two\nclient input hook: code 200\nreply to two: error 0 http 200 text TWO\n"
-            "server: three\nclient input hook: code 200\nreply to three: error 0 http 200 text THREE\n"
-            "-- step 3\nserver input hook: terminate\nclient input hook: code 503\n"
+            "-- step 1\n"
+            "server: hello\n"
+            "client input hook: code 200 application/octet-stream\n"
+            "reply to hello: error 0 http 200 text HELLO\n"
+            "-- step 2\n"
+            "server: one\n"
+            "client input hook: code 200 application/octet-stream\n"
+            "reply to one: error 0 http 200 text ONE\n"
+            "server: two\n"
+            "client input hook: code 200 x/two\n"
+            "reply to two: error 0 http 200 text TWO\n"
+            "server: three\n"
+            "client input hook: code 200 application/octet-stream\n"
+            "reply to three: error 0 http 200 text THREE\n"
+            "-- step 3\n"
+            "server input hook: terminate\n"
+            "client input hook: code 503 text/html\n"
             "reply to forbidden: error 2 http 503 text (none)\n"
-            "-- step 4\nclient output hook: terminate\nreply to never sent: error 3 http -1 text (none)\n"
-            "-- step 5\nserver: aborted on return\nclient input hook: code 200\nclient input hook: terminate\n"
+            "-- step 4\n"
+            "client output hook: terminate\n"
+            "reply to never sent: error 3 http -1 text (none)\n"
+            "-- step 5\n"
+            "server: aborted on return\n"
+            "client input hook: code 200 application/octet-stream\n"
+            "client input hook: terminate\n"
             "reply to aborted on return: error 4 http 200 text (none)\n"
-            "-- step 6\nserver: incomplete\nclient input hook: code 503\nreply to incomplete: error 2 http 503 text (none)\n"
-            "-- step 7\nclient input hook: code 404\nreply to gone: error 2 http 404 text (none)\narg set by set_cb\n"
+            "-- step 6\n"
+            "server: incomplete\n"
+            "client input hook: code 503 text/html\n"
+            "reply to incomplete: error 2 http 503 text (none)\n"
+            "-- step 7\n"
+            "client input hook: code 404 text/html\n"
+            "reply to gone: error 2 http 404 text (none)\n"
+            "arg set by set_cb\n"
             "-- step 8\n";
         if (getenv("PRINT")) { fputs(logbuf, stdout); return 0; }
         if (strcmp(logbuf, want) != 0) {
