@@ -81,8 +81,9 @@ pub fn new(base: *mut EventBase) -> *mut Pool {
     }))
 }
 
-/// evrpc_pool_free: queued and paused requests are dropped without their callbacks, the
-/// connections freed.
+/// evrpc_pool_free: queued, paused and in-flight requests are dropped without their
+/// callbacks (as in libevent), the connections freed. As in libevent, a pool must not be freed
+/// from one of its requests' callbacks.
 ///
 /// # Safety
 /// Module contract; `pool` is not used afterwards.
@@ -95,10 +96,10 @@ pub unsafe fn free(pool: *mut Pool) {
         doomed.append(&mut p.in_flight);
         doomed.sort();
         doomed.dedup();
-        // Requests still on a connection die with it, unheard of; their contexts go now.
+        // Their callbacks are not called. An HTTP request still on its connection's queue goes
+        // with the connection; one paused before it was sent, or a response held through a
+        // paused input hook, is ours to free.
         for w in doomed {
-            // A request on its connection's queue goes with the connection; one paused before
-            // it was sent, or a response held through a paused input hook, is ours.
             let (req, evcon) = ((*w).req, (*w).evcon);
             if !req.is_null() && (evcon.is_null() || !(*evcon).requests.contains(&req)) {
                 rq::free(req);
