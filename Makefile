@@ -5,11 +5,13 @@
 #   make bench      ours vs Debian's libevent, side by side
 #   make install PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib INCLUDEDIR=$(PREFIX)/include
 #   make uninstall  (the same variables) removes exactly what make install put there
+#                   (BINDIR=$(PREFIX)/bin gets the schema compiler event_rpcgen and event_rpcgen.py)
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     ?= $(PREFIX)/bin
 CC       ?= cc
 CARGO    ?= cargo
 BUILD    := build
@@ -126,6 +128,9 @@ install: all
 	install -m 644 $(addprefix include/,$(TOP_HDRS)) "$(DESTDIR)$(INCLUDEDIR)/"
 	@$(call pc_all,$(PREFIX),$(LIBDIR),$(INCLUDEDIR),"$(DESTDIR)$(LIBDIR)/pkgconfig")
 	@$(call write_cmake,$(DESTDIR)$(CMAKEDIR))
+	install -d "$(DESTDIR)$(BINDIR)"
+	install -m 755 rpcgen/event_rpcgen.py "$(DESTDIR)$(BINDIR)/event_rpcgen.py"
+	install -m 755 rpcgen/event_rpcgen.py "$(DESTDIR)$(BINDIR)/event_rpcgen"
 
 # Only our files go; a directory is removed only when that leaves it empty (and LIBDIR,
 # INCLUDEDIR themselves stay).
@@ -141,6 +146,7 @@ uninstall:
 	  [ -d "$$d" ] && rmdir "$$d" 2>/dev/null; \
 	done; \
 	echo "uninstall: removed $$n files from $$L and $$I"
+	@B="$(DESTDIR)$(BINDIR)"; rm -f "$$B/event_rpcgen" "$$B/event_rpcgen.py"; rmdir "$$B" 2>/dev/null || true
 
 demo: all
 	@sh tests-c/demo.sh

@@ -37,6 +37,9 @@ const TYPES: &[(&str, &str)] = &[
     ("CbInfo", "struct evbuffer_cb_info"),
     ("EvdnsServerRequest", "struct evdns_server_request"),
     ("EvdnsServerQuestion", "struct evdns_server_question"),
+    ("Evrpc", "struct evrpc"),
+    ("ReqGeneric", "EVRPC_STRUCT(levent_ctest)"),
+    ("Status", "struct evrpc_status"),
 ];
 
 /// Types that only appear behind pointers in those fields (not tested themselves: opaque in C).
@@ -46,6 +49,8 @@ const POINTEES: &[(&str, &str)] = &[
     ("Ops", "struct bufferevent_ops"),
     ("Connection", "struct evhttp_connection"),
     ("Uri", "struct evhttp_uri"),
+    ("EvrpcBase", "struct evrpc_base"),
+    ("HookMeta", "struct evrpc_hook_meta"),
 ];
 
 /// (Rust type, Rust field, C member designator) where the names differ.
@@ -83,6 +88,8 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("EvbufferPtr", "chain", "internal_.chain"),
     ("EvbufferPtr", "pos_in_chain", "internal_.pos_in_chain"),
     ("EvdnsServerQuestion", "type_", "type"),
+    ("Evrpc", "tqe_next", "next.tqe_next"),
+    ("Evrpc", "tqe_prev", "next.tqe_prev"),
 ];
 
 /// Fields not compared at all.
@@ -117,6 +124,17 @@ const SKIP_FIELD_TYPES: &[(&str, &str)] = &[
     ("RequestC", "header_cb"),
     ("RequestC", "error_cb"),
     ("RequestC", "on_complete_cb"),
+    ("Evrpc", "request_new"),
+    ("Evrpc", "request_free"),
+    ("Evrpc", "request_unmarshal"),
+    ("Evrpc", "reply_new"),
+    ("Evrpc", "reply_free"),
+    ("Evrpc", "reply_complete"),
+    ("Evrpc", "reply_marshal"),
+    ("Evrpc", "cb"),
+    // void * in the library; the program's message type in EVRPC_STRUCT.
+    ("ReqGeneric", "request"),
+    ("ReqGeneric", "reply"),
     // Rust keeps the EVLIST_* bits as u16; C declares `short`.
     ("EventCallback", "flags"),
     // C enums (enum evhttp_request_kind / evhttp_cmd_type), held as c_int in Rust.
@@ -139,6 +157,10 @@ const CONST_PREFIXES: &[(&str, &str)] = &[
     ("URI_NONCONFORMANT", "EVHTTP_URI_NONCONFORMANT"),
     ("EOL_CRLF", "EVBUFFER_EOL_CRLF"),
     ("EAI_", "EVUTIL_EAI_"),
+    ("STATUS_ERR_", "EVRPC_STATUS_ERR_"),
+    ("TERMINATE", "EVRPC_TERMINATE"),
+    ("CONTINUE", "EVRPC_CONTINUE"),
+    ("PAUSE", "EVRPC_PAUSE"),
 ];
 
 fn lookup<'a>(table: &'a [(&str, &str)], key: &str) -> Option<&'a str> {

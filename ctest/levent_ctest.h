@@ -32,4 +32,12 @@ _Static_assert(offsetof(struct event, ev_.ev_signal.ev_pncalls) -
     offsetof(struct levent_ctest_signal_part, ev_pncalls),
     "struct levent_ctest_signal_part is laid out as the tail of ev_signal");
 
+/*
+ * struct evrpc_req_generic is opaque in C: programs see its layout only as the
+ * request object EVRPC_HEADER declares for each RPC. This is one of those,
+ * for a message type that needs no definition (only pointers to it).
+ */
+struct levent_ctest_msg;
+EVRPC_HEADER(levent_ctest, levent_ctest_msg, levent_ctest_msg)
+
 #endif /* LEVENT_CTEST_H_INCLUDED_ */

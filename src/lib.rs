@@ -14,6 +14,7 @@ pub mod core;
 pub mod dns;
 pub mod http;
 pub mod listener;
+pub mod rpc;
 pub mod tag;
 pub mod thread;
 pub mod util;

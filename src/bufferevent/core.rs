@@ -167,7 +167,10 @@ pub struct Ops {
     pub connect: Option<ConnectFn>,
 }
 
-/// `Ops::ctrl`: a kind-specific request; `Err` when the kind does not do it.
+/// `Ops::ctrl`: a kind-specific request; `Err` when the kind does not do it. Not C (hidden from
+/// cbindgen, which would take its `Result` for the one-parameter alias in dns/wire.rs).
+///
+/// cbindgen:ignore
 pub type CtrlFn = unsafe fn(*mut Bev, Ctrl) -> Result<CtrlOut, ()>;
 /// `Ops::connect`: connect to the address (NULL: wait for the program's own connect).
 pub type ConnectFn = unsafe fn(*mut Bev, *const sockaddr, c_int) -> c_int;

@@ -26,6 +26,7 @@ pub mod http;
 pub mod http_uri;
 pub mod internal;
 pub mod listener;
+pub mod rpc;
 pub mod tag;
 pub mod thread;
 pub mod util;

@@ -1,0 +1,122 @@
+#!/bin/sh
+# Our schema compiler, rpcgen/event_rpcgen.py:
+#  1. The generated files committed under tests-c/rpc/gen/ are exactly what it writes from their
+#     schemas today (the C cases include them, so they never drift from the generator).
+#  2. Its output compiles cleanly (-Wall -Wextra -Werror, C99 and C11, and as C++ for the
+#     header) against our headers and Debian's.
+#  3. The command line: default output names next to the schema, --quiet, explicit outputs.
+#  4. Malformed schemas are refused (exit 1, nothing written) with file:line and the reason.
+#  5. When libevent's test suite has been built (make conformance; OUT as for
+#     tests-conformance/run.py, default build/conformance): its rpc tests, compiled against
+#     our generator's output for their schema (regress.rpc) instead of libevent's generator's,
+#     pass on libevent's library and on ours.
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+GEN="$ROOT/rpcgen/event_rpcgen.py"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+# 1. committed output is current
+for rpc in "$ROOT"/tests-c/rpc/gen/*.rpc; do
+  b=$(basename "$rpc" .rpc)
+  mkdir -p "$T/regen"; cp "$rpc" "$T/regen/"
+  python3 "$GEN" --quiet "$T/regen/$b.rpc" || { bad "$b.rpc: generator failed"; continue; }
+  for ext in gen.h gen.c; do
+    diff -u "$ROOT/tests-c/rpc/gen/$b.$ext" "$T/regen/$b.$ext" >"$T/diff" ||
+      { bad "tests-c/rpc/gen/$b.$ext differs from a fresh run (regenerate it):"; sed -n '1,20p' "$T/diff"; }
+  done
+  # 2. compiles cleanly, against ours and Debian's
+  for inc in "-I$ROOT/build/include" ""; do
+    for std in c99 c11; do
+      ${CC:-cc} -std=$std -Wall -Wextra -Werror $inc -c "$T/regen/$b.gen.c" -o "$T/x.o" 2>"$T/cc.log" ||
+        { bad "$b.gen.c does not compile (-std=$std ${inc:-debian})"; sed -n '1,10p' "$T/cc.log"; }
+    done
+    printf '#include "%s"\nint main() { return 0; }\n' "$T/regen/$b.gen.h" > "$T/x.cc"
+    if command -v ${CXX:-c++} >/dev/null 2>&1; then
+      ${CXX:-c++} -Wall -Wextra -Werror $inc -c "$T/x.cc" -o "$T/x.o" 2>"$T/cxx.log" ||
+        { bad "$b.gen.h does not compile as C++ (${inc:-debian})"; sed -n '1,10p' "$T/cxx.log"; }
+    fi
+  done
+done
+
+# 3. command line
+mkdir -p "$T/cli"
+cat > "$T/cli/tiny.rpc" <<'EOF'
+struct tiny { int n = 1; }
+EOF
+out=$(cd "$T/cli" && python3 "$GEN" tiny.rpc) || bad "tiny.rpc refused"
+[ -f "$T/cli/tiny.gen.h" ] && [ -f "$T/cli/tiny.gen.c" ] || bad "default outputs tiny.gen.h/.gen.c not written"
+[ -n "$out" ] || bad "without --quiet it says what it wrote"
+out=$(cd "$T/cli" && python3 "$GEN" --quiet tiny.rpc "$T/cli/a.h" "$T/cli/a.c")
+[ -z "$out" ] || bad "--quiet printed: $out"
+[ -f "$T/cli/a.h" ] && [ -f "$T/cli/a.c" ] || bad "explicit outputs not written"
+grep -q '#include "a.h"' "$T/cli/a.c" || bad "a.c does not include its header a.h"
+python3 "$GEN" --help >/dev/null || bad "--help"
+python3 "$GEN" "$T/cli/missing.rpc" 2>/dev/null && bad "a missing schema was accepted"
+
+# 4. malformed schemas: exit 1, the line, the reason, nothing written
+refuse() { # name expected-message schema-text
+  printf '%s\n' "$3" > "$T/$1.rpc"
+  if python3 "$GEN" --quiet "$T/$1.rpc" 2>"$T/$1.err"; then
+    bad "$1: accepted"
+  elif ! grep -qF "$2" "$T/$1.err"; then
+    bad "$1: said '$(cat "$T/$1.err")', expected '$2'"
+  fi
+  [ -e "$T/$1.gen.h" ] || [ -e "$T/$1.gen.c" ] && bad "$1: wrote output anyway"
+}
+refuse unknown_type "unknown_type.rpc:3: unknown type 'float'" 'struct a {
+  int x = 1;
+  float y = 2;
+}'
+refuse dup_tag "dup_tag.rpc:2: tag 1 of y already used by x" 'struct a { int x = 1;
+  int y = 1; }'
+refuse dup_member "dup_member.rpc:3: member x repeated in struct a" 'struct a {
+  int x = 1;
+  string x = 2; }'
+refuse no_struct "no_struct.rpc:2: struct b used by x is not defined" '
+struct a { optional struct[b] x = 1; }'
+refuse missing_semicolon "missing_semicolon.rpc:3: expected ';', found 'int'" 'struct a {
+  int x = 1
+  int y = 2; }'
+refuse big_tag "big_tag.rpc:1: tag 2147483648 of x out of range" 'struct a { int x = 0x80000000; }'
+refuse fixed_int "fixed_int.rpc:1: only bytes members may have a fixed length" 'struct a { int x[4] = 1; }'
+refuse open_comment "open_comment.rpc:2: comment not closed" 'struct a { int x = 1; }
+/* never closed'
+refuse unterminated "unterminated.rpc:2: unexpected end of file" 'struct a {
+  int x = 1;'
+refuse twice "twice.rpc:2: struct a defined twice" 'struct a { int x = 1; }
+struct a { int y = 1; }'
+refuse bad_char "bad_char.rpc:1: unexpected character '@'" 'struct a { int x = @; }'
+refuse empty "empty.rpc:1: no struct defined" '/* nothing */'
+
+# 5. libevent's own rpc tests over our generated code
+C=${OUT:-$ROOT/build/conformance}
+if [ -f "$C/build/test/regress-regress_main.o" ] && [ -f "$C/src/test/regress_rpc.c" ]; then
+  mkdir -p "$T/lib"; cp "$C/src/test/regress.rpc" "$T/lib/"
+  python3 "$GEN" --quiet "$T/lib/regress.rpc" || bad "regress.rpc refused"
+  objs=$(ls "$C"/build/test/regress-*.o | grep -v 'regress\.gen\.o\|regress_rpc\.o')
+  if ${CC:-cc} -c -DHAVE_CONFIG_H -I"$T/lib" -I"$C/build" -I"$C/build/include" -I"$C/src/include" -I"$C/src" \
+       -I"$C/src/compat" -I"$C/src/test" "$C/src/test/regress_rpc.c" -o "$T/lib/rpc.o" 2>"$T/lib/cc.log" &&
+     ${CC:-cc} -c -Wall -Wextra -Werror -I"$C/build/include" -I"$C/src/include" "$T/lib/regress.gen.c" -o "$T/lib/gen.o" \
+       2>>"$T/lib/cc.log" &&
+     ${CC:-cc} -o "$T/lib/regress" $objs "$T/lib/rpc.o" "$T/lib/gen.o" -L"$C/build/.libs" -levent -levent_pthreads \
+       -levent_openssl -lssl -lcrypto -lz -lpthread 2>>"$T/lib/cc.log"; then
+    for lib in "$C/build/.libs" "$ROOT/build/lib"; do
+      LD_LIBRARY_PATH=$lib ldd "$T/lib/regress" | grep -q "libevent-2.1.so.7 => $lib/" || bad "regress does not load $lib"
+      for t in basic_test basic_message basic_client basic_queued_client basic_client_with_pause invalid_type \
+               client_timeout test; do
+        (cd "$C" && LD_LIBRARY_PATH=$lib timeout 60 "$T/lib/regress" "rpc/$t" >"$T/lib/run.log" 2>&1) ||
+          { bad "libevent's rpc/$t over our generated code, on $lib"; sed -n '1,10p' "$T/lib/run.log"; }
+      done
+    done
+    echo "libevent's rpc tests over our generated regress.gen.c/.h: run on libevent's library and ours"
+  else
+    bad "libevent's rpc test does not build against our generated code"; sed -n '1,20p' "$T/lib/cc.log"
+  fi
+else
+  echo "(libevent's rpc tests over our generated code: skipped, no conformance build in $C)"
+fi
+
+[ $fail -eq 0 ] && echo "rpcgen: generated files current, clean C/C++, command line and malformed schemas ok"
+exit $fail
