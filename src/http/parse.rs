@@ -66,15 +66,27 @@ fn parse_version(s: &[u8]) -> Option<(c_char, c_char)> {
         std::str::from_utf8(d).ok()?.parse().ok()
     };
     let (ma, mi) = (num(a)?, num(b)?);
+    // Nothing newer than HTTP/1.x is spoken here.
+    if ma > 1 {
+        return None;
+    }
     Some((ma as c_char, mi as c_char))
 }
 
-/// The request line: METHOD SP URI SP VERSION. The URI may itself hold spaces: the version is
-/// after the last one.
+/// The shortest request line there can be ("GET / HTTP/1.0").
+const MIN_REQUEST_LINE: usize = 14;
+
+/// The request line: METHOD SP URI SP VERSION. Spaces after the version are ignored. The URI
+/// may itself hold spaces: the version is after the last one.
 ///
 /// # Safety
 /// Module contract.
 unsafe fn parse_request_line(req: *mut RequestC, line: &[u8]) -> bool {
+    let end = line.iter().rposition(|&c| c != b' ').map_or(0, |i| i + 1);
+    let line = &line[..end];
+    if line.len() < MIN_REQUEST_LINE {
+        return false;
+    }
     let Some(sp) = line.iter().position(|&c| c == b' ') else { return false };
     let method = &line[..sp];
     let rest = &line[sp + 1..];
@@ -322,6 +334,7 @@ mod tests {
         assert_eq!(parse_version(b"HTTP/1.1x"), None);
         assert_eq!(parse_version(b"HTTP/1"), None);
         assert_eq!(parse_version(b"http/1.1"), None);
+        assert_eq!(parse_version(b"HTTP/2.0"), None);
     }
 
     #[test]
