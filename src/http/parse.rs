@@ -258,6 +258,74 @@ pub unsafe fn headers(req: *mut RequestC, input: *mut Evbuffer) -> c_int {
     }
 }
 
+/// What one Transfer-Encoding header says (C's `enum evhttp_transfer_encoding_header_status`,
+/// values as Debian's libevent numbers them).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(C)]
+pub enum TransferEncoding {
+    /// "chunked" somewhere other than last: refused.
+    Invalid = 0,
+    /// The last coding is "chunked".
+    EndsInChunked = 1,
+    /// No "chunked" at all.
+    NoChunked = 2,
+}
+
+/// Is this one transfer-coding (surrounding spaces/tabs and any ";parameters" aside) the
+/// word "chunked", in any case?
+pub fn is_chunked_coding(coding: &[u8]) -> bool {
+    let start = coding.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(coding.len());
+    let rest = &coding[start..];
+    let len = rest.iter().position(|&c| c == b' ' || c == b'\t' || c == b';').unwrap_or(rest.len());
+    rest[..len].eq_ignore_ascii_case(b"chunked")
+}
+
+/// Classify a Transfer-Encoding value (a comma-separated list of codings): "chunked" is only
+/// allowed as the last one.
+pub fn check_transfer_encoding(value: &[u8]) -> TransferEncoding {
+    let mut codings = value.split(|&c| c == b',').peekable();
+    while let Some(coding) = codings.next() {
+        if is_chunked_coding(coding) {
+            return if codings.peek().is_none() { TransferEncoding::EndsInChunked } else { TransferEncoding::Invalid };
+        }
+    }
+    TransferEncoding::NoChunked
+}
+
+/// The request-smuggling rules for a complete header block: Transfer-Encoding and
+/// Content-Length together are refused, as is any Transfer-Encoding header after one that
+/// ended in "chunked", or "chunked" that is not the last coding. On success the request's
+/// chunked bit says whether the body is chunked.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn validate_length_and_encoding(req: *mut RequestC) -> bool {
+    // SAFETY: req and its input header list are live (contract); the list is not changed
+    // while it is walked.
+    unsafe {
+        let q = (*req).input_headers;
+        if header(q, "Transfer-Encoding").is_some() && header(q, "Content-Length").is_some() {
+            return false;
+        }
+        let mut chunked = false;
+        for (key, value) in super::headers::iter(q) {
+            if !key.eq_ignore_ascii_case(b"Transfer-Encoding") {
+                continue;
+            }
+            if chunked {
+                return false;
+            }
+            match check_transfer_encoding(value) {
+                TransferEncoding::Invalid => return false,
+                TransferEncoding::EndsInChunked => chunked = true,
+                TransferEncoding::NoChunked => {}
+            }
+        }
+        (*req).set_chunked(chunked);
+        true
+    }
+}
+
 /// How the body of a message is delimited.
 pub enum BodyLength {
     /// This many bytes.
@@ -344,6 +412,35 @@ mod tests {
         assert_eq!(chunk_size(b"ff;name=v"), Some(255));
         assert_eq!(chunk_size(b"-1"), None);
         assert_eq!(chunk_size(b"zz"), None);
+    }
+
+    #[test]
+    fn chunked_codings() {
+        for yes in [&b"chunked"[..], b"chUNKED", b"  CHUNKED  ", b" chUNKED ; foo=bar", b"chunked;x", b"\tchunked\t"] {
+            assert!(is_chunked_coding(yes), "{:?}", yes);
+        }
+        for no in [&b"wombat"[..], b"chunked+", b"wombchunkedat", b"wombat chunked", b"wombat; chunked=foo", b"", b"chunk"] {
+            assert!(!is_chunked_coding(no), "{:?}", no);
+        }
+    }
+
+    #[test]
+    fn transfer_encodings() {
+        use TransferEncoding::*;
+        let cases: [(&[u8], TransferEncoding); 9] = [
+            (b"hello", NoChunked),
+            (b"hello, world", NoChunked),
+            (b"hello, world, chunked", EndsInChunked),
+            (b"chunked  ", EndsInChunked),
+            (b"    ,  chunked  ", EndsInChunked),
+            (b"chunked , gzip", Invalid),
+            (b"foo, chunked , gzip", Invalid),
+            (b"    ,  chunked, ", Invalid),
+            (b"", NoChunked),
+        ];
+        for (v, want) in cases {
+            assert_eq!(check_transfer_encoding(v), want, "{:?}", v);
+        }
     }
 
     #[test]

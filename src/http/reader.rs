@@ -93,6 +93,10 @@ unsafe fn read_headers(evcon: *mut Connection, req: *mut RequestC) {
             parse::MORE_DATA_EXPECTED => return,
             _ => return conn::fail(evcon, rq::ERR_INVALID_HEADER),
         }
+        // Lengths and codings a proxy in front of us could read differently are refused.
+        if !parse::validate_length_and_encoding(req) {
+            return conn::fail(evcon, rq::ERR_INVALID_HEADER);
+        }
         if let Some(hcb) = (*req).header_cb {
             if hcb(req, (*req).cb_arg) < 0 {
                 return conn::fail(evcon, rq::ERR_EOF);
@@ -127,12 +131,10 @@ unsafe fn get_body(evcon: *mut Connection, req: *mut RequestC) {
         (*evcon).state = State::ReadingBody;
         {
             let r = &mut *req;
-            let te = rq::header(r.input_headers, "Transfer-Encoding");
-            if matches!(te, Some(v) if v.eq_ignore_ascii_case(b"chunked")) {
-                r.set_chunked(true);
+            // The chunked bit was set from the headers by validate_length_and_encoding.
+            if r.chunked() {
                 r.ntoread = -1;
             } else {
-                r.set_chunked(false);
                 if is_request && rq::header(r.input_headers, "Content-Length").is_none() {
                     // A request without a length has no body.
                     return done(evcon);

@@ -5,7 +5,9 @@
    callbacks matched against the decoded path, unknown methods (501), malformed lines and
    headers (400), header and body limits (400 / 413), Expect: 100-continue and obs-fold
    header continuations; spaces after the version (ignored), request lines too short or not
-   HTTP/0.x-1.x (400). Set PRINT=1 to print what came back instead of comparing. */
+   HTTP/0.x-1.x (400); Transfer-Encoding with Content-Length, or "chunked" not last (400),
+   "gzip, chunked" and a later "Transfer-Encoding: chunked" header (a chunked body). Set
+   PRINT=1 to print what came back instead of comparing. */
 /* BACKENDS: epoll poll select */
 #include <event2/event.h>
 #include <event2/http.h>
