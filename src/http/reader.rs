@@ -37,9 +37,16 @@ pub unsafe fn start_read(evcon: *mut Connection) {
     }
 }
 
+/// Buffered bytes to look at from the loop: through the read callback, when the connection
+/// has one installed (while a message is being written there is none: what arrives waits).
 pub(super) unsafe extern "C" fn read_more_cb(_fd: c_int, _what: c_short, arg: *mut c_void) {
-    // SAFETY: arg is the live connection that owns this event.
-    unsafe { read_cb(bev::downcast((*(arg as *mut Connection)).bev), arg) }
+    // SAFETY: arg is the live connection that owns this event; its bufferevent is live.
+    unsafe {
+        let b = bev::downcast((*(arg as *mut Connection)).bev);
+        if let Some(cb) = (*b).readcb {
+            cb(b, arg)
+        }
+    }
 }
 
 pub(super) unsafe extern "C" fn read_cb(_bev: *mut Bufferevent, arg: *mut c_void) {
@@ -102,13 +109,15 @@ unsafe fn read_headers(evcon: *mut Connection, req: *mut RequestC) {
                 return conn::fail(evcon, rq::ERR_EOF);
             }
         }
-        let r = &*req;
-        if r.kind == rq::KIND_REQUEST {
+        if (*req).kind == rq::KIND_REQUEST {
             get_body(evcon, req)
-        } else if r.response_code == 100 {
-            // "100 Continue": the real response follows.
-            start_read(evcon)
-        } else if !rq::response_needs_body(r) {
+        } else if (*req).response_code == 100 {
+            // "100 Continue": now the body (held back if we asked to be told), then the real
+            // response.
+            buf::add_buffer(conn::output(evcon), (*req).output_buffer);
+            (*evcon).state = State::Writing;
+            conn::write_buffer(evcon, WriteDone::RequestSent)
+        } else if !rq::response_needs_body(&*req) {
             done(evcon)
         } else {
             get_body(evcon, req)
@@ -158,7 +167,8 @@ unsafe fn get_body(evcon: *mut Connection, req: *mut RequestC) {
                 }
                 let (chunked, ntoread) = ((*req).chunked(), (*req).ntoread);
                 if !chunked && ntoread as u64 > (*evcon).max_body_size as u64 {
-                    return conn::fail(evcon, rq::ERR_DATA_TOO_LONG);
+                    // Too big: no "100 Continue".
+                    return too_long(evcon, req);
                 }
                 if buf::length(conn::input(evcon)) == 0 {
                     let line = format!("HTTP/{}.{} 100 Continue\r\n\r\n", (*req).major, (*req).minor);
@@ -269,7 +279,7 @@ unsafe fn read_body(evcon: *mut Connection, req: *mut RequestC) {
         let max = (*evcon).max_body_size as u64;
         let (body_size, ntoread) = ((*req).body_size as u64, (*req).ntoread);
         if body_size > max || (ntoread >= 0 && ntoread as u64 > max) {
-            return conn::fail(evcon, rq::ERR_DATA_TOO_LONG);
+            return too_long(evcon, req);
         }
         if !deliver_chunk(req) {
             rq::free(req);
@@ -278,6 +288,30 @@ unsafe fn read_body(evcon: *mut Connection, req: *mut RequestC) {
         if (*req).ntoread == 0 {
             bev::disable((*evcon).bev, EV_READ);
             done(evcon);
+        }
+    }
+}
+
+/// The body is larger than allowed. With lingering close on, the rest of it is read and
+/// thrown away first (as it arrives), so that the 413 is not lost to a reset from closing
+/// with unread data; otherwise the 413 goes out at once.
+///
+/// # Safety
+/// Module contract; `req` is the current request.
+unsafe fn too_long(evcon: *mut Connection, req: *mut RequestC) {
+    // SAFETY: evcon and req are live (contract); the request's fields are read and written
+    // around the buffer calls, never borrowed across one.
+    unsafe {
+        if !(*evcon).flags.contains(conn::ConFlags::LINGERING_CLOSE) {
+            return conn::fail(evcon, rq::ERR_DATA_TOO_LONG);
+        }
+        let input = conn::input(evcon);
+        let n = (buf::length(input) as u64).min((*req).ntoread as u64) as usize;
+        (*req).ntoread -= n as i64;
+        (*req).body_size += n;
+        buf::drain(input, n);
+        if (*req).ntoread == 0 {
+            conn::fail(evcon, rq::ERR_DATA_TOO_LONG);
         }
     }
 }
