@@ -221,10 +221,19 @@ unsafe fn append_to_last(q: *mut KeyValQ, more: &[u8]) -> bool {
 /// # Safety
 /// Module contract.
 pub unsafe fn headers(req: *mut RequestC, input: *mut Evbuffer) -> c_int {
-    // SAFETY: req, its input header list and input are live (contract).
+    // SAFETY: req and its input header list are live (contract).
+    unsafe { headers_into(req, input, (*req).input_headers) }
+}
+
+/// Read header lines into `q` up to the empty line, counting them against the request's
+/// header-size limit.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn headers_into(req: *mut RequestC, input: *mut Evbuffer, q: *mut KeyValQ) -> c_int {
+    // SAFETY: req, q and input are live (contract).
     unsafe {
         let limit = max_headers(req);
-        let q = (*req).input_headers;
         loop {
             let Some(line) = read_line(input) else {
                 if buf::length(input) > limit || (*req).headers_size + buf::length(input) > limit {
@@ -366,14 +375,37 @@ pub unsafe fn body_length(req: *const RequestC) -> Option<BodyLength> {
     }
 }
 
-/// The size line of a chunk: hex digits, optionally followed by ";extension".
+/// The size line of a chunk, read as libevent reads it (C's strtoll in base 16, up to the
+/// line's first NUL): leading white space, a sign and "0x" may come first; a number too big
+/// stops at the largest; a space may follow it, nothing else (no ";extensions"). A line with
+/// no digits counts as 0 only when it starts with a space. None when malformed or negative.
 pub fn chunk_size(line: &[u8]) -> Option<i64> {
-    let end = line.iter().position(|&c| c == b';').unwrap_or(line.len());
-    let digits = trim_lws(&line[..end]);
-    if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
+    let line = &line[..line.iter().position(|&c| c == 0).unwrap_or(line.len())];
+    if line.is_empty() {
         return None;
     }
-    i64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    let mut i = line.iter().position(|&c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)).unwrap_or(line.len());
+    let negative = line.get(i) == Some(&b'-');
+    if matches!(line.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    if line.get(i) == Some(&b'0')
+        && matches!(line.get(i + 1), Some(b'x' | b'X'))
+        && line.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+    {
+        i += 2;
+    }
+    let digits = line[i..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+    let value = line[i..i + digits].iter().fold(0i64, |v, &c| {
+        let d = (c as char).to_digit(16).unwrap_or(0) as i64;
+        v.saturating_mul(16).saturating_add(d)
+    });
+    // With no digits at all, strtoll reports the number as ending where the text began.
+    let end = if digits == 0 { 0 } else { i + digits };
+    if !matches!(line.get(end), None | Some(b' ')) || (negative && value != 0) {
+        return None;
+    }
+    Some(value)
 }
 
 /// Read the next chunk size line; None when no full line is buffered yet. Empty lines (the CRLF
@@ -409,9 +441,20 @@ mod tests {
     fn chunk_sizes() {
         assert_eq!(chunk_size(b"1a"), Some(26));
         assert_eq!(chunk_size(b"0"), Some(0));
-        assert_eq!(chunk_size(b"ff;name=v"), Some(255));
+        assert_eq!(chunk_size(b"ff;name=v"), None);
         assert_eq!(chunk_size(b"-1"), None);
         assert_eq!(chunk_size(b"zz"), None);
+        assert_eq!(chunk_size(b""), None);
+        assert_eq!(chunk_size(b"0x1A"), Some(26));
+        assert_eq!(chunk_size(b"0X1a"), Some(26));
+        assert_eq!(chunk_size(b"0x"), None);
+        assert_eq!(chunk_size(b" \t+3 junk"), Some(3));
+        assert_eq!(chunk_size(b"3\t"), None);
+        assert_eq!(chunk_size(b"-0"), Some(0));
+        assert_eq!(chunk_size(b"  "), Some(0));
+        assert_eq!(chunk_size(b" zz"), Some(0));
+        assert_eq!(chunk_size(b"3\0zz"), Some(3));
+        assert_eq!(chunk_size(b"ffffffffffffffffffff"), Some(i64::MAX));
     }
 
     #[test]

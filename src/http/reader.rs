@@ -217,9 +217,12 @@ unsafe fn read_chunks(evcon: *mut Connection, req: *mut RequestC, input: *mut Ev
             if (*req).ntoread < 0 {
                 let Some(line) = parse::next_chunk_line(input) else { return parse::MORE_DATA_EXPECTED };
                 let Some(n) = parse::chunk_size(&line) else { return parse::DATA_CORRUPTED };
-                if ((*req).body_size as u64).saturating_add(n as u64) > max {
+                // The body size counts a chunk from its size line on, as libevent's does.
+                let Some(total) = (*req).body_size.checked_add(n as usize) else { return parse::DATA_CORRUPTED };
+                if total as u64 > max {
                     return parse::DATA_TOO_LONG;
                 }
+                (*req).body_size = total;
                 (*req).ntoread = n;
                 if n == 0 {
                     return parse::ALL_DATA_READ;
@@ -231,7 +234,6 @@ unsafe fn read_chunks(evcon: *mut Connection, req: *mut RequestC, input: *mut Ev
                 return parse::MORE_DATA_EXPECTED;
             }
             buf::remove_buffer(input, (*req).input_buffer, n as usize);
-            (*req).body_size += n as usize;
             (*req).ntoread = -1;
             if !deliver_chunk(req) {
                 return parse::REQUEST_CANCELED;
@@ -255,8 +257,8 @@ unsafe fn read_body(evcon: *mut Connection, req: *mut RequestC) {
                     (*evcon).state = State::ReadingTrailer;
                     return read_trailer(evcon, req);
                 }
-                parse::DATA_TOO_LONG => return conn::fail(evcon, rq::ERR_DATA_TOO_LONG),
-                parse::DATA_CORRUPTED => return conn::fail(evcon, rq::ERR_INVALID_HEADER),
+                // A malformed chunk is reported as too long, as libevent does.
+                parse::DATA_TOO_LONG | parse::DATA_CORRUPTED => return conn::fail(evcon, rq::ERR_DATA_TOO_LONG),
                 parse::REQUEST_CANCELED => {
                     rq::free_auto(req);
                     return;
@@ -319,12 +321,24 @@ unsafe fn too_long(evcon: *mut Connection, req: *mut RequestC) {
 /// # Safety
 /// Module contract; `req` is the current request.
 unsafe fn read_trailer(evcon: *mut Connection, req: *mut RequestC) {
-    // SAFETY: evcon and req are live (contract).
+    // SAFETY: evcon and req are live (contract); the scratch list is ours and freed before
+    // anything else runs.
     unsafe {
-        match parse::headers(req, conn::input(evcon)) {
-            parse::ALL_DATA_READ => done(evcon),
+        // Trailer fields are read and thrown away (Debian's CVE-2026-63379 fix): merged into
+        // the headers they could override what a proxy in front of us already decided on.
+        let scratch = rq::headers_new();
+        if scratch.is_null() {
+            return conn::fail(evcon, rq::ERR_DATA_TOO_LONG);
+        }
+        let r = parse::headers_into(req, conn::input(evcon), scratch);
+        rq::headers_free(scratch);
+        match r {
+            parse::ALL_DATA_READ => {
+                bev::disable((*evcon).bev, EV_READ);
+                done(evcon)
+            }
             parse::MORE_DATA_EXPECTED => {}
-            _ => conn::fail(evcon, rq::ERR_INVALID_HEADER),
+            _ => conn::fail(evcon, rq::ERR_DATA_TOO_LONG),
         }
     }
 }

@@ -4,8 +4,8 @@
    canned responses: "chunked" is the body coding when it is the last one ("gzip, chunked",
    or a second Transfer-Encoding header), while Transfer-Encoding with Content-Length, or
    "chunked" before another coding, fails the request (error callback with
-   EVREQ_HTTP_INVALID_HEADER, then the request callback with NULL). The server side of the
-   same rules is in server_raw.expect. */
+   EVREQ_HTTP_INVALID_HEADER, then the request callback with NULL); chunk sizes as libevent
+   reads them. The server side of the same rules is in server_raw.expect. */
 /* BACKENDS: epoll poll select */
 #include <event2/event.h>
 #include <event2/http.h>
@@ -148,6 +148,10 @@ int main(void)
         " code=200 body=[abc]");
     /* not chunked, no length: the body runs to the close */
     EXPECT("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n3\r\nabc", " code=200 body=[3\r\nabc]");
+    EXPECT("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x3 ext\r\nabc\r\n0\r\nX: t\r\n\r\n", " code=200 body=[abc]");
+    /* a malformed chunk (extensions included) or trailer is "too long" (EVREQ_HTTP_DATA_TOO_LONG) */
+    EXPECT("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\n\r\n", " error=5 NULL");
+    EXPECT("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nbad\r\n\r\n", " error=5 NULL");
     EXPECT("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
         " error=2 NULL");
     EXPECT("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc", " error=2 NULL");
