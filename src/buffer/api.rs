@@ -294,6 +294,28 @@ pub unsafe fn add_file(p: *mut Evbuffer, fd: c_int, offset: i64, length: i64) ->
 
 // ---- removing and copying ----
 
+/// Empty the buffer even when its front is frozen (a socket bufferevent freezes its output
+/// between writes), leaving the freeze as it was: what a program does with
+/// unfreeze/drain/freeze once the bufferevent will not write that data any more.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn drain_all_through_freeze(p: *mut Evbuffer) -> c_int {
+    // SAFETY: p is a live buffer (module contract).
+    unsafe {
+        enter(p);
+        let s = st(p);
+        let (was, frozen) = (s.total, std::mem::replace(&mut s.freeze_start, false));
+        let r = s.drain(was);
+        s.freeze_start = frozen;
+        if r.is_ok() && was != 0 {
+            changed(p);
+        }
+        leave(p);
+        rc(r)
+    }
+}
+
 /// # Safety
 /// Module contract.
 #[inline]

@@ -696,3 +696,32 @@ pub unsafe extern "C" fn evhttp_parse_headers_(req: *mut RequestC, buf: *mut Evb
     // SAFETY: live request and buffer.
     unsafe { parse::headers(req, buf) }
 }
+
+/// Debian's request-smuggling fix: is `value` (up to `eos`, or its NUL when `eos` is NULL)
+/// the transfer-coding "chunked"?
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_str_is_chunked_(value: *const c_char, eos: *const c_char) -> c_int {
+    if value.is_null() {
+        return 0;
+    }
+    // SAFETY: value is a C string; eos, when given, points into it (at or before its NUL).
+    let bytes = unsafe {
+        if eos.is_null() || eos < value {
+            CStr::from_ptr(value).to_bytes()
+        } else {
+            std::slice::from_raw_parts(value as *const u8, eos.offset_from(value) as usize)
+        }
+    };
+    parse::is_chunked_coding(bytes) as c_int
+}
+
+/// Debian's request-smuggling fix: classify one Transfer-Encoding value (0 invalid, 1 ends
+/// in chunked, 2 no chunked).
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_check_transfer_encoding_(value: *const c_char) -> c_int {
+    if value.is_null() {
+        return parse::TransferEncoding::NoChunked as c_int;
+    }
+    // SAFETY: value is a C string.
+    parse::check_transfer_encoding(unsafe { CStr::from_ptr(value) }.to_bytes()) as c_int
+}

@@ -22,7 +22,7 @@ use super::{client, reader};
 use crate::buffer::{api as buf, Evbuffer};
 use crate::bufferevent::core::{
     self as bev, Bev, Bufferevent, BEV_EVENT_CONNECTED, BEV_EVENT_EOF, BEV_EVENT_ERROR, BEV_EVENT_READING, BEV_EVENT_TIMEOUT,
-    BEV_OPT_CLOSE_ON_FREE,
+    BEV_EVENT_WRITING, BEV_OPT_CLOSE_ON_FREE,
 };
 use crate::bufferevent::socket;
 use crate::core::api as ev;
@@ -100,6 +100,8 @@ pub struct Connection {
     pub flags: ConFlags,
     pub incoming: bool,
     pub closedetect: bool,
+    /// READ_ON_WRITE_ERROR: a failed write already switched us to reading the response.
+    pub reading_error: bool,
     pub autofree: bool,
     pub state: State,
     pub requests: VecDeque<*mut RequestC>,
@@ -179,6 +181,7 @@ pub unsafe fn new(base: *mut EventBase, dns_base: *mut EvdnsBase, b: *mut Bev, a
         flags: ConFlags::empty(),
         incoming: false,
         closedetect: false,
+        reading_error: false,
         autofree: false,
         state: State::Disconnected,
         requests: VecDeque::new(),
@@ -308,6 +311,7 @@ pub unsafe fn reset(evcon: *mut Connection) {
         drain_all(output(evcon));
         (*evcon).state = State::Disconnected;
         (*evcon).closedetect = false;
+        (*evcon).reading_error = false;
     }
 }
 
@@ -419,10 +423,42 @@ pub(super) unsafe extern "C" fn event_cb(_bev: *mut Bufferevent, what: c_short, 
         if what & BEV_EVENT_TIMEOUT != 0 {
             fail(evcon, rq::ERR_TIMEOUT)
         } else if what & (BEV_EVENT_EOF | BEV_EVENT_ERROR) != 0 {
+            if (*evcon).flags.contains(ConFlags::READ_ON_WRITE_ERROR) {
+                if what & BEV_EVENT_WRITING != 0 {
+                    return read_on_write_error(evcon);
+                }
+                if what & BEV_EVENT_READING != 0 && buf::length(input(evcon)) > 0 {
+                    // What came before the end is still to be read (by the read callback,
+                    // if one is installed).
+                    ev::active((*evcon).read_more_ev, EV_READ as c_int, 1);
+                    return;
+                }
+            }
             fail(evcon, rq::ERR_EOF)
         } else if what != BEV_EVENT_CONNECTED {
             fail(evcon, rq::ERR_BUFFER_ERROR)
         }
+    }
+}
+
+/// EVHTTP_CON_READ_ON_WRITE_ERROR: the server may have answered (413, 417, 400 …) and closed
+/// before taking the whole request. Drop what is left to send and read its response; a
+/// second failure while doing that fails the request.
+///
+/// # Safety
+/// Module contract.
+unsafe fn read_on_write_error(evcon: *mut Connection) {
+    // SAFETY: evcon is live (contract), and so is its current request.
+    unsafe {
+        let Some(&req) = (*evcon).requests.front() else { return fail(evcon, rq::ERR_EOF) };
+        if (*evcon).reading_error {
+            (*evcon).reading_error = false;
+            return fail(evcon, rq::ERR_EOF);
+        }
+        (*req).kind = rq::KIND_RESPONSE;
+        buf::drain_all_through_freeze(output(evcon));
+        reader::start_read(evcon);
+        (*evcon).reading_error = true;
     }
 }
 

@@ -129,7 +129,8 @@ pub unsafe fn make_header(evcon: *mut Connection, req: *mut RequestC) {
         }
         head.extend_from_slice(b"\r\n");
         add(out, &head);
-        if buf::length(body) > 0 {
+        // A request that asks "Expect: 100-continue" keeps its body until the server says so.
+        if buf::length(body) > 0 && !rq::expects_continue(req, (*req).output_headers) {
             buf::add_buffer(out, body);
         }
     }

@@ -66,15 +66,27 @@ fn parse_version(s: &[u8]) -> Option<(c_char, c_char)> {
         std::str::from_utf8(d).ok()?.parse().ok()
     };
     let (ma, mi) = (num(a)?, num(b)?);
+    // Nothing newer than HTTP/1.x is spoken here.
+    if ma > 1 {
+        return None;
+    }
     Some((ma as c_char, mi as c_char))
 }
 
-/// The request line: METHOD SP URI SP VERSION. The URI may itself hold spaces: the version is
-/// after the last one.
+/// The shortest request line there can be ("GET / HTTP/1.0").
+const MIN_REQUEST_LINE: usize = 14;
+
+/// The request line: METHOD SP URI SP VERSION. Spaces after the version are ignored. The URI
+/// may itself hold spaces: the version is after the last one.
 ///
 /// # Safety
 /// Module contract.
 unsafe fn parse_request_line(req: *mut RequestC, line: &[u8]) -> bool {
+    let end = line.iter().rposition(|&c| c != b' ').map_or(0, |i| i + 1);
+    let line = &line[..end];
+    if line.len() < MIN_REQUEST_LINE {
+        return false;
+    }
     let Some(sp) = line.iter().position(|&c| c == b' ') else { return false };
     let method = &line[..sp];
     let rest = &line[sp + 1..];
@@ -209,10 +221,19 @@ unsafe fn append_to_last(q: *mut KeyValQ, more: &[u8]) -> bool {
 /// # Safety
 /// Module contract.
 pub unsafe fn headers(req: *mut RequestC, input: *mut Evbuffer) -> c_int {
-    // SAFETY: req, its input header list and input are live (contract).
+    // SAFETY: req and its input header list are live (contract).
+    unsafe { headers_into(req, input, (*req).input_headers) }
+}
+
+/// Read header lines into `q` up to the empty line, counting them against the request's
+/// header-size limit.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn headers_into(req: *mut RequestC, input: *mut Evbuffer, q: *mut KeyValQ) -> c_int {
+    // SAFETY: req, q and input are live (contract).
     unsafe {
         let limit = max_headers(req);
-        let q = (*req).input_headers;
         loop {
             let Some(line) = read_line(input) else {
                 if buf::length(input) > limit || (*req).headers_size + buf::length(input) > limit {
@@ -243,6 +264,74 @@ pub unsafe fn headers(req: *mut RequestC, input: *mut Evbuffer) -> c_int {
                 return DATA_CORRUPTED;
             }
         }
+    }
+}
+
+/// What one Transfer-Encoding header says (C's `enum evhttp_transfer_encoding_header_status`,
+/// values as Debian's libevent numbers them).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(C)]
+pub enum TransferEncoding {
+    /// "chunked" somewhere other than last: refused.
+    Invalid = 0,
+    /// The last coding is "chunked".
+    EndsInChunked = 1,
+    /// No "chunked" at all.
+    NoChunked = 2,
+}
+
+/// Is this one transfer-coding (surrounding spaces/tabs and any ";parameters" aside) the
+/// word "chunked", in any case?
+pub fn is_chunked_coding(coding: &[u8]) -> bool {
+    let start = coding.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(coding.len());
+    let rest = &coding[start..];
+    let len = rest.iter().position(|&c| c == b' ' || c == b'\t' || c == b';').unwrap_or(rest.len());
+    rest[..len].eq_ignore_ascii_case(b"chunked")
+}
+
+/// Classify a Transfer-Encoding value (a comma-separated list of codings): "chunked" is only
+/// allowed as the last one.
+pub fn check_transfer_encoding(value: &[u8]) -> TransferEncoding {
+    let mut codings = value.split(|&c| c == b',').peekable();
+    while let Some(coding) = codings.next() {
+        if is_chunked_coding(coding) {
+            return if codings.peek().is_none() { TransferEncoding::EndsInChunked } else { TransferEncoding::Invalid };
+        }
+    }
+    TransferEncoding::NoChunked
+}
+
+/// The request-smuggling rules for a complete header block: Transfer-Encoding and
+/// Content-Length together are refused, as is any Transfer-Encoding header after one that
+/// ended in "chunked", or "chunked" that is not the last coding. On success the request's
+/// chunked bit says whether the body is chunked.
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn validate_length_and_encoding(req: *mut RequestC) -> bool {
+    // SAFETY: req and its input header list are live (contract); the list is not changed
+    // while it is walked.
+    unsafe {
+        let q = (*req).input_headers;
+        if header(q, "Transfer-Encoding").is_some() && header(q, "Content-Length").is_some() {
+            return false;
+        }
+        let mut chunked = false;
+        for (key, value) in super::headers::iter(q) {
+            if !key.eq_ignore_ascii_case(b"Transfer-Encoding") {
+                continue;
+            }
+            if chunked {
+                return false;
+            }
+            match check_transfer_encoding(value) {
+                TransferEncoding::Invalid => return false,
+                TransferEncoding::EndsInChunked => chunked = true,
+                TransferEncoding::NoChunked => {}
+            }
+        }
+        (*req).set_chunked(chunked);
+        true
     }
 }
 
@@ -286,14 +375,37 @@ pub unsafe fn body_length(req: *const RequestC) -> Option<BodyLength> {
     }
 }
 
-/// The size line of a chunk: hex digits, optionally followed by ";extension".
+/// The size line of a chunk, read as libevent reads it (C's strtoll in base 16, up to the
+/// line's first NUL): leading white space, a sign and "0x" may come first; a number too big
+/// stops at the largest; a space may follow it, nothing else (no ";extensions"). A line with
+/// no digits counts as 0 only when it starts with a space. None when malformed or negative.
 pub fn chunk_size(line: &[u8]) -> Option<i64> {
-    let end = line.iter().position(|&c| c == b';').unwrap_or(line.len());
-    let digits = trim_lws(&line[..end]);
-    if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
+    let line = &line[..line.iter().position(|&c| c == 0).unwrap_or(line.len())];
+    if line.is_empty() {
         return None;
     }
-    i64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    let mut i = line.iter().position(|&c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)).unwrap_or(line.len());
+    let negative = line.get(i) == Some(&b'-');
+    if matches!(line.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    if line.get(i) == Some(&b'0')
+        && matches!(line.get(i + 1), Some(b'x' | b'X'))
+        && line.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+    {
+        i += 2;
+    }
+    let digits = line[i..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+    let value = line[i..i + digits].iter().fold(0i64, |v, &c| {
+        let d = (c as char).to_digit(16).unwrap_or(0) as i64;
+        v.saturating_mul(16).saturating_add(d)
+    });
+    // With no digits at all, strtoll reports the number as ending where the text began.
+    let end = if digits == 0 { 0 } else { i + digits };
+    if !matches!(line.get(end), None | Some(b' ')) || (negative && value != 0) {
+        return None;
+    }
+    Some(value)
 }
 
 /// Read the next chunk size line; None when no full line is buffered yet. Empty lines (the CRLF
@@ -322,15 +434,56 @@ mod tests {
         assert_eq!(parse_version(b"HTTP/1.1x"), None);
         assert_eq!(parse_version(b"HTTP/1"), None);
         assert_eq!(parse_version(b"http/1.1"), None);
+        assert_eq!(parse_version(b"HTTP/2.0"), None);
     }
 
     #[test]
     fn chunk_sizes() {
         assert_eq!(chunk_size(b"1a"), Some(26));
         assert_eq!(chunk_size(b"0"), Some(0));
-        assert_eq!(chunk_size(b"ff;name=v"), Some(255));
+        assert_eq!(chunk_size(b"ff;name=v"), None);
         assert_eq!(chunk_size(b"-1"), None);
         assert_eq!(chunk_size(b"zz"), None);
+        assert_eq!(chunk_size(b""), None);
+        assert_eq!(chunk_size(b"0x1A"), Some(26));
+        assert_eq!(chunk_size(b"0X1a"), Some(26));
+        assert_eq!(chunk_size(b"0x"), None);
+        assert_eq!(chunk_size(b" \t+3 junk"), Some(3));
+        assert_eq!(chunk_size(b"3\t"), None);
+        assert_eq!(chunk_size(b"-0"), Some(0));
+        assert_eq!(chunk_size(b"  "), Some(0));
+        assert_eq!(chunk_size(b" zz"), Some(0));
+        assert_eq!(chunk_size(b"3\0zz"), Some(3));
+        assert_eq!(chunk_size(b"ffffffffffffffffffff"), Some(i64::MAX));
+    }
+
+    #[test]
+    fn chunked_codings() {
+        for yes in [&b"chunked"[..], b"chUNKED", b"  CHUNKED  ", b" chUNKED ; foo=bar", b"chunked;x", b"\tchunked\t"] {
+            assert!(is_chunked_coding(yes), "{:?}", yes);
+        }
+        for no in [&b"wombat"[..], b"chunked+", b"wombchunkedat", b"wombat chunked", b"wombat; chunked=foo", b"", b"chunk"] {
+            assert!(!is_chunked_coding(no), "{:?}", no);
+        }
+    }
+
+    #[test]
+    fn transfer_encodings() {
+        use TransferEncoding::*;
+        let cases: [(&[u8], TransferEncoding); 9] = [
+            (b"hello", NoChunked),
+            (b"hello, world", NoChunked),
+            (b"hello, world, chunked", EndsInChunked),
+            (b"chunked  ", EndsInChunked),
+            (b"    ,  chunked  ", EndsInChunked),
+            (b"chunked , gzip", Invalid),
+            (b"foo, chunked , gzip", Invalid),
+            (b"    ,  chunked, ", Invalid),
+            (b"", NoChunked),
+        ];
+        for (v, want) in cases {
+            assert_eq!(check_transfer_encoding(v), want, "{:?}", v);
+        }
     }
 
     #[test]

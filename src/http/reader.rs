@@ -37,9 +37,16 @@ pub unsafe fn start_read(evcon: *mut Connection) {
     }
 }
 
+/// Buffered bytes to look at from the loop: through the read callback, when the connection
+/// has one installed (while a message is being written there is none: what arrives waits).
 pub(super) unsafe extern "C" fn read_more_cb(_fd: c_int, _what: c_short, arg: *mut c_void) {
-    // SAFETY: arg is the live connection that owns this event.
-    unsafe { read_cb(bev::downcast((*(arg as *mut Connection)).bev), arg) }
+    // SAFETY: arg is the live connection that owns this event; its bufferevent is live.
+    unsafe {
+        let b = bev::downcast((*(arg as *mut Connection)).bev);
+        if let Some(cb) = (*b).readcb {
+            cb(b, arg)
+        }
+    }
 }
 
 pub(super) unsafe extern "C" fn read_cb(_bev: *mut Bufferevent, arg: *mut c_void) {
@@ -93,18 +100,24 @@ unsafe fn read_headers(evcon: *mut Connection, req: *mut RequestC) {
             parse::MORE_DATA_EXPECTED => return,
             _ => return conn::fail(evcon, rq::ERR_INVALID_HEADER),
         }
+        // Lengths and codings a proxy in front of us could read differently are refused.
+        if !parse::validate_length_and_encoding(req) {
+            return conn::fail(evcon, rq::ERR_INVALID_HEADER);
+        }
         if let Some(hcb) = (*req).header_cb {
             if hcb(req, (*req).cb_arg) < 0 {
                 return conn::fail(evcon, rq::ERR_EOF);
             }
         }
-        let r = &*req;
-        if r.kind == rq::KIND_REQUEST {
+        if (*req).kind == rq::KIND_REQUEST {
             get_body(evcon, req)
-        } else if r.response_code == 100 {
-            // "100 Continue": the real response follows.
-            start_read(evcon)
-        } else if !rq::response_needs_body(r) {
+        } else if (*req).response_code == 100 {
+            // "100 Continue": now the body (held back if we asked to be told), then the real
+            // response.
+            buf::add_buffer(conn::output(evcon), (*req).output_buffer);
+            (*evcon).state = State::Writing;
+            conn::write_buffer(evcon, WriteDone::RequestSent)
+        } else if !rq::response_needs_body(&*req) {
             done(evcon)
         } else {
             get_body(evcon, req)
@@ -127,12 +140,10 @@ unsafe fn get_body(evcon: *mut Connection, req: *mut RequestC) {
         (*evcon).state = State::ReadingBody;
         {
             let r = &mut *req;
-            let te = rq::header(r.input_headers, "Transfer-Encoding");
-            if matches!(te, Some(v) if v.eq_ignore_ascii_case(b"chunked")) {
-                r.set_chunked(true);
+            // The chunked bit was set from the headers by validate_length_and_encoding.
+            if r.chunked() {
                 r.ntoread = -1;
             } else {
-                r.set_chunked(false);
                 if is_request && rq::header(r.input_headers, "Content-Length").is_none() {
                     // A request without a length has no body.
                     return done(evcon);
@@ -156,7 +167,8 @@ unsafe fn get_body(evcon: *mut Connection, req: *mut RequestC) {
                 }
                 let (chunked, ntoread) = ((*req).chunked(), (*req).ntoread);
                 if !chunked && ntoread as u64 > (*evcon).max_body_size as u64 {
-                    return conn::fail(evcon, rq::ERR_DATA_TOO_LONG);
+                    // Too big: no "100 Continue".
+                    return too_long(evcon, req);
                 }
                 if buf::length(conn::input(evcon)) == 0 {
                     let line = format!("HTTP/{}.{} 100 Continue\r\n\r\n", (*req).major, (*req).minor);
@@ -205,9 +217,12 @@ unsafe fn read_chunks(evcon: *mut Connection, req: *mut RequestC, input: *mut Ev
             if (*req).ntoread < 0 {
                 let Some(line) = parse::next_chunk_line(input) else { return parse::MORE_DATA_EXPECTED };
                 let Some(n) = parse::chunk_size(&line) else { return parse::DATA_CORRUPTED };
-                if ((*req).body_size as u64).saturating_add(n as u64) > max {
+                // The body size counts a chunk from its size line on, as libevent's does.
+                let Some(total) = (*req).body_size.checked_add(n as usize) else { return parse::DATA_CORRUPTED };
+                if total as u64 > max {
                     return parse::DATA_TOO_LONG;
                 }
+                (*req).body_size = total;
                 (*req).ntoread = n;
                 if n == 0 {
                     return parse::ALL_DATA_READ;
@@ -219,7 +234,6 @@ unsafe fn read_chunks(evcon: *mut Connection, req: *mut RequestC, input: *mut Ev
                 return parse::MORE_DATA_EXPECTED;
             }
             buf::remove_buffer(input, (*req).input_buffer, n as usize);
-            (*req).body_size += n as usize;
             (*req).ntoread = -1;
             if !deliver_chunk(req) {
                 return parse::REQUEST_CANCELED;
@@ -243,8 +257,8 @@ unsafe fn read_body(evcon: *mut Connection, req: *mut RequestC) {
                     (*evcon).state = State::ReadingTrailer;
                     return read_trailer(evcon, req);
                 }
-                parse::DATA_TOO_LONG => return conn::fail(evcon, rq::ERR_DATA_TOO_LONG),
-                parse::DATA_CORRUPTED => return conn::fail(evcon, rq::ERR_INVALID_HEADER),
+                // A malformed chunk is reported as too long, as libevent does.
+                parse::DATA_TOO_LONG | parse::DATA_CORRUPTED => return conn::fail(evcon, rq::ERR_DATA_TOO_LONG),
                 parse::REQUEST_CANCELED => {
                     rq::free_auto(req);
                     return;
@@ -267,7 +281,7 @@ unsafe fn read_body(evcon: *mut Connection, req: *mut RequestC) {
         let max = (*evcon).max_body_size as u64;
         let (body_size, ntoread) = ((*req).body_size as u64, (*req).ntoread);
         if body_size > max || (ntoread >= 0 && ntoread as u64 > max) {
-            return conn::fail(evcon, rq::ERR_DATA_TOO_LONG);
+            return too_long(evcon, req);
         }
         if !deliver_chunk(req) {
             rq::free(req);
@@ -280,15 +294,51 @@ unsafe fn read_body(evcon: *mut Connection, req: *mut RequestC) {
     }
 }
 
+/// The body is larger than allowed. With lingering close on, the rest of it is read and
+/// thrown away first (as it arrives), so that the 413 is not lost to a reset from closing
+/// with unread data; otherwise the 413 goes out at once.
+///
+/// # Safety
+/// Module contract; `req` is the current request.
+unsafe fn too_long(evcon: *mut Connection, req: *mut RequestC) {
+    // SAFETY: evcon and req are live (contract); the request's fields are read and written
+    // around the buffer calls, never borrowed across one.
+    unsafe {
+        if !(*evcon).flags.contains(conn::ConFlags::LINGERING_CLOSE) {
+            return conn::fail(evcon, rq::ERR_DATA_TOO_LONG);
+        }
+        let input = conn::input(evcon);
+        let n = (buf::length(input) as u64).min((*req).ntoread as u64) as usize;
+        (*req).ntoread -= n as i64;
+        (*req).body_size += n;
+        buf::drain(input, n);
+        if (*req).ntoread == 0 {
+            conn::fail(evcon, rq::ERR_DATA_TOO_LONG);
+        }
+    }
+}
+
 /// # Safety
 /// Module contract; `req` is the current request.
 unsafe fn read_trailer(evcon: *mut Connection, req: *mut RequestC) {
-    // SAFETY: evcon and req are live (contract).
+    // SAFETY: evcon and req are live (contract); the scratch list is ours and freed before
+    // anything else runs.
     unsafe {
-        match parse::headers(req, conn::input(evcon)) {
-            parse::ALL_DATA_READ => done(evcon),
+        // Trailer fields are read and thrown away (Debian's CVE-2026-63379 fix): merged into
+        // the headers they could override what a proxy in front of us already decided on.
+        let scratch = rq::headers_new();
+        if scratch.is_null() {
+            return conn::fail(evcon, rq::ERR_DATA_TOO_LONG);
+        }
+        let r = parse::headers_into(req, conn::input(evcon), scratch);
+        rq::headers_free(scratch);
+        match r {
+            parse::ALL_DATA_READ => {
+                bev::disable((*evcon).bev, EV_READ);
+                done(evcon)
+            }
             parse::MORE_DATA_EXPECTED => {}
-            _ => conn::fail(evcon, rq::ERR_INVALID_HEADER),
+            _ => conn::fail(evcon, rq::ERR_DATA_TOO_LONG),
         }
     }
 }

@@ -354,6 +354,20 @@ pub fn response_needs_body(r: &RequestC) -> bool {
     r.response_code != 204 && r.response_code != 304 && !(100..200).contains(&r.response_code) && r.type_ != REQ_HEAD
 }
 
+/// A request (HTTP/1.1 or later) whose headers `q` (its input or its output headers) say
+/// "Expect: 100-continue".
+///
+/// # Safety
+/// Module contract; `q` is one of the request's header lists.
+pub unsafe fn expects_continue(req: *const RequestC, q: *const KeyValQ) -> bool {
+    // SAFETY: req and q are live (contract).
+    unsafe {
+        (*req).kind == KIND_REQUEST
+            && !(*req).version_before(1, 1)
+            && header(q, "Expect").is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"))
+    }
+}
+
 /// A header's value as bytes, if present (case-insensitive name).
 ///
 /// # Safety

@@ -4,7 +4,12 @@
    bodies, chunked replies, evhttp_send_error pages, 404 pages with the URI escaped, path
    callbacks matched against the decoded path, unknown methods (501), malformed lines and
    headers (400), header and body limits (400 / 413), Expect: 100-continue and obs-fold
-   header continuations. Set PRINT=1 to print what came back instead of comparing. */
+   header continuations; spaces after the version (ignored), request lines too short or not
+   HTTP/0.x-1.x (400); Transfer-Encoding with Content-Length, or "chunked" not last (400),
+   "gzip, chunked" and a later "Transfer-Encoding: chunked" header (a chunked body); chunk
+   size lines read as C's strtoll reads hex (0x, sign, leading white space, a space and
+   anything after it; no ";extensions": 413, as is any malformed chunk or trailer); trailer
+   fields thrown away. Set PRINT=1 to print what came back instead of comparing. */
 /* BACKENDS: epoll poll select */
 #include <event2/event.h>
 #include <event2/http.h>

@@ -407,6 +407,13 @@ pub(super) unsafe fn do_read(b: *mut Bev) -> bool {
                 ratelim::decrement_read(b, r as isize);
                 got += r as usize;
                 more = round + 1 == ROUNDS;
+                // The socket flavour goes back to the socket only when it is readable again
+                // (as libevent): what the program does with this first (disable reading, say)
+                // must come before we see whatever follows, the peer's close included.
+                if under(b).is_none() && (f.pending)((*s).ssl) <= 0 {
+                    more = false;
+                    break;
+                }
                 continue;
             }
             match (f.get_error)((*s).ssl, r) {

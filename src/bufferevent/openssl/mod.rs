@@ -64,6 +64,9 @@ pub struct SslState {
     /// A handshake (connecting, accepting or renegotiating) is under way: both directions
     /// drive it.
     handshaking: bool,
+    /// The state the bufferevent was made in (BUFFEREVENT_SSL_*): a new fd starts a
+    /// connection over from there.
+    initial: c_int,
     allow_dirty_shutdown: bool,
     /// Reading needs the transport writable first (SSL_read said WANT_WRITE), or the reverse.
     read_blocked_on_write: bool,
@@ -152,6 +155,7 @@ fn new_state(ssl: *mut Ssl, underlying: *mut Bufferevent, st: c_int) -> SslState
         ssl,
         underlying,
         handshaking: st != BUFFEREVENT_SSL_OPEN,
+        initial: st,
         allow_dirty_shutdown: false,
         read_blocked_on_write: false,
         write_blocked_on_read: false,

@@ -189,6 +189,23 @@ unsafe fn ssl_ctrl(b: *mut Bev, op: Ctrl) -> Result<CtrlOut, ()> {
                 if fd >= 0 && (f.set_fd)((*s).ssl, fd) != 1 {
                     return Err(());
                 }
+                // A new transport is a new connection: one made connecting or accepting
+                // shakes hands again on it (evhttp reconnecting after "Connection: close").
+                let initial = (*s).initial;
+                if initial != BUFFEREVENT_SSL_OPEN {
+                    if (f.clear)((*s).ssl) != 1 {
+                        return Err(());
+                    }
+                    if initial == BUFFEREVENT_SSL_CONNECTING {
+                        (f.set_connect_state)((*s).ssl);
+                    } else {
+                        (f.set_accept_state)((*s).ssl);
+                    }
+                    (*s).handshaking = true;
+                    (*s).read_blocked_on_write = false;
+                    (*s).write_blocked_on_read = false;
+                    (*s).last_write = 0;
+                }
                 assign_events(b, fd);
                 if fd >= 0 {
                     if (*s).handshaking {

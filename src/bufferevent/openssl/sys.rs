@@ -85,6 +85,7 @@ libssl_functions! {
     ctrl = "SSL_ctrl": fn(*mut Ssl, c_int, c_long, *mut c_void) -> c_long;
     set_connect_state = "SSL_set_connect_state": fn(*mut Ssl);
     set_accept_state = "SSL_set_accept_state": fn(*mut Ssl);
+    clear = "SSL_clear": fn(*mut Ssl) -> c_int;
     pending = "SSL_pending": fn(*const Ssl) -> c_int;
     get_shutdown = "SSL_get_shutdown": fn(*const Ssl) -> c_int;
     renegotiate = "SSL_renegotiate": fn(*mut Ssl) -> c_int;
