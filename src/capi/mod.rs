@@ -5,6 +5,7 @@
 pub mod buffer;
 pub mod bufferevent;
 pub mod bufferevent_ssl;
+pub mod dns;
 pub mod event;
 pub mod event_compat;
 pub mod http;
