@@ -5,6 +5,7 @@ need=""
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 command -v cmake >/dev/null 2>&1 || need="$need cmake"
 [ -f /usr/include/openssl/ssl.h ] || need="$need libssl-dev"
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need="$need dnsmasq-base"
 if [ -n "$need" ]; then
   echo "installing:$need"
   export DEBIAN_FRONTEND=noninteractive
