@@ -232,11 +232,9 @@ pub fn search_ndots_set(b: &EvdnsBase, ndots: c_int) {
 
 // ---- dns_compat.h: the global base ----
 
-/// `evdns_init`: 0 once a global base exists.
+/// `evdns_init`: a new global base from /etc/resolv.conf, 0 or -1. An earlier global base
+/// is left alone (not freed: the program may still use it), as in 2.1.12.
 pub fn init() -> c_int {
-    if !global::current().is_null() {
-        return 0;
-    }
     // SAFETY: NULL: the current event base.
     let b = unsafe { base_new(std::ptr::null_mut(), EVDNS_BASE_INITIALIZE_NAMESERVERS) };
     if b.is_null() {

@@ -96,10 +96,11 @@ impl State {
                 log::debug(|| format!("Setting ndots to {}", n));
                 self.search_ndots_set(n);
             }
+            // 2.1.12 does not send waiting queries when the limit grows: they go when
+            // another query finishes (or on resume).
             Setting::MaxInflight(n) => {
                 log::debug(|| format!("Setting maximum inflight requests to {}", n));
                 self.opts.apply(s);
-                self.pump();
             }
             _ => {
                 log::debug(|| match s {

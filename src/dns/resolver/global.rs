@@ -1,6 +1,6 @@
 //! The global evdns base of `dns_compat.h` (`evdns_init`, `evdns_resolve_ipv4` …).
 //!
-//! As in 2.1.12: evdns_init makes it (reading /etc/resolv.conf) unless it exists; adding a
+//! As in 2.1.12: evdns_init makes a new one (reading /etc/resolv.conf) each time; adding a
 //! name server, setting an option or parsing a resolv.conf through the compat functions
 //! makes an empty one on the current event base when there is none; evdns_shutdown frees
 //! it and forgets the evdns log function. Where 2.1.12 would dereference a missing global
