@@ -1266,12 +1266,19 @@ pub unsafe fn socket_connect(b: *mut Bev, sa: *const libc::sockaddr, socklen: c_
 }
 
 /// bufferevent_socket_connect_hostname on a socket-flavour SSL bufferevent: resolve
-/// (blocking, as without an evdns base), then connect to the first address. 0 once the
-/// attempt is made; a failed lookup is reported as BEV_EVENT_ERROR with the error kept for
-/// bufferevent_socket_get_dns_error.
+/// (through `dns_base` when there is one, else blocking), then connect to the first
+/// address. 0 once the attempt is made; a failed lookup is reported as BEV_EVENT_ERROR with
+/// the error kept for bufferevent_socket_get_dns_error.
 ///
-/// SAFETY: b is live and an SSL bufferevent; hostname is NULL or a C string.
-pub unsafe fn socket_connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
+/// SAFETY: b is live and an SSL bufferevent; dns_base is NULL or a live evdns base;
+/// hostname is NULL or a C string.
+pub unsafe fn socket_connect_hostname(
+    b: *mut Bev,
+    dns_base: *mut crate::dns::resolver::EvdnsBase,
+    family: c_int,
+    hostname: *const c_char,
+    port: c_int,
+) -> c_int {
     if family != libc::AF_INET && family != libc::AF_INET6 && family != libc::AF_UNSPEC {
         return -1;
     }
@@ -1287,9 +1294,35 @@ pub unsafe fn socket_connect_hostname(b: *mut Bev, family: c_int, hostname: *con
         let Ok(portbuf) = std::ffi::CString::new(port.to_string()) else { return -1 };
         incref_and_lock(b);
         (*state(b)).dns_error = 0;
+        if !dns_base.is_null() {
+            crate::dns::resolver::api::getaddrinfo_async(
+                dns_base,
+                hostname,
+                portbuf.as_ptr(),
+                &hints,
+                lookup_answered,
+                b as *mut c_void,
+            );
+            unlock(b);
+            return 0;
+        }
         let mut ai: *mut libc::addrinfo = ptr::null_mut();
         let err = crate::capi::util::evutil_getaddrinfo(hostname, portbuf.as_ptr(), &hints, &mut ai);
-        if err != 0 || ai.is_null() {
+        lookup_done(b, err, ai);
+        0
+    }
+}
+
+/// The end of a lookup: connect or report. The caller holds the lock and the lookup's
+/// reference; both are given up here.
+///
+/// SAFETY: b is live, locked, and holds the lookup's reference; ai is the result.
+unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
+    // SAFETY: per the function contract.
+    unsafe {
+        if err == crate::util::addrinfo::EAI_CANCEL {
+            (*state(b)).dns_error = err;
+        } else if err != 0 || ai.is_null() {
             (*state(b)).dns_error = if err != 0 { err } else { libc::EAI_FAIL };
             run_eventcb(b, BEV_EVENT_ERROR, 0);
         } else if socket_connect(b, (*ai).ai_addr, (*ai).ai_addrlen as c_int) < 0 {
@@ -1299,7 +1332,16 @@ pub unsafe fn socket_connect_hostname(b: *mut Bev, family: c_int, hostname: *con
             crate::capi::util::evutil_freeaddrinfo(ai);
         }
         decref_and_unlock(b);
-        0
+    }
+}
+
+/// The evdns answer to socket_connect_hostname's lookup.
+unsafe extern "C" fn lookup_answered(err: c_int, ai: *mut libc::addrinfo, arg: *mut c_void) {
+    let b = arg as *mut Bev;
+    // SAFETY: arg is the bufferevent that asked; it holds a reference until lookup_done.
+    unsafe {
+        lock(b);
+        lookup_done(b, err, ai);
     }
 }
 

@@ -422,13 +422,19 @@ pub unsafe fn connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_int
     }
 }
 
-/// bufferevent_socket_connect_hostname: resolve (blocking, as libevent does without an
-/// evdns base), then connect to the first address. Returns 0 once the attempt is made; a
-/// failed lookup is reported as BEV_EVENT_ERROR with bufferevent_socket_get_dns_error
-/// telling why.
+/// bufferevent_socket_connect_hostname: resolve (through `dns_base` like evdns_getaddrinfo
+/// when there is one, else blocking, as libevent does), then connect to the first address.
+/// Returns 0 once the attempt is made; a failed lookup is reported as BEV_EVENT_ERROR with
+/// bufferevent_socket_get_dns_error telling why.
 ///
-/// SAFETY: b is live; hostname is NULL or a C string.
-pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
+/// SAFETY: b is live; dns_base is NULL or a live evdns base; hostname is NULL or a C string.
+pub unsafe fn connect_hostname(
+    b: *mut Bev,
+    dns_base: *mut crate::dns::resolver::EvdnsBase,
+    family: c_int,
+    hostname: *const c_char,
+    port: c_int,
+) -> c_int {
     if family != libc::AF_INET && family != libc::AF_INET6 && family != libc::AF_UNSPEC {
         return -1;
     }
@@ -438,7 +444,7 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
     // SAFETY: per the function contract.
     unsafe {
         if is_kind(b, &super::openssl::SSL_OPS) {
-            return super::openssl::socket_connect_hostname(b, family, hostname, port);
+            return super::openssl::socket_connect_hostname(b, dns_base, family, hostname, port);
         }
         if !is_kind(b, &SOCKET_OPS) {
             crate::core::log::warn(&format!("bufferevent_socket_connect_hostname: not a socket bufferevent ({})", (*b).ops.name));
@@ -455,12 +461,30 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
         suspend_write(b, SUSPEND_LOOKUP);
         suspend_read(b, SUSPEND_LOOKUP);
         incref(b);
+        if !dns_base.is_null() {
+            crate::dns::resolver::api::getaddrinfo_async(
+                dns_base,
+                hostname,
+                portbuf.as_ptr(),
+                &hints,
+                lookup_answered,
+                b as *mut c_void,
+            );
+            unlock(b);
+            return 0;
+        }
         let mut ai: *mut libc::addrinfo = ptr::null_mut();
         let err = crate::capi::util::evutil_getaddrinfo(hostname, portbuf.as_ptr(), &hints, &mut ai);
         lookup_done(b, err, ai);
         unlock(b);
     }
     0
+}
+
+/// The evdns answer to connect_hostname's lookup.
+unsafe extern "C" fn lookup_answered(err: c_int, ai: *mut libc::addrinfo, arg: *mut c_void) {
+    // SAFETY: arg is the bufferevent connect_hostname passed; it holds a reference until here.
+    unsafe { lookup_done(arg as *mut Bev, err, ai) }
 }
 
 /// The end of a lookup: connect to the result or report the failure.
@@ -472,6 +496,12 @@ unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
         lock(b);
         unsuspend_write(b, SUSPEND_LOOKUP);
         unsuspend_read(b, SUSPEND_LOOKUP);
+        if err == crate::util::addrinfo::EAI_CANCEL {
+            // Cancelled: no event, as libevent.
+            (*state(b)).dns_error = err;
+            decref_and_unlock(b);
+            return;
+        }
         if err != 0 || ai.is_null() {
             (*state(b)).dns_error = if err != 0 { err } else { libc::EAI_FAIL };
             run_eventcb(b, BEV_EVENT_ERROR, 0);

@@ -266,3 +266,31 @@ pub fn global_base_or_new() -> Option<&'static EvdnsBase> {
     // SAFETY: as in global_base.
     unsafe { global::current_or_new().as_ref() }
 }
+
+// ---- for the rest of the library ----
+
+/// Resolve `host`/`serv` through `base` the way evdns_getaddrinfo does, for callers inside
+/// the library (bufferevent_socket_connect_hostname, and evhttp through it): `cb(err, list,
+/// arg)` runs inside this call when no query is needed, else later from the loop; the list
+/// is released with evutil_freeaddrinfo. Returns the request (NULL once answered).
+///
+/// # Safety
+/// `base` is a live evdns base; `host`/`serv` are NULL or C strings.
+pub unsafe fn getaddrinfo_async(
+    base: *mut EvdnsBase,
+    host: *const libc::c_char,
+    serv: *const libc::c_char,
+    hints: &libc::addrinfo,
+    cb: super::GaiCallback,
+    arg: *mut c_void,
+) -> *mut super::GaiRequest {
+    // SAFETY: NULL or C strings (contract).
+    let (host, serv) = unsafe {
+        (
+            (!host.is_null()).then(|| std::ffi::CStr::from_ptr(host).to_bytes()),
+            (!serv.is_null()).then(|| std::ffi::CStr::from_ptr(serv).to_bytes()),
+        )
+    };
+    // SAFETY: base is live (contract); hints is a readable addrinfo.
+    unsafe { super::getaddrinfo::getaddrinfo(base, host, serv, hints, Some(cb), arg) }
+}
