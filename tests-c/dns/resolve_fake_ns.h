@@ -177,7 +177,7 @@ static FAKE_NS_UNUSED void fake_ns_readable(evutil_socket_t fd, short what, void
     ns->last = q;
     if (strlen(ns->log) + strlen(q.name) + 16 < sizeof(ns->log))
         sprintf(ns->log + strlen(ns->log), "%s/%d ", q.name, q.qtype);
-    out.n = 0;
+    memset(&out, 0, sizeof(out));
     if (ns->fn(ns, &q, &out, ns->arg) && out.n > 0)
         sendto(fd, out.b, out.n, 0, (struct sockaddr *)&q.from, sizeof(q.from));
 }
