@@ -344,6 +344,7 @@ pub unsafe extern "C" fn evdns_resolve_ipv4(
     callback: Option<ResolveCallback>,
     ptr: *mut c_void,
 ) -> c_int {
+    // SAFETY: NULL or a C string.
     let (Some(b), Some(name)) = (api::global_base(), unsafe { bytes(name) }) else { return -1 };
     if api::resolve(b, Kind::Ipv4, name, flags, callback, ptr).is_null() {
         -1
@@ -359,6 +360,7 @@ pub unsafe extern "C" fn evdns_resolve_ipv6(
     callback: Option<ResolveCallback>,
     ptr: *mut c_void,
 ) -> c_int {
+    // SAFETY: NULL or a C string.
     let (Some(b), Some(name)) = (api::global_base(), unsafe { bytes(name) }) else { return -1 };
     if api::resolve(b, Kind::Ipv6, name, flags, callback, ptr).is_null() {
         -1

@@ -4,7 +4,8 @@
    sockaddr (duplicates 3, unparsable text 4, oversized sockaddr 2), the ring order that
    evdns_base_get_nameserver_addr walks (a new server goes right after the head), its
    too-small-buffer and bad-index answers, evdns_base_set_option for every option with and
-   without the trailing colon, good and bad values, unknown options, and
+   without the trailing colon, good and bad values, unknown options, bind-to (not for
+   loopback servers; a server whose socket cannot bind is refused with 2), and
    evdns_set_transaction_id_fn / evdns_set_random_bytes_fn having no effect. */
 /* BACKENDS: epoll */
 #include "resolve_fake_ns.h"
@@ -162,6 +163,17 @@ int main(void)
         CHECK_EQ(evdns_base_set_option(d, "bogus:", "foo"), 0);
         CHECK_EQ(evdns_base_set_option(d, "", "foo"), 0);
     }
+    evdns_base_free(d, 0);
+
+    /* bind-to applies to servers added later, except loopback ones */
+    d = evdns_base_new(base, 0);
+    CHECK_EQ(evdns_base_set_option(d, "bind-to", "1.2.3.4"), 0); /* not an address of ours */
+    CHECK_EQ(evdns_base_nameserver_ip_add(d, "10.0.0.1"), 2);
+    CHECK_EQ(evdns_base_nameserver_ip_add(d, "[2001:db8::1]"), 2);
+    CHECK_EQ(evdns_base_nameserver_ip_add(d, "127.0.0.1"), 0);
+    CHECK_EQ(evdns_base_set_option(d, "bind-to", "0.0.0.0"), 0);
+    CHECK_EQ(evdns_base_nameserver_ip_add(d, "10.0.0.2"), 0);
+    CHECK_EQ(evdns_base_count_nameservers(d), 2);
     evdns_base_free(d, 0);
 
     /* IDs and letter case come from the library's own RNG whatever the program sets */
