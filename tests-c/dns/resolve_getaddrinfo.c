@@ -2,7 +2,8 @@
    function returns NULL): numeric hosts (IPv6 with a zone too), no host (loopback, or the
    wildcard with AI_PASSIVE), bad families and services, AI_NUMERICHOST (through the C
    library), hosts-file names (file order, the port only on the first node of an address,
-   "found but not in this family" = success with no list), no evdns base at all. From the
+   "found but not in this family" = success with no list; evdns_base_resolve_ipv4 does not
+   read them), no evdns base at all. From the
    loop: A and AAAA lookups together, IPv4 first, the first CNAME as ai_canonname with
    AI_CANONNAME (a name of 64 characters or more fails the reply), NXDOMAIN as EAI_NONAME,
    NODATA and server failures as EAI_FAIL, one family answering while the other hangs
@@ -216,6 +217,17 @@ int main(void)
     CHECK_EQ(evdns_base_set_option(dns, "getaddrinfo-allow-skew", "0.2"), 0);
     CHECK_EQ(evdns_base_set_option(dns, "attempts", "1"), 0);
     expect("hport", "80", 0, SOCK_STREAM, 0, 0, 0, EVUTIL_EAI_NONAME, ""); /* not taken from the file */
+    {
+        /* only evdns_getaddrinfo reads the hosts entries: a plain lookup asks the server */
+        struct answer a;
+        memset(&a, 0, sizeof(a));
+        ns->n_queries = 0;
+        answers_pending = 1;
+        CHECK(evdns_base_resolve_ipv4(dns, "localhost", DNS_QUERY_NO_SEARCH, answer_cb, &a));
+        run_until_answered(base, 5);
+        CHECK_EQ(a.result, DNS_ERR_NOTEXIST);
+        CHECK_EQ(ns->n_queries, 1);
+    }
     expect("both.example", "80", 0, SOCK_STREAM, 0, EVUTIL_AI_CANONNAME, 0, 0,
            "2/1/6/" V4 " 9.9.9.9 80 canon.example; 10/1/6/" V4 " 99::9 80");
     expect("both.example", "80", 0, SOCK_STREAM, 0, 0, 0, 0, "2/1/6/" V4 " 9.9.9.9 80; 10/1/6/" V4 " 99::9 80");
