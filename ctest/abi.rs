@@ -43,6 +43,19 @@ use levent::core::event::{
 };
 use levent::core::log::{EVENT_LOG_DEBUG, EVENT_LOG_ERR, EVENT_LOG_MSG, EVENT_LOG_WARN};
 use levent::dns::server::{EvdnsServerQuestion, EvdnsServerRequest};
+use levent::dns::resolver::api::{
+    EVDNS_BASE_DISABLE_WHEN_INACTIVE, EVDNS_BASE_INITIALIZE_NAMESERVERS, EVDNS_BASE_NAMESERVERS_NO_DEFAULT,
+};
+use levent::dns::resolver::deliver::DNS_PTR;
+use levent::dns::resolver::errors::{
+    DNS_ERR_CANCEL, DNS_ERR_FORMAT, DNS_ERR_NODATA, DNS_ERR_NONE, DNS_ERR_NOTEXIST, DNS_ERR_NOTIMPL, DNS_ERR_REFUSED,
+    DNS_ERR_SERVERFAILED, DNS_ERR_SHUTDOWN, DNS_ERR_TIMEOUT, DNS_ERR_TRUNCATED, DNS_ERR_UNKNOWN,
+};
+use levent::dns::resolver::lookup::DNS_QUERY_NO_SEARCH;
+use levent::dns::resolver::options::{
+    DNS_OPTIONS_ALL, DNS_OPTION_HOSTSFILE, DNS_OPTION_MISC, DNS_OPTION_NAMESERVERS, DNS_OPTION_NAMESERVERS_NO_DEFAULT,
+    DNS_OPTION_SEARCH,
+};
 use levent::http::connection::{CON_LINGERING_CLOSE, CON_READ_ON_WRITE_ERROR, CON_REUSE_CONNECTED_ADDR};
 use levent::http::headers::{KeyVal, KeyValQ};
 use levent::http::request::{

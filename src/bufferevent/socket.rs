@@ -442,15 +442,21 @@ unsafe fn socket_connect(b: *mut Bev, sa: *const sockaddr, socklen: c_int) -> c_
     }
 }
 
-/// bufferevent_socket_connect_hostname: resolve (blocking, as libevent does without an
-/// evdns base), then connect to the first address through the kind's connect entry. Returns
-/// 0 once the attempt is made; a failed lookup is reported as BEV_EVENT_ERROR with
-/// bufferevent_socket_get_dns_error telling why. As in libevent, nothing is read or written
-/// while the name is looked up.
+/// bufferevent_socket_connect_hostname: resolve (through `dns_base` like evdns_getaddrinfo
+/// when there is one, else blocking, as libevent does without an evdns base), then connect to
+/// the first address through the kind's connect entry. Returns 0 once the attempt is made; a
+/// failed lookup is reported as BEV_EVENT_ERROR with bufferevent_socket_get_dns_error telling
+/// why. As in libevent, nothing is read or written while the name is looked up.
 ///
 /// # Safety
-/// Module contract; hostname is NULL or a C string.
-pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
+/// Module contract; `dns_base` is NULL or a live evdns base; hostname is NULL or a C string.
+pub unsafe fn connect_hostname(
+    b: *mut Bev,
+    dns_base: *mut crate::dns::resolver::EvdnsBase,
+    family: c_int,
+    hostname: *const c_char,
+    port: c_int,
+) -> c_int {
     if family != libc::AF_INET && family != libc::AF_INET6 && family != libc::AF_UNSPEC {
         return -1;
     }
@@ -468,22 +474,40 @@ pub unsafe fn connect_hostname(b: *mut Bev, family: c_int, hostname: *const c_ch
     hints.ai_family = family;
     hints.ai_protocol = libc::IPPROTO_TCP;
     hints.ai_socktype = libc::SOCK_STREAM;
-    let hints = addrinfo::system_hints(Some(&hints));
     let port = format!("{port}\0");
     // SAFETY: b is live (module contract), hostname NULL or a C string, port a C string; the
-    // lookup's reference keeps b alive until lookup_done has run.
+    // lookup's reference keeps b alive until lookup_done has run; dns_base is NULL or live.
     unsafe {
         lock(b);
         (*b).dns_error = 0;
         suspend_write(b, SUSPEND_LOOKUP);
         suspend_read(b, SUSPEND_LOOKUP);
         incref(b);
+        if !dns_base.is_null() {
+            crate::dns::resolver::api::getaddrinfo_async(
+                dns_base,
+                hostname,
+                port.as_ptr() as *const c_char,
+                &hints,
+                lookup_answered,
+                b as *mut c_void,
+            );
+            unlock(b);
+            return 0;
+        }
+        let hints = addrinfo::system_hints(Some(&hints));
         let mut ai: *mut libc::addrinfo = ptr::null_mut();
         let err = addrinfo::getaddrinfo(hostname, port.as_ptr() as *const c_char, &hints, &mut ai);
         lookup_done(b, err, ai);
         unlock(b);
     }
     0
+}
+
+/// The evdns answer to connect_hostname's lookup.
+unsafe extern "C" fn lookup_answered(err: c_int, ai: *mut libc::addrinfo, arg: *mut c_void) {
+    // SAFETY: arg is the bufferevent connect_hostname passed; it holds a reference until here.
+    unsafe { lookup_done(arg as *mut Bev, err, ai) }
 }
 
 /// The end of a lookup: connect to the result or report the failure; the result is freed.
@@ -497,6 +521,12 @@ unsafe fn lookup_done(b: *mut Bev, err: c_int, ai: *mut libc::addrinfo) {
         lock(b);
         unsuspend_write(b, SUSPEND_LOOKUP);
         unsuspend_read(b, SUSPEND_LOOKUP);
+        if err == crate::util::addrinfo::EAI_CANCEL {
+            // Cancelled: no event, as libevent.
+            (*b).dns_error = err;
+            decref_and_unlock(b);
+            return;
+        }
         if err != 0 || ai.is_null() {
             (*b).dns_error = if err != 0 { err } else { libc::EAI_FAIL };
             run_eventcb(b, BEV_EVENT_ERROR, 0);

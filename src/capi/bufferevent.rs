@@ -42,19 +42,20 @@ pub unsafe extern "C" fn bufferevent_socket_connect(b: *mut Bufferevent, sa: *co
 /// C's opaque `struct evdns_base`.
 pub type EvdnsBase = c_void;
 
-/// No evdns exists in this library, so there is no `struct evdns_base` a program could pass;
-/// names are resolved with evutil_getaddrinfo whatever `_dns_base` is.
+/// With an evdns base the name is resolved through it (asynchronously); without one, with
+/// evutil_getaddrinfo.
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_socket_connect_hostname(
     b: *mut Bufferevent,
-    _dns_base: *mut EvdnsBase,
+    dns_base: *mut EvdnsBase,
     family: c_int,
     hostname: *const c_char,
     port: c_int,
 ) -> c_int {
     let Some(b) = handle(b) else { return -1 };
-    // SAFETY: a live bufferevent; hostname is NULL or a C string.
-    unsafe { socket::connect_hostname(b, family, hostname, port) }
+    // SAFETY: a live bufferevent; dns_base is NULL or the program's evdns base; hostname is
+    // NULL or a C string.
+    unsafe { socket::connect_hostname(b, dns_base as *mut crate::dns::resolver::EvdnsBase, family, hostname, port) }
 }
 
 #[no_mangle]

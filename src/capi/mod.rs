@@ -19,6 +19,7 @@
 pub mod buffer;
 pub mod bufferevent;
 pub mod bufferevent_ssl;
+pub mod dns;
 pub mod dns_server;
 pub mod event;
 pub mod event_compat;

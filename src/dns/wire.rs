@@ -109,6 +109,11 @@ impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
         Reader { buf, pos: 0 }
     }
+    /// A cursor at `pos` of the packet (a name inside a record's data, whose pointers may
+    /// lead anywhere before it). Reads past the end fail as usual.
+    pub fn at(buf: &'a [u8], pos: usize) -> Self {
+        Reader { buf, pos }
+    }
     pub fn pos(&self) -> usize {
         self.pos
     }
@@ -148,6 +153,13 @@ impl<'a> Reader<'a> {
     /// A (possibly compressed) name, as dotted bytes; the cursor ends after the name's first
     /// run of labels (after the first pointer, if any).
     pub fn name(&mut self) -> WireResult<Vec<u8>> {
+        self.name_within(MAX_NAME_WIRE)
+    }
+
+    /// [`name`](Self::name) with another limit on the name's wire length. The resolver
+    /// reads names of up to 255 *characters* (257 bytes on the wire), as 2.1.12 does, so
+    /// that an answer to any name it may ask about can be read back.
+    pub fn name_within(&mut self, max_wire: usize) -> WireResult<Vec<u8>> {
         let mut out = Vec::new();
         let mut wire_len = 0usize;
         let mut at = self.pos;
@@ -179,7 +191,7 @@ impl<'a> Reader<'a> {
                 _ => return Err(WireError::BadLabel),
             }
             wire_len += 1 + len;
-            if wire_len > MAX_NAME_WIRE {
+            if wire_len > max_wire {
                 return Err(WireError::NameTooLong);
             }
             if len == 0 {
@@ -489,6 +501,20 @@ mod tests {
         assert_eq!(Reader { buf: &p5, pos: last }.name(), Err(WireError::NameTooLong));
         // nothing at all
         assert_eq!(Reader { buf: &[], pos: 0 }.name(), Err(WireError::Truncated));
+    }
+
+    #[test]
+    fn longer_names_within_a_larger_limit() {
+        // 4 labels of 63 and one of 1: 4*64 + 2 + 1 = 259 bytes on the wire, 255 characters
+        let mut p = vec![0u8; 12];
+        for _ in 0..4 {
+            p.push(63);
+            p.extend(std::iter::repeat_n(b'x', 63));
+        }
+        p.extend_from_slice(&[1, b'y', 0]);
+        assert_eq!(Reader::at(&p, 12).name(), Err(WireError::NameTooLong));
+        assert_eq!(Reader::at(&p, 12).name_within(257), Err(WireError::NameTooLong));
+        assert_eq!(Reader::at(&p, 12).name_within(259).unwrap().len(), 4 * 64 + 1);
     }
 
     #[test]

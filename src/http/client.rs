@@ -377,7 +377,7 @@ pub unsafe fn connect(evcon: *mut Connection) -> c_int {
         };
         let r = match target {
             Target::Peer(sa, len) => socket::connect(b, sa, len),
-            Target::Name(family, host, port) => socket::connect_hostname(b, family, host, port),
+            Target::Name(family, host, port) => socket::connect_hostname(b, (*evcon).dns_base.cast(), family, host, port),
         };
         if r < 0 {
             (*evcon).state = old;

@@ -41,8 +41,8 @@ const WRITE_TIMEOUT: timeval = timeval { tv_sec: 50, tv_usec: 0 };
 /// The first retry comes this long after a failed connect unless the program says otherwise.
 pub const INITIAL_RETRY: timeval = timeval { tv_sec: 2, tv_usec: 0 };
 
-/// C's opaque `struct evdns_base`. There is no evdns here: the one a program passes is kept
-/// and never used (host names resolve through evutil_getaddrinfo).
+/// C's opaque `struct evdns_base`, as evhttp keeps it: host names resolve through it
+/// (`bufferevent_socket_connect_hostname`), or through evutil_getaddrinfo when it is NULL.
 pub type EvdnsBase = c_void;
 
 /// The C names and values (checked against the headers by ctest/).

@@ -3,7 +3,7 @@
 # build/lib/libevent-2.1.so.7; for the rest, print coverage. The declared list comes from our
 # own headers (gcc -aux-info), not from any outside list.
 # Areas listed in COMPLETE must be fully exported; add a header here when its issue lands.
-COMPLETE="event.h event_compat.h thread.h util.h buffer.h buffer_compat.h listener.h bufferevent.h bufferevent_compat.h bufferevent_ssl.h tag.h http.h http_compat.h rpc.h rpc_compat.h"
+COMPLETE="event.h event_compat.h thread.h util.h buffer.h buffer_compat.h listener.h bufferevent.h bufferevent_compat.h bufferevent_ssl.h tag.h http.h http_compat.h rpc.h rpc_compat.h dns.h dns_compat.h"
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 LIB="$ROOT/build/lib/libevent-2.1.so.7"
