@@ -488,6 +488,11 @@ pub unsafe fn loopbreak(base: *mut EventBase) -> c_int {
 pub unsafe fn running_event(base: *mut EventBase) -> *mut Event {
     // SAFETY: base is NULL or a live base of ours (module contract).
     let Some(b) = (unsafe { base.as_ref() }) else { return ptr::null_mut() };
+    // Only the loop's own thread sees a running event (another thread's answer would be stale
+    // as soon as it was read), as libevent answers.
+    if !b.thread.in_loop_thread() {
+        return ptr::null_mut();
+    }
     let cb = b.current_event;
     // SAFETY: current_event is live while its callback runs.
     if !cb.is_null() && unsafe { (*cb).flags } & EVLIST_INIT != 0 {
