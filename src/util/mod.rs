@@ -1,8 +1,8 @@
 //! evutil: the portability layer of util.h (sockets, addresses, strings, time, randomness).
 //!
-//! Logic lives here as safe functions over bytes and plain values, unit-tested in place;
-//! `crate::capi::util` is the thin `extern "C"` layer over it. Other parts of the library
-//! (evdns, http, listeners) call these directly rather than through the C entry points.
+//! Logic lives here as safe functions over bytes and plain values, unit-tested in place; the
+//! C entry points of util.h are thin shims over it. Other parts of the library (evdns, http,
+//! listeners) call these functions directly.
 
 pub mod addrinfo;
 pub mod ctype;

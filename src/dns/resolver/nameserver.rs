@@ -65,10 +65,22 @@ impl Nameserver {
     }
 
     fn set_reading(&mut self, on: bool) {
-        if on == self.reading {
-            return;
+        if on != self.reading {
+            Self::toggle(&mut self.read_ev, on);
+            self.reading = on;
         }
-        let ev = &mut self.read_ev as *mut Event;
+    }
+
+    fn set_writing(&mut self, on: bool) {
+        if on != self.writing {
+            Self::toggle(&mut self.write_ev, on);
+            self.writing = on;
+        }
+    }
+
+    /// Add or delete one of our own events.
+    fn toggle(ev: &mut Event, on: bool) {
+        let ev = ev as *mut Event;
         // SAFETY: our own event, assigned at creation; the server outlives it (deleted with a
         // wait before the server is freed). No wait here: a running callback re-checks state.
         unsafe {
@@ -78,23 +90,6 @@ impl Nameserver {
                 api::del_with(ev, api::DelWait::NoBlock);
             }
         }
-        self.reading = on;
-    }
-
-    fn set_writing(&mut self, on: bool) {
-        if on == self.writing {
-            return;
-        }
-        let ev = &mut self.write_ev as *mut Event;
-        // SAFETY: as in set_reading.
-        unsafe {
-            if on {
-                api::add(ev, None);
-            } else {
-                api::del_with(ev, api::DelWait::NoBlock);
-            }
-        }
-        self.writing = on;
     }
 
     /// Send a query. Ok(true): sent; Ok(false): try again when writable; Err: failed.
