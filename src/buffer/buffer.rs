@@ -37,11 +37,37 @@ pub type Res<T = ()> = Result<T, Refused>;
 /// (a reference's or file segment's cleanup must run after the operation, with no borrow
 /// of the buffer alive).
 #[inline]
-fn let_go(dead: &mut Vec<Chain>, c: Chain) {
+fn let_go(dead: &mut Parked, c: Chain) {
     if c.drop_is_quiet() {
         drop(c);
     } else {
         dead.push(c);
+    }
+}
+
+/// Chains let go by the current operation whose drop may run program code, dropped after it.
+/// Boxed, and made on first use: every buffer carries one and it is nearly always empty.
+#[derive(Default)]
+#[allow(clippy::box_collection)] // the point: 8 bytes in every buffer instead of a 24-byte Vec
+pub struct Parked(Option<Box<Vec<Chain>>>);
+
+impl Parked {
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|v| v.is_empty())
+    }
+    pub fn push(&mut self, c: Chain) {
+        self.0.get_or_insert_with(Default::default).push(c);
+    }
+    /// Drop the parked chains, front to back (as libevent frees chains), keeping the storage.
+    pub fn clear(&mut self) {
+        if let Some(v) = self.0.as_mut() {
+            v.clear();
+        }
+    }
+    /// Nothing was ever parked here (no storage to keep).
+    pub fn is_unallocated(&self) -> bool {
+        self.0.is_none()
     }
 }
 
@@ -58,7 +84,7 @@ pub struct State {
     pub freeze_end: bool,
     pub flags: BufferFlags,
     /// Chains let go by the current operation, dropped after it.
-    pub(crate) dead: Vec<Chain>,
+    pub(crate) dead: Parked,
     /// The chain evbuffer_add_vprintf is formatting into.
     pub(crate) printf_chain: usize,
     pub(crate) cbs: Callbacks,
@@ -84,7 +110,7 @@ impl State {
             freeze_start: false,
             freeze_end: false,
             flags: BufferFlags::empty(),
-            dead: Vec::new(),
+            dead: Parked::default(),
             printf_chain: 0,
             cbs: Callbacks::default(),
             refcnt: 1,
@@ -109,6 +135,21 @@ impl State {
         self.total = 0;
     }
 
+    /// Does the buffer keep chain-queue storage while holding no chain?
+    #[inline(always)]
+    pub(crate) fn holds_empty_queue(&self) -> bool {
+        self.chains.is_empty() && self.chains.capacity() != 0
+    }
+
+    /// An empty buffer gives its chain-queue storage back, as a libevent buffer with no chains
+    /// holds no memory beyond itself: idle connections by the thousand cost only their headers.
+    #[inline]
+    pub(crate) fn release_empty_queue(&mut self) {
+        if self.holds_empty_queue() {
+            self.chains = VecDeque::new();
+        }
+    }
+
     /// Free the empty chains after the last one with data (all of them if none has data).
     pub(crate) fn free_trailing_empty(&mut self) {
         let mut i = self.lwd;
@@ -126,6 +167,11 @@ impl State {
     pub(crate) fn insert(&mut self, c: Chain) -> usize {
         let off = c.off;
         if self.chains.is_empty() {
+            if self.chains.capacity() == 0 {
+                // Most buffers hold one chain at a time (a read, then a drain): room for one,
+                // not the four a first push_back would make.
+                self.chains.reserve_exact(1);
+            }
             self.chains.push_back(c);
             self.lwd = 0;
         } else {

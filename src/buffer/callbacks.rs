@@ -54,6 +54,8 @@ pub struct CbEntry {
     pub flags: CbFlags,
     /// Removed while callbacks were running: skipped, freed when they are done.
     pub removed: bool,
+    /// The next entry in the graveyard (removed during a run, freed after it).
+    next_dead: *mut CbEntry,
 }
 
 /// The buffer's deferred callback: queued on `base`, runs the callbacks from its loop.
@@ -63,21 +65,34 @@ pub struct Deferred {
     pub base: *mut EventBase,
 }
 
-#[derive(Default)]
 pub struct Callbacks {
     /// Oldest first; they run newest first (libevent keeps a list with inserts at the head).
     pub list: Vec<*mut CbEntry>,
     /// How many callback runs are in progress on this buffer.
     pub running: u32,
-    pub graveyard: Vec<*mut CbEntry>,
+    /// Entries removed during a run, linked through `next_dead` (a pointer here rather than a
+    /// Vec: every buffer carries this, and it is almost always empty).
+    graveyard: *mut CbEntry,
     pub deferred: Option<Box<Deferred>>,
+}
+
+impl Default for Callbacks {
+    fn default() -> Self {
+        Callbacks { list: Vec::new(), running: 0, graveyard: std::ptr::null_mut(), deferred: None }
+    }
 }
 
 impl Callbacks {
     pub fn add(&mut self, kind: CbKind, arg: *mut c_void) -> *mut CbEntry {
-        let Some(e) = mem::new_object(CbEntry { kind, arg, flags: CbFlags::ENABLED, removed: false }) else {
+        let Some(e) =
+            mem::new_object(CbEntry { kind, arg, flags: CbFlags::ENABLED, removed: false, next_dead: std::ptr::null_mut() })
+        else {
             return std::ptr::null_mut();
         };
+        if self.list.capacity() == 0 {
+            // One callback per buffer is the common case (a bufferevent's own).
+            self.list.reserve_exact(1);
+        }
         self.list.push(e);
         e
     }
@@ -86,7 +101,9 @@ impl Callbacks {
         // SAFETY: e is one of our live entries, just unlinked.
         unsafe { (*e).removed = true };
         if self.running > 0 {
-            self.graveyard.push(e);
+            // SAFETY: e is live and unlinked from the list; it joins the graveyard alone.
+            unsafe { (*e).next_dead = self.graveyard };
+            self.graveyard = e;
         } else {
             // SAFETY: came from mem::new_object and is no longer listed.
             unsafe { mem::free_object(e) };
@@ -123,9 +140,15 @@ impl Callbacks {
 
     /// Free what was removed during callback runs (none in progress any more).
     pub fn bury(&mut self) {
-        for e in std::mem::take(&mut self.graveyard) {
-            // SAFETY: unlinked entries from mem::new_object, no run refers to them now.
-            unsafe { mem::free_object(e) };
+        let mut e = std::mem::replace(&mut self.graveyard, std::ptr::null_mut());
+        while !e.is_null() {
+            // SAFETY: unlinked entries from mem::new_object, each in the graveyard once; no
+            // run refers to them now.
+            unsafe {
+                let next = (*e).next_dead;
+                mem::free_object(e);
+                e = next;
+            }
         }
     }
 

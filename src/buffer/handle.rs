@@ -29,7 +29,8 @@ type OwnLock = RawReentrantMutex<parking_lot::RawMutex, parking_lot::RawThreadId
 
 enum BufLock {
     None,
-    Own(OwnLock),
+    /// Boxed: most buffers never lock, and every buffer carries the enum.
+    Own(Box<OwnLock>),
     /// Through the program's threading callbacks; `owned`: allocated by us, freed with us.
     Thread {
         raw: RawLock,
@@ -129,7 +130,7 @@ unsafe fn drop_dead(p: *mut Evbuffer) {
         // SAFETY: still locked and referenced (a cleanup may have re-entered, but the
         // reference kept the buffer); a fresh borrow after the drops.
         let s = unsafe { st(p) };
-        if s.dead.capacity() == 0 {
+        if s.dead.is_unallocated() {
             // Keep the allocation: most operations let chains go, and a fresh Vec each time
             // was a malloc/free pair per drain.
             s.dead = dead;
@@ -147,7 +148,7 @@ pub(super) unsafe fn leave(p: *mut Evbuffer) {
     unsafe {
         // The common case: nothing to drop, and the buffer outlives this operation.
         let s = st(p);
-        if s.dead.is_empty() && s.refcnt > 1 {
+        if s.dead.is_empty() && s.refcnt > 1 && !s.holds_empty_queue() {
             s.refcnt -= 1;
             unlock(p);
             return;
@@ -164,6 +165,7 @@ unsafe fn leave_slow(p: *mut Evbuffer) {
     unsafe {
         drop_dead(p);
         let s = st(p);
+        s.release_empty_queue();
         s.refcnt -= 1;
         if s.refcnt == 0 {
             destroy(p);
@@ -400,7 +402,7 @@ pub unsafe fn enable_locking(p: *mut Evbuffer, user_lock: *mut c_void) -> c_int 
             }
             BufLock::Thread { raw, owned: true }
         } else {
-            BufLock::Own(OwnLock::INIT)
+            BufLock::Own(Box::new(OwnLock::INIT))
         };
         (*p).lock = l;
     }

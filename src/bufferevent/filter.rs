@@ -69,7 +69,7 @@ unsafe fn st(b: *mut Bev) -> *mut FilterState {
     // SAFETY: b is live (module contract); the kind state lives as long as b.
     unsafe {
         match &mut (*b).kind {
-            Kind::Filter(s) => s,
+            Kind::Filter(s) => &mut **s,
             _ => unreachable!("filter operation on a {} bufferevent", (*b).ops.name),
         }
     }
@@ -108,7 +108,7 @@ pub unsafe fn new(
             inbuf_cb: ptr::null_mut(),
             outbuf_cb: ptr::null_mut(),
         };
-        let b = alloc((*underlying).ev_base, &FILTER_OPS, options & !BEV_OPT_THREADSAFE, Kind::Filter(state));
+        let b = alloc((*underlying).ev_base, &FILTER_OPS, options & !BEV_OPT_THREADSAFE, Kind::Filter(Box::new(state)));
         if b.is_null() {
             return b;
         }

@@ -262,11 +262,13 @@ unsafe fn connect_failed(evcon: *mut Connection) {
     // the connection ends before the first callback.
     unsafe {
         conn::reset(evcon);
+        let retry = (*evcon).retry_max < 0 || (*evcon).retry_cnt < (*evcon).retry_max;
+        let retry_ev = if retry { conn::lazy_event(evcon, true) } else { ptr::null_mut() };
         let queued: Vec<*mut RequestC> = {
             let c = &mut *evcon;
-            if c.retry_max < 0 || c.retry_cnt < c.retry_max {
+            if !retry_ev.is_null() {
                 let tv = retry_delay(c.initial_retry, c.retry_cnt);
-                ev::add(c.retry_ev, Some(&tv));
+                ev::add(retry_ev, Some(&tv));
                 c.retry_cnt += 1;
                 return;
             }

@@ -207,17 +207,9 @@ pub unsafe fn new(base: *mut EventBase, dns_base: *mut EvdnsBase, b: *mut Bev, a
         return ptr::null_mut();
     };
     let arg = evcon as *mut c_void;
-    // SAFETY: evcon is ours and not yet shared; base is live; the events and callbacks are
-    // removed in `free` before the memory goes.
+    // SAFETY: evcon is ours and not yet shared; the callbacks are removed in `free` before
+    // the memory goes.
     unsafe {
-        let retry_ev = ev::new(base, -1, 0, Some(client::retry_cb), arg);
-        let read_more_ev = ev::new(base, -1, 0, Some(reader::read_more_cb), arg);
-        (*evcon).retry_ev = retry_ev;
-        (*evcon).read_more_ev = read_more_ev;
-        if retry_ev.is_null() || read_more_ev.is_null() {
-            free(evcon);
-            return ptr::null_mut();
-        }
         bev::setcb(b, None, None, Some(event_cb), arg);
         apply_timeouts(evcon);
     }
@@ -430,8 +422,11 @@ pub(super) unsafe extern "C" fn event_cb(_bev: *mut Bufferevent, what: c_short, 
                 if what & BEV_EVENT_READING != 0 && buf::length(input(evcon)) > 0 {
                     // What came before the end is still to be read (by the read callback,
                     // if one is installed).
-                    ev::active((*evcon).read_more_ev, EV_READ as c_int, 1);
-                    return;
+                    let e = lazy_event(evcon, false);
+                    if !e.is_null() {
+                        ev::active(e, EV_READ as c_int, 1);
+                        return;
+                    }
                 }
             }
             fail(evcon, rq::ERR_EOF)
@@ -624,4 +619,25 @@ pub unsafe fn associate_new_request(evcon: *mut Connection) -> bool {
         reader::start_read(evcon);
     }
     true
+}
+
+/// The connection's retry timer or its "read what is buffered" event, made on first use:
+/// most connections never need either, and 10,000 idle ones would carry 2.5 MB of them. NULL
+/// (logged) when there is no memory; callers then act as if the event were not there.
+///
+/// # Safety
+/// Module contract.
+pub(super) unsafe fn lazy_event(evcon: *mut Connection, retry: bool) -> *mut Event {
+    // SAFETY: evcon is live (contract); its base outlives it; the event is freed in `free`.
+    unsafe {
+        let slot = if retry { &mut (*evcon).retry_ev } else { &mut (*evcon).read_more_ev };
+        if slot.is_null() {
+            let cb = if retry { client::retry_cb } else { reader::read_more_cb };
+            *slot = ev::new((*evcon).base, -1, 0, Some(cb), evcon as *mut c_void);
+            if slot.is_null() {
+                log::warn("evhttp: no memory for a connection event");
+            }
+        }
+        *slot
+    }
 }

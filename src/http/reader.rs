@@ -32,7 +32,10 @@ pub unsafe fn start_read(evcon: *mut Connection) {
         // Bytes already buffered (a pipelined request) are handled from the loop, not from
         // inside whatever callback brought us here.
         if buf::length(conn::input(evcon)) > 0 {
-            ev::active((*evcon).read_more_ev, EV_READ as c_int, 1);
+            let e = conn::lazy_event(evcon, false);
+            if !e.is_null() {
+                ev::active(e, EV_READ as c_int, 1);
+            }
         }
     }
 }

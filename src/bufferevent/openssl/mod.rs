@@ -97,7 +97,7 @@ unsafe fn state(b: *mut Bev) -> *mut SslState {
     // SAFETY: b is live (module contract); the kind state lives as long as b.
     unsafe {
         match &mut (*b).kind {
-            Kind::Ssl(s) => s,
+            Kind::Ssl(s) => &mut **s,
             _ => unreachable!("ssl operation on a {} bufferevent", (*b).ops.name),
         }
     }
@@ -212,7 +212,7 @@ pub unsafe fn socket_new(base: *mut EventBase, mut fd: c_int, ssl: *mut Ssl, st:
         } else if fd >= 0 && (f.set_fd)(ssl, fd) != 1 {
             return ptr::null_mut();
         }
-        let b = alloc(base, &SSL_OPS, options, Kind::Ssl(new_state(ssl, ptr::null_mut(), st)));
+        let b = alloc(base, &SSL_OPS, options, Kind::Ssl(Box::new(new_state(ssl, ptr::null_mut(), st))));
         if b.is_null() {
             return b;
         }
@@ -249,7 +249,7 @@ pub unsafe fn filter_new(
             return ptr::null_mut();
         }
         (f.set_bio)(ssl, bio, bio);
-        let b = alloc(base, &SSL_OPS, options & !BEV_OPT_THREADSAFE, Kind::Ssl(new_state(ssl, underlying, st)));
+        let b = alloc(base, &SSL_OPS, options & !BEV_OPT_THREADSAFE, Kind::Ssl(Box::new(new_state(ssl, underlying, st))));
         if b.is_null() {
             return b;
         }
