@@ -278,6 +278,39 @@ unsafe extern "C" fn writecb(fd: c_int, what: c_short, arg: *mut c_void) {
     }
 }
 
+/// Write the output buffer to the socket now, instead of waiting for writability: most
+/// writes (an HTTP response, a request on a kept-alive connection) fit in the socket buffer,
+/// and then neither the write event's registration nor the wait for it is needed. True when
+/// the output is empty afterwards. Only for a connected socket bufferevent without rate
+/// limits whose writing is not suspended; false otherwise, and on EAGAIN or an error (the
+/// write event, once enabled, meets the error again and reports it the usual way).
+///
+/// # Safety
+/// Module contract.
+pub unsafe fn write_now(b: *mut Bev) -> bool {
+    // SAFETY: b is live (module contract); its state is read under its lock (enter), and the
+    // reference taken by enter keeps it while we write.
+    unsafe {
+        if !ptr::eq((*b).ops, &SOCKET_OPS) || (*b).rate.is_some() || !enter(b) {
+            return false;
+        }
+        let fd = api::fd(&raw const (*b).public.ev_read);
+        let outp = output(b);
+        let mut empty = false;
+        if fd >= 0 && !(*state(b)).connecting && (*b).write_suspended == 0 && evbuffer::length(outp) > 0 {
+            let err = errno();
+            evbuffer::unfreeze(outp, FRONT);
+            let _ = evbuffer::write_atmost(outp, fd, -1);
+            evbuffer::freeze(outp, FRONT);
+            // A failed attempt leaves errno as it was: the write event reports what it meets.
+            set_errno(err);
+            empty = evbuffer::length(outp) == 0;
+        }
+        decref_and_unlock(b);
+        empty
+    }
+}
+
 unsafe fn socket_enable(b: *mut Bev, event: c_short) -> c_int {
     // SAFETY: b is live (ops contract).
     unsafe {

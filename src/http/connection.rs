@@ -22,7 +22,7 @@ use super::{client, reader};
 use crate::buffer::{api as buf, Evbuffer};
 use crate::bufferevent::core::{
     self as bev, Bev, Bufferevent, BEV_EVENT_CONNECTED, BEV_EVENT_EOF, BEV_EVENT_ERROR, BEV_EVENT_READING, BEV_EVENT_TIMEOUT,
-    BEV_EVENT_WRITING, BEV_OPT_CLOSE_ON_FREE,
+    BEV_EVENT_WRITING, BEV_OPT_CLOSE_ON_FREE, BEV_TRIG_DEFER_CALLBACKS, BEV_TRIG_IGNORE_WATERMARKS,
 };
 use crate::bufferevent::socket;
 use crate::core::api as ev;
@@ -362,7 +362,19 @@ pub unsafe fn write_buffer(evcon: *mut Connection, done: WriteDone) {
     unsafe {
         (*evcon).write_done = done;
         set_callbacks(evcon, false, true);
-        bev::enable((*evcon).bev, EV_READ | EV_WRITE);
+        let b = (*evcon).bev;
+        // A server's response is written at once (most fit in the socket buffer): then no
+        // write event is registered and waited for, and `done` still runs from the loop, as
+        // after a write event. A client's request waits for writability as in libevent: how
+        // much of a large body is out before the server answers decides whether the client
+        // sees the answer or a failed write (libevent's http/data_length_constraints).
+        let server_side = !matches!(done, WriteDone::RequestSent);
+        if server_side && socket::write_now(b) {
+            bev::enable(b, EV_READ);
+            bev::trigger(b, EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+        } else {
+            bev::enable(b, EV_READ | EV_WRITE);
+        }
     }
 }
 
