@@ -37,6 +37,70 @@ unsafe fn cstr<'a>(p: *const c_char) -> &'a [u8] {
     }
 }
 
+/// `n` in decimal, written at the end of `out`.
+fn decimal(out: &mut [u8; 20], mut n: u64) -> &[u8] {
+    let mut i = out.len();
+    loop {
+        i -= 1;
+        out[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &out[i..];
+        }
+    }
+}
+
+/// A signed `n` in decimal (status codes and versions are C ints).
+fn push_int(head: &mut Head, n: c_int) {
+    if (0..10).contains(&n) {
+        // Versions: one digit, the common case.
+        head.push(&[b'0' + n as u8]);
+        return;
+    }
+    let mut digits = [0u8; 20];
+    if n < 0 {
+        head.push(b"-");
+    }
+    head.push(decimal(&mut digits, n.unsigned_abs() as u64));
+}
+
+/// The head of a message being composed: a stack buffer, handed to the output evbuffer when
+/// it fills and at the end, so that a response head costs no allocation.
+struct Head {
+    out: *mut Evbuffer,
+    len: usize,
+    /// Not zeroed: only the first `len` bytes, all written by `push`, are ever read.
+    buf: std::mem::MaybeUninit<[u8; HEAD_BUF]>,
+}
+
+const HEAD_BUF: usize = 1024;
+
+impl Head {
+    fn new(out: *mut Evbuffer) -> Head {
+        Head { out, len: 0, buf: std::mem::MaybeUninit::uninit() }
+    }
+    fn push(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > HEAD_BUF {
+            self.flush();
+            if bytes.len() > HEAD_BUF {
+                // SAFETY: out is the live connection's output (make_header's contract).
+                unsafe { add(self.out, bytes) };
+                return;
+            }
+        }
+        // SAFETY: len + bytes.len() <= HEAD_BUF (checked above), so the copy stays inside buf.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), (self.buf.as_mut_ptr() as *mut u8).add(self.len), bytes.len()) };
+        self.len += bytes.len();
+    }
+    fn flush(&mut self) {
+        if self.len > 0 {
+            // SAFETY: the first len bytes of buf were written by push; out as in push.
+            unsafe { add(self.out, std::slice::from_raw_parts(self.buf.as_ptr() as *const u8, self.len)) };
+            self.len = 0;
+        }
+    }
+}
+
 /// Add "Date" unless the program set one.
 ///
 /// # Safety
@@ -45,8 +109,7 @@ unsafe fn maybe_add_date(q: *mut KeyValQ) {
     // SAFETY: q is a live header list (contract).
     unsafe {
         if rq::header(q, "Date").is_none() {
-            let date = crate::util::time::rfc1123(&crate::util::time::utc_now());
-            rq::add_header(q, "Date", date.as_bytes());
+            crate::util::time::with_http_date_now(|date| rq::add_header(q, "Date", date));
         }
     }
 }
@@ -59,7 +122,8 @@ unsafe fn maybe_add_content_length(q: *mut KeyValQ, len: usize) {
     // SAFETY: q is a live header list (contract).
     unsafe {
         if rq::header(q, "Transfer-Encoding").is_none() && rq::header(q, "Content-Length").is_none() {
-            rq::add_header(q, "Content-Length", len.to_string().as_bytes());
+            let mut digits = [0u8; 20];
+            rq::add_header(q, "Content-Length", decimal(&mut digits, len as u64));
         }
     }
 }
@@ -76,25 +140,37 @@ pub unsafe fn make_header(evcon: *mut Connection, req: *mut RequestC) {
         let out = conn::output(evcon);
         let server = (*evcon).server;
         let body = (*req).output_buffer;
-        let mut head = Vec::with_capacity(256);
+        let mut head = Head::new(out);
         {
             let r = &*req;
             let oh = r.output_headers;
             if r.kind == rq::KIND_REQUEST {
                 rq::remove_header(oh, "Proxy-Connection");
                 let method = rq::method_name(r.type_).unwrap_or("GET");
-                head.extend_from_slice(format!("{} ", method).as_bytes());
-                head.extend_from_slice(cstr(r.uri));
-                head.extend_from_slice(format!(" HTTP/{}.{}\r\n", r.major, r.minor).as_bytes());
+                head.push(method.as_bytes());
+                head.push(b" ");
+                head.push(cstr(r.uri));
+                head.push(b" HTTP/");
+                push_int(&mut head, r.major.into());
+                head.push(b".");
+                push_int(&mut head, r.minor.into());
+                head.push(b"\r\n");
                 if (r.type_ == rq::REQ_POST || r.type_ == rq::REQ_PUT) && rq::header(oh, "Content-Length").is_none() {
-                    rq::add_header(oh, "Content-Length", buf::length(body).to_string().as_bytes());
+                    let mut digits = [0u8; 20];
+                    rq::add_header(oh, "Content-Length", decimal(&mut digits, buf::length(body) as u64));
                 }
             } else {
                 let keepalive = rq::is_connection_keepalive(r.input_headers);
                 let needs_body = rq::response_needs_body(r);
-                head.extend_from_slice(format!("HTTP/{}.{} {} ", r.major, r.minor, r.response_code).as_bytes());
-                head.extend_from_slice(cstr(r.response_code_line));
-                head.extend_from_slice(b"\r\n");
+                head.push(b"HTTP/");
+                push_int(&mut head, r.major.into());
+                head.push(b".");
+                push_int(&mut head, r.minor.into());
+                head.push(b" ");
+                push_int(&mut head, r.response_code);
+                head.push(b" ");
+                head.push(cstr(r.response_code_line));
+                head.push(b"\r\n");
                 if r.major == 1 {
                     if r.minor >= 1 {
                         maybe_add_date(oh);
@@ -122,13 +198,13 @@ pub unsafe fn make_header(evcon: *mut Connection, req: *mut RequestC) {
             let mut e = (*oh).first;
             while !e.is_null() {
                 for part in [cstr((*e).key), b": ", cstr((*e).value), b"\r\n"] {
-                    head.extend_from_slice(part);
+                    head.push(part);
                 }
                 e = (*e).next;
             }
         }
-        head.extend_from_slice(b"\r\n");
-        add(out, &head);
+        head.push(b"\r\n");
+        head.flush();
         // A request that asks "Expect: 100-continue" keeps its body until the server says so.
         if buf::length(body) > 0 && !rq::expects_continue(req, (*req).output_headers) {
             buf::add_buffer(out, body);

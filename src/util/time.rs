@@ -150,6 +150,25 @@ pub fn utc_now() -> DateFields {
     }
 }
 
+/// The current time as an RFC 1123 date (`Sun, 06 Nov 1994 08:49:37 GMT`), formatted once per
+/// second per thread: every HTTP/1.1 response carries one, and formatting it each time was a
+/// tenth of a keep-alive request's instructions. `f` gets the text.
+pub fn with_http_date_now<R>(f: impl FnOnce(&[u8]) -> R) -> R {
+    use std::cell::RefCell;
+    thread_local! {
+        static CACHE: RefCell<(libc::time_t, String)> = const { RefCell::new((-1, String::new())) };
+    }
+    // SAFETY: time(NULL) only returns the time.
+    let now = unsafe { libc::time(std::ptr::null_mut()) };
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != now || c.1.is_empty() {
+            *c = (now, rfc1123(&utc_now()));
+        }
+        f(c.1.as_bytes())
+    })
+}
+
 /// Sleep for `tv` (the whole of it, resuming after signal interruptions).
 pub fn sleep_for(tv: &timeval) {
     if tv.tv_sec < 0 || tv.tv_usec < 0 {
