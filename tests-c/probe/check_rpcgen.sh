@@ -10,6 +10,7 @@
 #     tests-conformance/run.py, default build/conformance): its rpc tests, compiled against
 #     our generator's output for their schema (regress.rpc) instead of libevent's generator's,
 #     pass on libevent's library and on ours.
+#  6. Wire compatibility with libevent's own generator (when its sources were fetched, as 5).
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 GEN="$ROOT/rpcgen/event_rpcgen.py"
@@ -116,6 +117,43 @@ if [ -f "$C/build/test/regress-regress_main.o" ] && [ -f "$C/src/test/regress_rp
   fi
 else
   echo "(libevent's rpc tests over our generated code: skipped, no conformance build in $C)"
+fi
+
+# 6. wire compatibility with libevent 2.1.12's own generator (fetched with libevent's sources
+#    by tests-conformance/fetch.sh, never kept in the repository): shop.rpc compiled by each,
+#    tests-c/rpc/gen/interop.c built over each output, and a server of one build answering a
+#    client of the other on 127.0.0.1 (both ways, on our library and on Debian's).
+THEIRS="$C/src/event_rpcgen.py"
+if [ -f "$THEIRS" ]; then
+  ok=1
+  for g in ours theirs; do
+    mkdir -p "$T/x_$g"; cp "$ROOT/tests-c/rpc/gen/shop.rpc" "$T/x_$g/"
+    [ $g = ours ] && gen="$GEN" || gen="$THEIRS"
+    (cd "$T/x_$g" && python3 "$gen" --quiet shop.rpc >"$T/x_$g/gen.log" 2>&1) ||
+      { bad "$g generator refused shop.rpc"; sed -n '1,10p' "$T/x_$g/gen.log"; ok=0; continue; }
+    ${CC:-cc} -Wall -I"$T/x_$g" -I"$ROOT/build/include" "$ROOT/tests-c/rpc/gen/interop.c" "$T/x_$g/shop.gen.c" \
+      -o "$T/interop_$g" -L"$ROOT/build/lib" -levent 2>"$T/x_$g/cc.log" ||
+      { bad "interop.c over $g generated code does not build"; sed -n '1,10p' "$T/x_$g/cc.log"; ok=0; }
+  done
+  pair() { # server-build client-build library-dir-or-empty
+    rm -f "$T/port"
+    LD_LIBRARY_PATH=$3 timeout 30 "$T/interop_$1" server >"$T/port" 2>"$T/server.log" &
+    spid=$!
+    i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    LD_LIBRARY_PATH=$3 timeout 30 "$T/interop_$2" client "$(cat "$T/port")" >"$T/client.log" 2>&1; cst=$?
+    wait $spid; sst=$?
+    [ $cst -eq 0 ] && [ $sst -eq 0 ] ||
+      { bad "server built from $1 output, client from $2 (${3:-debian}): server $sst, client $cst";
+        sed -n '1,5p' "$T/server.log" "$T/client.log"; ok=0; }
+  }
+  if [ $ok = 1 ]; then
+    for lib in "$ROOT/build/lib" ""; do
+      pair ours theirs "$lib"; pair theirs ours "$lib"; pair ours ours "$lib"
+    done
+    [ $ok = 1 ] && echo "wire compatible with libevent's event_rpcgen.py: servers and clients from either generator, every type, both libraries"
+  fi
+else
+  echo "(wire compatibility with libevent's event_rpcgen.py: skipped, libevent's sources not fetched; run sh tests-conformance/fetch.sh or set OUT)"
 fi
 
 [ $fail -eq 0 ] && echo "rpcgen: generated files current, clean C/C++, command line and malformed schemas ok"
