@@ -3,9 +3,10 @@
 # cargo-fuzz asks rustc for, plus overflow checks and debug assertions. `--target` keeps the
 # flags off build scripts.
 #   sh fuzz/run.sh [seconds] [target]    (default 60 s, evbuffer_model; crashes in fuzz/artifacts/)
-# Targets: evbuffer_model (its corpus is kept in fuzz/corpus/evbuffer_model), dns_wire and
-# dns_server_query (committed seeds in fuzz/corpus/<target>, read only; what the fuzzer finds
-# goes to fuzz/work/<target>).
+# Targets: evbuffer_model (its corpus is kept in fuzz/corpus/evbuffer_model), dns_wire,
+# dns_server_query, evtag_unmarshal and rpcgen_unmarshal (the generated C of
+# tests-c/rpc/gen/shop.rpc, compiled in by build.rs) (committed seeds in fuzz/corpus/<target>,
+# read only; what the fuzzer finds goes to fuzz/work/<target>).
 set -eu
 cd "$(dirname "$0")"
 T=x86_64-unknown-linux-gnu

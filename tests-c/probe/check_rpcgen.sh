@@ -11,6 +11,7 @@
 #     our generator's output for their schema (regress.rpc) instead of libevent's generator's,
 #     pass on libevent's library and on ours.
 #  6. Wire compatibility with libevent's own generator (when its sources were fetched, as 5).
+#  7. The generated unmarshal code's fuzz corpus replayed under AddressSanitizer.
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 GEN="$ROOT/rpcgen/event_rpcgen.py"
@@ -155,6 +156,24 @@ if [ -f "$THEIRS" ]; then
 else
   echo "(wire compatibility with libevent's event_rpcgen.py: skipped, libevent's sources not fetched; run sh tests-conformance/fetch.sh or set OUT)"
 fi
+
+# 7. the fuzz corpus of the generated unmarshal code (fuzz/corpus/rpcgen_unmarshal, target
+#    rpcgen_unmarshal) through its harness tests-c/rpc/gen/fuzz_shop.c, built over today's
+#    shop.gen.c under AddressSanitizer and UBSan, on our library and on Debian's.
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+printf 'int main(void) { return 0; }\n' > "$T/san.c"
+${CC:-cc} $SAN "$T/san.c" -o "$T/san" 2>/dev/null || { SAN=""; echo "(no AddressSanitizer here: corpus replayed without it)"; }
+for lib in ours debian; do
+  if [ $lib = ours ]; then flags="-I$ROOT/build/include -L$ROOT/build/lib"; run="env LD_LIBRARY_PATH=$ROOT/build/lib"; else flags=""; run="env"; fi
+  if ${CC:-cc} -g $SAN -DSHOP_FUZZ_MAIN -I"$T/regen" $flags "$ROOT/tests-c/rpc/gen/fuzz_shop.c" "$T/regen/shop.gen.c" \
+       -levent -o "$T/fuzz_shop_$lib" 2>"$T/fz.log"; then
+    $run ASAN_OPTIONS=detect_leaks=1 timeout 120 "$T/fuzz_shop_$lib" "$ROOT"/fuzz/corpus/rpcgen_unmarshal/* >"$T/fz.out" 2>&1 ||
+      { bad "fuzz/corpus/rpcgen_unmarshal through the generated code ($lib library)"; sed -n '1,20p' "$T/fz.out"; }
+    [ $lib = ours ] && sed 's/$/ (ASan, both libraries)/' "$T/fz.out"
+  else
+    bad "fuzz_shop.c does not build ($lib)"; sed -n '1,10p' "$T/fz.log"
+  fi
+done
 
 [ $fail -eq 0 ] && echo "rpcgen: generated files current, clean C/C++, command line and malformed schemas ok"
 exit $fail
