@@ -12,6 +12,7 @@
 #     pass on libevent's library and on ours.
 #  6. Wire compatibility with libevent's own generator (when its sources were fetched, as 5).
 #  7. The generated unmarshal code's fuzz corpus replayed under AddressSanitizer.
+#  8. examples/rpc built with the installed generator and run (examples/rpc/run.sh).
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 GEN="$ROOT/rpcgen/event_rpcgen.py"
@@ -174,6 +175,14 @@ for lib in ours debian; do
     bad "fuzz_shop.c does not build ($lib)"; sed -n '1,10p' "$T/fz.log"
   fi
 done
+
+# 8. examples/rpc (what make demo runs): installed into a temporary prefix, built with the
+#    installed event_rpcgen and pkg-config, server and client on 127.0.0.1.
+if [ -f "$ROOT/build/lib/libevent-2.1.so.7" ]; then
+  MAKEFLAGS= sh "$ROOT/examples/rpc/run.sh" >"$T/example.log" 2>&1 &&
+    echo "examples/rpc: built with the installed event_rpcgen, server and client ran" ||
+    { bad "examples/rpc/run.sh"; sed -n '1,30p' "$T/example.log"; }
+fi
 
 [ $fail -eq 0 ] && echo "rpcgen: generated files current, clean C/C++, command line and malformed schemas ok"
 exit $fail
