@@ -10,7 +10,9 @@
    in two pieces. A message that unmarshals must be complete; every member is then read
    through the accessors (all of its bytes touched); it marshals, the bytes unmarshal into a
    fresh message with nothing left over, and that one marshals to the same bytes. Any broken
-   rule aborts. Answers 1 when the message was accepted, else 0. */
+   rule aborts. Answers 1 when the message was accepted, else 0. With SHOP_FUZZ_PRINT set, the
+   program prints each input's verdict and a hash of what it marshalled to: the same for a
+   build over libevent's generator's code (check_rpcgen.sh compares the two). */
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/tag.h>
@@ -23,6 +25,9 @@
 int shop_fuzz_one(const unsigned char *data, size_t size);
 
 static volatile unsigned sink;
+/* FNV-1a of the bytes the last accepted message marshalled to (the replay prints it, so two
+   builds of this harness, over two generators' code, can be compared input by input) */
+static unsigned long long marshalled_hash;
 
 static void broken(const char *what)
 {
@@ -128,6 +133,11 @@ static void round_trip(const struct kind *k, void *m)
         unsigned char *first = malloc(n + 1);
         MUST(first != NULL);
         MUST(evbuffer_copyout(a, first, n) == (ev_ssize_t)n);
+        marshalled_hash = 1469598103934665603ull;
+        {
+            size_t j;
+            for (j = 0; j < n; j++) marshalled_hash = (marshalled_hash ^ first[j]) * 1099511628211ull;
+        }
         MUST(k->unmarshal(again, a) == 0);
         MUST(evbuffer_get_length(a) == 0);
         k->marshal(b, again);
@@ -156,6 +166,7 @@ int shop_fuzz_one(const unsigned char *data, size_t size)
     int r;
 
     if (!init) { event_set_log_callback(quiet); init = 1; }
+    marshalled_hash = 0;
     if (size < 2) return 0;
     k = kinds[data[0] % 4];
     buf = evbuffer_new();
@@ -180,7 +191,7 @@ int shop_fuzz_one(const unsigned char *data, size_t size)
 #ifdef SHOP_FUZZ_MAIN
 int main(int argc, char **argv)
 {
-    int i, accepted = 0;
+    int i, r, accepted = 0;
     for (i = 1; i < argc; i++) {
         FILE *f = fopen(argv[i], "rb");
         unsigned char *data;
@@ -192,7 +203,9 @@ int main(int argc, char **argv)
         data = malloc(n > 0 ? (size_t)n : 1);
         if (!data || (n > 0 && fread(data, 1, (size_t)n, f) != (size_t)n)) { perror(argv[i]); return 1; }
         fclose(f);
-        accepted += shop_fuzz_one(data, (size_t)n);
+        r = shop_fuzz_one(data, (size_t)n);
+        accepted += r;
+        if (getenv("SHOP_FUZZ_PRINT")) printf("%s %d %016llx\n", strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i], r, marshalled_hash);
         free(data);
     }
     printf("%d inputs through the generated unmarshal code, %d accepted\n", argc - 1, accepted);
