@@ -183,7 +183,8 @@ unsafe fn one_step(buf: *mut api::Evbuffer, dst: *mut api::Evbuffer, op: u8, tag
                 }
             }
             10 => {
-                if let Some(tv) = ev::unmarshal_timeval(buf, tag) {
+                let mut tv = libc::timeval { tv_sec: 0, tv_usec: 0 };
+                if ev::unmarshal_timeval(buf, tag, &mut tv) {
                     assert!(taken() >= 4);
                     assert!(tv.tv_sec >= 0 && tv.tv_sec <= u32::MAX as libc::time_t);
                     assert!(tv.tv_usec >= 0 && tv.tv_usec <= u32::MAX as libc::suseconds_t);
