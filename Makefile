@@ -1,6 +1,6 @@
 # libevent 2.1.12 in Rust, as a drop-in C library.
 #   make            build the libraries (every soname), headers and pkg-config files in build/
-#   make demo       run a real C program on them
+#   make demo       run real C programs on them (Debian's memcached and tmux; examples/rpc)
 #   make check      every test: Rust unit tests, layout/export probes, the C suite (tests-c/)
 #   make bench      ours vs Debian's libevent, side by side
 #   make install PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib INCLUDEDIR=$(PREFIX)/include
@@ -148,8 +148,13 @@ uninstall:
 	echo "uninstall: removed $$n files from $$L and $$I"
 	@B="$(DESTDIR)$(BINDIR)"; rm -f "$$B/event_rpcgen" "$$B/event_rpcgen.py"; rmdir "$$B" 2>/dev/null || true
 
+# Then the evrpc example (examples/rpc): installed into a temporary prefix, its schema compiled
+# by the installed event_rpcgen, a server and a client on 127.0.0.1.
 demo: all
 	@sh tests-c/demo.sh
+	@echo
+	@echo "demo: examples/rpc, a phone book over evrpc, built with the installed event_rpcgen"
+	@sh examples/rpc/run.sh
 
 # Packages the tests need on a fresh machine (Debian's libevent is the oracle).
 check-deps:

@@ -374,7 +374,7 @@ def gen_struct_source(st, nested):
     w("struct %s *\n%s_new_with_arg(void *unused)\n{" % (n, n))
     w("  struct %s *msg = calloc(1, sizeof(*msg));" % n)
     w("  (void)unused;")
-    w("  if (msg == NULL) {\n    event_warn(\"%%s: calloc\", __func__);\n    return NULL;\n  }")
+    w("  if (msg == NULL) {\n    event_warn(\"%s: calloc\", __func__);\n    return NULL;\n  }")
     w("  msg->base = &%s_access_table_;\n  return msg;\n}\n" % n)
 
     # growing arrays

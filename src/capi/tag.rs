@@ -296,9 +296,9 @@ pub unsafe extern "C" fn evtag_unmarshal_timeval(buf: *mut Evbuffer, need_tag: u
         return -1;
     }
     // SAFETY: a live buffer; ptv writable.
-    unsafe {
-        let Some(tv) = rec::unmarshal_timeval(buf, need_tag) else { return -1 };
-        *ptv = tv;
+    if unsafe { rec::unmarshal_timeval(buf, need_tag, &mut *ptv) } {
+        0
+    } else {
+        -1
     }
-    0
 }

@@ -276,6 +276,12 @@ unsafe fn send_page(req: *mut RequestC, code: c_int, reason: *const c_char, body
             }
             return;
         }
+        // libevent answers a page as HTTP/1.1 unless the request had a nonzero major and
+        // minor version (an HTTP/1.0 request gets an HTTP/1.1 error page).
+        if (*req).major == 0 || (*req).minor == 0 {
+            (*req).major = 1;
+            (*req).minor = 1;
+        }
         let oh = (*req).output_headers;
         rq::remove_header(oh, "Connection");
         response_code(req, code, reason);

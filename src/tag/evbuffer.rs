@@ -250,17 +250,19 @@ pub unsafe fn marshal_timeval(buf: *mut Evbuffer, tag: u32, tv: &timeval) {
 // ---- reading records ----
 
 /// Move the record's payload into `dst`: its length. The tag goes to `tag_out` as soon as
-/// the header is read, even if the move then fails (evtag_unmarshal).
+/// it decodes, even if the length then fails or the payload is not all there (as libevent,
+/// which reads the header straight into the program's variable) (evtag_unmarshal).
 ///
 /// # Safety
 /// Module contract for both buffers.
 pub unsafe fn unmarshal(src: *mut Evbuffer, tag_out: Option<&mut u32>, dst: *mut Evbuffer) -> Option<usize> {
     // SAFETY: both live (contract).
     unsafe {
-        let (t, len) = take_header(src)?;
-        if let Some(out) = tag_out {
+        let (t, len) = unmarshal_header(src);
+        if let (Some(t), Some(out)) = (t, tag_out) {
             *out = t;
         }
+        let len = len?;
         // take_header checked that the whole payload is there.
         if api::add(dst, &front(src, len)) == -1 {
             return None;
@@ -356,25 +358,31 @@ pub unsafe fn unmarshal_string(buf: *mut Evbuffer, need_tag: u32) -> Option<*mut
 }
 
 /// A record of tag `need_tag` holding a timeval as `marshal_timeval` writes it
-/// (evtag_unmarshal_timeval).
+/// (evtag_unmarshal_timeval): true when both integers decoded and lie inside the declared
+/// payload (bytes after them in the payload are ignored).
 ///
 /// # Safety
 /// Module contract.
 ///
-/// The whole record is consumed first (a wrong tag included), and both integers must lie
-/// inside its declared payload; bytes after them in the payload are ignored.
-pub unsafe fn unmarshal_timeval(buf: *mut Evbuffer, need_tag: u32) -> Option<timeval> {
+/// As libevent: once the header is read, the whole record goes (a wrong tag included); the
+/// integers are decoded from the buffer after the header, each stored into `tv` as soon as it
+/// decodes (they may run past the payload into what follows it in the buffer, never past the
+/// buffer's end), and only then is their length held against the payload's, so a failure can
+/// leave `tv_sec` or both fields written.
+pub unsafe fn unmarshal_timeval(buf: *mut Evbuffer, need_tag: u32, tv: &mut timeval) -> bool {
     // SAFETY: buf is live (contract).
     unsafe {
-        let (t, len) = take_header(buf)?;
-        let payload = front(buf, len);
+        let Some((t, len)) = take_header(buf) else { return false };
+        let data = front(buf, 2 * INT_MAX);
         api::drain(buf, len);
         if t != need_tag {
-            return None;
+            return false;
         }
-        let (sec, a) = decode_int(&payload, INT32_NIBBLES)?;
-        let (usec, _) = decode_int(&payload[a..], INT32_NIBBLES)?;
-        Some(timeval { tv_sec: sec as u32 as libc::time_t, tv_usec: usec as u32 as libc::suseconds_t })
+        let Some((sec, a)) = decode_int(&data, INT32_NIBBLES) else { return false };
+        tv.tv_sec = sec as u32 as libc::time_t;
+        let Some((usec, b)) = decode_int(&data[a..], INT32_NIBBLES) else { return false };
+        tv.tv_usec = usec as u32 as libc::suseconds_t;
+        a + b <= len
     }
 }
 
@@ -397,7 +405,9 @@ mod tests {
             let mut t = 0;
             assert_eq!(unmarshal(b, Some(&mut t), d), Some(5));
             assert_eq!((t, api::length(d)), (700, 5));
-            assert_eq!(unmarshal_timeval(b, 9).map(|tv| (tv.tv_sec, tv.tv_usec)), Some((5, 6)));
+            let mut tv = timeval { tv_sec: 0, tv_usec: 0 };
+            assert!(unmarshal_timeval(b, 9, &mut tv));
+            assert_eq!((tv.tv_sec, tv.tv_usec), (5, 6));
             assert_eq!(api::length(b), 0);
             // A wrong tag still consumes the header, as libevent does.
             marshal(b, 1, b"xy");

@@ -59,7 +59,7 @@ item_new_with_arg(void *unused)
   struct item *msg = calloc(1, sizeof(*msg));
   (void)unused;
   if (msg == NULL) {
-    event_warn("%%s: calloc", __func__);
+    event_warn("%s: calloc", __func__);
     return NULL;
   }
   msg->base = &item_access_table_;
@@ -492,7 +492,7 @@ order_new_with_arg(void *unused)
   struct order *msg = calloc(1, sizeof(*msg));
   (void)unused;
   if (msg == NULL) {
-    event_warn("%%s: calloc", __func__);
+    event_warn("%s: calloc", __func__);
     return NULL;
   }
   msg->base = &order_access_table_;
@@ -818,7 +818,7 @@ receipt_new_with_arg(void *unused)
   struct receipt *msg = calloc(1, sizeof(*msg));
   (void)unused;
   if (msg == NULL) {
-    event_warn("%%s: calloc", __func__);
+    event_warn("%s: calloc", __func__);
     return NULL;
   }
   msg->base = &receipt_access_table_;
