@@ -65,8 +65,9 @@ pub enum Responded {
     Sent,
     /// Waiting for the socket; the request now belongs to the port.
     Queued,
-    /// Refused (an rcode outside 0..=15): the request is still the program's.
-    Refused,
+    /// Refused with this code (-1: an rcode outside 0..=15; -1/-2: a question name that
+    /// cannot be written): the request is still the program's.
+    Refused(c_int),
 }
 
 impl Responded {
@@ -75,7 +76,7 @@ impl Responded {
         match self {
             Responded::Sent => 0,
             Responded::Queued => 1,
-            Responded::Refused => -1,
+            Responded::Refused(code) => code,
         }
     }
 }
@@ -391,10 +392,10 @@ pub unsafe fn respond(req: *mut EvdnsServerRequest, rcode: c_int) -> Responded {
         with_request(req, |port, req| {
             if (*req).queued {
                 // Already the port's (a program answering twice).
-                return Responded::Refused;
+                return Responded::Refused(-1);
             }
-            if !(*req).build_response(rcode) {
-                return Responded::Refused;
+            if let Err(code) = (*req).build_response(rcode) {
+                return Responded::Refused(code);
             }
             match send_reply(port, req) {
                 Ok(()) => {
