@@ -112,6 +112,7 @@ impl State {
                     Setting::InitialProbeTimeout(_) => format!("Setting initial probe timeout to {}", text),
                     Setting::SoRcvbuf(_) => format!("Setting SO_RCVBUF to {}", text),
                     Setting::SoSndbuf(_) => format!("Setting SO_SNDBUF to {}", text),
+                    Setting::EdnsUdpSize(n) => format!("Setting edns-udp-size to {}", n),
                     Setting::BindTo(_) => format!("Setting bind-to to {}", text),
                     Setting::Ndots(_) | Setting::MaxInflight(_) => String::new(),
                 });

@@ -17,6 +17,7 @@ use super::deliver::{self, Outcome};
 use super::errors::*;
 use super::getaddrinfo::GaiRequest;
 use super::log;
+use super::options::PLAIN_UDP_SIZE;
 use super::query;
 use super::reply::{self, Asked, ReplyData, Unusable};
 use super::search::{self, SearchProgress};
@@ -93,8 +94,11 @@ impl State {
         } else {
             name.to_vec()
         };
-        let packet = query::build(0, &name, qtype)?;
+        let mut packet = query::build(0, &name, qtype)?;
         let sent = query::question_name(&packet).unwrap_or_default();
+        if self.opts.edns_udp_size > PLAIN_UDP_SIZE {
+            query::add_edns(&mut packet, self.opts.edns_udp_size);
+        }
         Some((packet, sent))
     }
 

@@ -258,7 +258,16 @@ impl State {
 
     /// Read every waiting datagram from a server's socket.
     fn read_replies(&mut self, sid: u64) {
-        let mut packet = [0u8; 1500];
+        // 2.1.12 reads 1500 bytes; with EDNS0 (extension) as much as was announced.
+        let mut small = [0u8; 1500];
+        let mut large = Vec::new();
+        let announced = usize::from(self.opts.edns_udp_size);
+        let packet: &mut [u8] = if announced <= small.len() {
+            &mut small
+        } else {
+            large.resize(announced, 0);
+            &mut large
+        };
         loop {
             let Some((fd, addr)) = self.server(sid).map(|ns| (ns.fd, ns.addr)) else { return };
             // SAFETY: all-zero is a valid sockaddr_storage.

@@ -18,6 +18,9 @@ pub const DNS_OPTION_HOSTSFILE: i32 = 8;
 pub const DNS_OPTIONS_ALL: i32 = 15;
 pub const DNS_OPTION_NAMESERVERS_NO_DEFAULT: i32 = 16;
 
+/// The classic DNS UDP payload limit; `edns-udp-size:` is clipped to this and 65535.
+pub const PLAIN_UDP_SIZE: u16 = 512;
+
 /// Longest probe back-off and the initial probe timeout's cap (seconds).
 pub const MAX_PROBE_TIMEOUT_SECS: u64 = 3600;
 
@@ -43,6 +46,10 @@ pub struct Options {
     pub so_sndbuf: i32,
     /// How many times a query refused by a server (NOTIMPL, REFUSED) moves to another one.
     pub max_reissues: i32,
+    /// Extension (libevent 2.2's `edns-udp-size:`): above 512, queries carry an EDNS0 OPT
+    /// record announcing this UDP payload size, and replies that long are read. 512 (the
+    /// default) sends plain 2.1.12 queries.
+    pub edns_udp_size: u16,
 }
 
 impl Default for Options {
@@ -59,6 +66,7 @@ impl Default for Options {
             so_rcvbuf: 0,
             so_sndbuf: 0,
             max_reissues: 1,
+            edns_udp_size: PLAIN_UDP_SIZE,
         }
     }
 }
@@ -77,6 +85,8 @@ pub enum Setting {
     InitialProbeTimeout(Duration),
     SoRcvbuf(i32),
     SoSndbuf(i32),
+    /// Extension (libevent 2.2): EDNS0 with this UDP payload size.
+    EdnsUdpSize(u16),
 }
 
 impl Setting {
@@ -227,6 +237,8 @@ pub fn parse(name: &[u8], val: &[u8], flags: i32) -> Parsed {
         int(int_value(val), Setting::SoRcvbuf)
     } else if matches(name, b"so-sndbuf:") {
         int(int_value(val), Setting::SoSndbuf)
+    } else if matches(name, b"edns-udp-size:") {
+        clipped(i32::from(PLAIN_UDP_SIZE), 65535).map_or(Invalid, |n| Set(Setting::EdnsUdpSize(n as u16)))
     } else {
         Ignored
     }
@@ -247,6 +259,7 @@ impl Options {
             Setting::InitialProbeTimeout(d) => self.initial_probe_timeout = d,
             Setting::SoRcvbuf(n) => self.so_rcvbuf = n,
             Setting::SoSndbuf(n) => self.so_sndbuf = n,
+            Setting::EdnsUdpSize(n) => self.edns_udp_size = n,
         }
     }
 }
