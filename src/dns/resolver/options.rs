@@ -50,6 +50,11 @@ pub struct Options {
     /// record announcing this UDP payload size, and replies that long are read. 512 (the
     /// default) sends plain 2.1.12 queries.
     pub edns_udp_size: u16,
+    /// Extension: TCP (see [`super::tcp`]).
+    pub tcp_idle_timeout: Duration,
+    pub use_vc: bool,
+    pub ignore_tc: bool,
+    pub tcp_fallback: bool,
 }
 
 impl Default for Options {
@@ -67,6 +72,10 @@ impl Default for Options {
             so_sndbuf: 0,
             max_reissues: 1,
             edns_udp_size: PLAIN_UDP_SIZE,
+            tcp_idle_timeout: super::tcp::DEFAULT_TCP_IDLE,
+            use_vc: false,
+            ignore_tc: false,
+            tcp_fallback: false,
         }
     }
 }
@@ -87,6 +96,15 @@ pub enum Setting {
     SoSndbuf(i32),
     /// Extension (libevent 2.2): EDNS0 with this UDP payload size.
     EdnsUdpSize(u16),
+    /// Extension (libevent 2.2): how long an unused TCP connection stays open.
+    TcpIdleTimeout(Duration),
+    /// Extension (libevent 2.2's `use-vc`): every query over TCP.
+    UseVc,
+    /// Extension (libevent 2.2's `ignore-tc`): never retry a truncated answer over TCP.
+    IgnoreTc,
+    /// Extension (ours): retry truncated UDP answers over TCP (2.2 always does; off by
+    /// default so that 2.1.12 programs keep getting DNS_ERR_TRUNCATED).
+    TcpFallback(bool),
 }
 
 impl Setting {
@@ -202,6 +220,12 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(v * 2f64.powi(exp))
 }
 
+/// Options that take no value (extensions: `use-vc`, `ignore-tc`), for which a NULL value
+/// is accepted.
+pub fn takes_no_value(name: &[u8]) -> bool {
+    matches(name, b"use-vc") || matches(name, b"ignore-tc")
+}
+
 /// Read one option. `flags` are the resolv.conf flags in force (all of them for
 /// `evdns_base_set_option`).
 pub fn parse(name: &[u8], val: &[u8], flags: i32) -> Parsed {
@@ -237,6 +261,19 @@ pub fn parse(name: &[u8], val: &[u8], flags: i32) -> Parsed {
         int(int_value(val), Setting::SoRcvbuf)
     } else if matches(name, b"so-sndbuf:") {
         int(int_value(val), Setting::SoSndbuf)
+    } else if matches(name, b"tcp-idle-timeout:") {
+        duration_value(val).map_or(Invalid, |d| Set(Setting::TcpIdleTimeout(d)))
+    } else if matches(name, b"tcp-fallback:") {
+        int(int_value(val), |n| Setting::TcpFallback(n != 0))
+    } else if matches(name, b"use-vc") || matches(name, b"ignore-tc") {
+        // No value: NULL or "" (libevent 2.2).
+        if !val.is_empty() {
+            Invalid
+        } else if matches(name, b"use-vc") {
+            Set(Setting::UseVc)
+        } else {
+            Set(Setting::IgnoreTc)
+        }
     } else if matches(name, b"edns-udp-size:") {
         clipped(i32::from(PLAIN_UDP_SIZE), 65535).map_or(Invalid, |n| Set(Setting::EdnsUdpSize(n as u16)))
     } else {
@@ -260,6 +297,10 @@ impl Options {
             Setting::SoRcvbuf(n) => self.so_rcvbuf = n,
             Setting::SoSndbuf(n) => self.so_sndbuf = n,
             Setting::EdnsUdpSize(n) => self.edns_udp_size = n,
+            Setting::TcpIdleTimeout(d) => self.tcp_idle_timeout = d,
+            Setting::UseVc => self.use_vc = true,
+            Setting::IgnoreTc => self.ignore_tc = true,
+            Setting::TcpFallback(b) => self.tcp_fallback = b,
         }
     }
 }
