@@ -28,8 +28,8 @@
 //!   (its terminating zero would not): that is CVE-2026-63387, tests-c/dns/cve_2026_63387.c.
 
 use crate::dns::wire::{
-    reverse_name_v4, WireError, Writer, CLASS_INET, FLAG_QR, FLAG_TC, MAX_LABEL, MAX_UDP_SIZE, TYPE_A, TYPE_AAAA, TYPE_CNAME,
-    TYPE_PTR,
+    reverse_name_v4, WireError, Writer, CLASS_INET, FLAG_QR, FLAG_TC, HEADER_LEN, MAX_LABEL, MAX_UDP_SIZE, TYPE_A, TYPE_AAAA,
+    TYPE_CNAME, TYPE_PTR,
 };
 
 /// How much of a reply is built before giving up (all of it past 512 bytes is cut anyway).
@@ -230,7 +230,15 @@ impl NameWriter {
 
 /// The reply's bytes: at most 512, TC set when cut (see the module comment).
 pub fn build_reply(parts: &ReplyParts<'_>) -> Result<Vec<u8>, QuestionUnwritable> {
-    let mut nw = NameWriter { w: Writer::new(BUILD_LIMIT), table: SuffixTable::default() };
+    build_reply_for(parts, false)
+}
+
+/// [`build_reply`], or for a TCP connection (extension): up to 65535 bytes, and a reply
+/// that does not fit is cut after its last whole record, with TC set.
+pub fn build_reply_for(parts: &ReplyParts<'_>, tcp: bool) -> Result<Vec<u8>, QuestionUnwritable> {
+    let limit = if tcp { super::tcp::MAX_TCP_MESSAGE } else { BUILD_LIMIT };
+    let mut nw = NameWriter { w: Writer::new(limit), table: SuffixTable::default() };
+    let mut whole = 0usize;
     let flags = parts.flags | FLAG_QR | u16::from(parts.rcode & 0x0f);
     // Outer error: cut the reply; inner error: no reply.
     let body = (|| -> Result<Result<(), QuestionUnwritable>, Unwritable> {
@@ -251,9 +259,11 @@ pub fn build_reply(parts: &ReplyParts<'_>) -> Result<Vec<u8>, QuestionUnwritable
             nw.w.u16(q.qtype)?;
             nw.w.u16(q.qclass)?;
         }
+        whole = nw.w.len();
         for section in parts.sections {
             for r in section {
                 nw.record(r)?;
+                whole = nw.w.len();
             }
         }
         Ok(Ok(()))
@@ -262,6 +272,13 @@ pub fn build_reply(parts: &ReplyParts<'_>) -> Result<Vec<u8>, QuestionUnwritable
         return Err(e);
     }
     let mut out = nw.w.into_bytes();
+    if tcp {
+        if body.is_err() {
+            out.truncate(whole.max(HEADER_LEN));
+            out[2] |= (FLAG_TC >> 8) as u8;
+        }
+        return Ok(out);
+    }
     if body.is_err() || out.len() > MAX_UDP_SIZE {
         out.resize(MAX_UDP_SIZE, 0);
         out[2] |= (FLAG_TC >> 8) as u8;

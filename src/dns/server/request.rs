@@ -14,7 +14,7 @@
 //! its port's lock.
 
 use super::query::Query;
-use super::reply::{build_reply, EchoedQuestion, Record, ReplyParts, Section};
+use super::reply::{build_reply_for, EchoedQuestion, Record, ReplyParts, Section};
 use super::ServerPort;
 use crate::core::mem;
 use libc::{c_char, c_int, c_void, sockaddr_storage, socklen_t};
@@ -58,6 +58,8 @@ pub struct Request {
     pub response: Option<Vec<u8>>,
     /// In the port's queue of replies waiting for the socket to be writable.
     pub queued: bool,
+    /// The TCP connection the query came on (extension); null for a datagram.
+    pub conn: *mut super::tcp::TcpClient,
 }
 
 /// Free a question array of `n` entries (entries may be NULL) from the program's allocator.
@@ -113,6 +115,7 @@ impl Request {
             sections: [Vec::new(), Vec::new(), Vec::new()],
             response: None,
             queued: false,
+            conn: ptr::null_mut(),
         });
         if req.is_none() {
             // SAFETY: qs and every entry were allocated above.
@@ -184,7 +187,7 @@ impl Request {
             questions: &questions,
             sections: [answer, authority, additional],
         };
-        self.response = Some(build_reply(&parts).map_err(|e| e.0)?);
+        self.response = Some(build_reply_for(&parts, !self.conn.is_null()).map_err(|e| e.0)?);
         Ok(())
     }
 
