@@ -52,6 +52,7 @@ use levent::dns::resolver::errors::{
     DNS_ERR_SERVERFAILED, DNS_ERR_SHUTDOWN, DNS_ERR_TIMEOUT, DNS_ERR_TRUNCATED, DNS_ERR_UNKNOWN,
 };
 use levent::dns::resolver::lookup::DNS_QUERY_NO_SEARCH;
+use levent::dns::resolver::tcp::{DNS_QUERY_IGNTC, DNS_QUERY_USEVC};
 use levent::dns::resolver::options::{
     DNS_OPTIONS_ALL, DNS_OPTION_HOSTSFILE, DNS_OPTION_MISC, DNS_OPTION_NAMESERVERS, DNS_OPTION_NAMESERVERS_NO_DEFAULT,
     DNS_OPTION_SEARCH,
