@@ -248,7 +248,7 @@ impl State {
                 }
                 Due::TcpIdle(sid) => {
                     if let Some(conn) = self.server_mut(sid).and_then(|ns| ns.tcp.as_mut()) {
-                        conn.last_used = None;
+                        conn.idle_at = None;
                         self.tcp_idle(sid);
                     }
                 }

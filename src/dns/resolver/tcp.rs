@@ -48,8 +48,9 @@ pub struct TcpConn {
     read_ev: Event,
     write_ev: Event,
     writing: bool,
-    /// Last time anything was sent or received.
-    pub last_used: Option<Instant>,
+    /// When the connection counts as idle (last activity + `tcp-idle-timeout:`): the
+    /// base's `Due::TcpIdle` deadline.
+    pub idle_at: Option<Instant>,
 }
 
 impl TcpConn {
@@ -119,7 +120,7 @@ impl State {
                 read_ev: Event::zeroed(),
                 write_ev: Event::zeroed(),
                 writing: false,
-                last_used: None,
+                idle_at: None,
             })
         });
         if conn.fd < 0 {
@@ -162,10 +163,9 @@ impl State {
     fn tcp_touch(&mut self, sid: u64) {
         let idle = self.opts.tcp_idle_timeout;
         let Some(conn) = self.server_mut(sid).and_then(|ns| ns.tcp.as_mut()) else { return };
-        let now = Instant::now();
-        let old = conn.last_used.map(|t| t + idle);
-        conn.last_used = Some(now);
-        self.set_deadline(Due::TcpIdle(sid), old, Some(now + idle));
+        let at = Instant::now() + idle;
+        let old = conn.idle_at.replace(at);
+        self.set_deadline(Due::TcpIdle(sid), old, Some(at));
     }
 
     /// The idle deadline passed: close the connection unless a TCP query still waits on it.
@@ -176,7 +176,6 @@ impl State {
             return;
         }
         if let Some(conn) = self.server_mut(sid).and_then(|ns| ns.tcp.as_mut()) {
-            conn.last_used = None;
             if conn.is_open() {
                 conn.close();
                 log::debug(|| "Closed an idle TCP connection to a nameserver".to_string());
@@ -186,12 +185,11 @@ impl State {
 
     /// Drop the connection (the server closed it or it failed).
     fn tcp_lost(&mut self, sid: u64, why: &str) {
-        let idle = self.opts.tcp_idle_timeout;
         let Some(ns) = self.server_mut(sid) else { return };
         let text = ns.addr.to_text();
         let Some(conn) = ns.tcp.as_mut() else { return };
         conn.close();
-        let old = conn.last_used.take().map(|t| t + idle);
+        let old = conn.idle_at.take();
         self.set_deadline(Due::TcpIdle(sid), old, None);
         log::log(log::WARN, || format!("TCP connection to nameserver {} closed: {}", text, why));
     }
