@@ -85,15 +85,25 @@ static void on_reply(evutil_socket_t fd, short what, void *arg)
     event_base_loopbreak(base);
 }
 
+static void give_up(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    event_base_loopbreak(base);
+}
+
 static void exchange(const unsigned char *q, int n)
 {
-    struct timeval tv = {5, 0};
+    struct timeval tv = {10, 0};
+    struct event *t = evtimer_new(base, give_up, NULL);
     reply_len = -1;
     respond_rc = 99;
     responded = 0;
     CHECK(send(cli, q, n, 0) == n);
-    event_base_loopexit(base, &tv);
+    evtimer_add(t, &tv);
     event_base_dispatch(base);
+    event_free(t);
     if (!responded)
         fprintf(stderr, "mode %c, %d-byte query: not served\n", mode, n);
     CHECK(responded);
