@@ -42,7 +42,6 @@ use levent::core::event::{
     EV_SIGNAL, EV_TIMEOUT, EV_WRITE,
 };
 use levent::core::log::{EVENT_LOG_DEBUG, EVENT_LOG_ERR, EVENT_LOG_MSG, EVENT_LOG_WARN};
-use levent::dns::server::{EvdnsServerQuestion, EvdnsServerRequest};
 use levent::dns::resolver::api::{
     EVDNS_BASE_DISABLE_WHEN_INACTIVE, EVDNS_BASE_INITIALIZE_NAMESERVERS, EVDNS_BASE_NAMESERVERS_NO_DEFAULT,
 };
@@ -56,6 +55,8 @@ use levent::dns::resolver::options::{
     DNS_OPTIONS_ALL, DNS_OPTION_HOSTSFILE, DNS_OPTION_MISC, DNS_OPTION_NAMESERVERS, DNS_OPTION_NAMESERVERS_NO_DEFAULT,
     DNS_OPTION_SEARCH,
 };
+use levent::dns::resolver::tcp::{DNS_QUERY_IGNTC, DNS_QUERY_USEVC};
+use levent::dns::server::{EvdnsServerQuestion, EvdnsServerRequest};
 use levent::http::connection::{CON_LINGERING_CLOSE, CON_READ_ON_WRITE_ERROR, CON_REUSE_CONNECTED_ADDR};
 use levent::http::headers::{KeyVal, KeyValQ};
 use levent::http::request::{

@@ -47,6 +47,13 @@ extern "C" {
 /* Do not fall back to a default name server when none is configured. */
 #define DNS_OPTION_NAMESERVERS_NO_DEFAULT 16
 
+/* Extensions beyond 2.1.12, with libevent 2.2's values (Debian's 2.1.12 ignores these
+   bits): DNS_QUERY_USEVC sends the query over TCP from the start; DNS_QUERY_IGNTC keeps a
+   truncated answer final even on a base that retries them over TCP (option
+   "tcp-fallback:1"). See the README's evdns extensions. */
+#define DNS_QUERY_USEVC 0x02
+#define DNS_QUERY_IGNTC 0x04
+
 /* Older name of DNS_QUERY_NO_SEARCH. */
 #define DNS_NO_SEARCH DNS_QUERY_NO_SEARCH
 
@@ -183,6 +190,16 @@ struct evdns_server_port *evdns_add_server_port_with_base(
     evdns_request_callback_fn_type callback, void *user_data);
 EVENT2_EXPORT_SYMBOL
 void evdns_close_server_port(struct evdns_server_port *port);
+
+struct evconnlistener;
+/* Extension beyond 2.1.12 (libevent 2.2's signature): a server port answering DNS over
+   TCP on the connections 'listener' accepts (each message with a 2-byte length in
+   front). flags must be 0. The port takes over the listener's callback and frees the
+   listener when it is closed. */
+EVENT2_EXPORT_SYMBOL
+struct evdns_server_port *evdns_add_server_port_with_listener(
+    struct event_base *base, struct evconnlistener *listener, int flags,
+    evdns_request_callback_fn_type callback, void *user_data);
 
 EVENT2_EXPORT_SYMBOL
 void evdns_server_request_set_flags(struct evdns_server_request *req,

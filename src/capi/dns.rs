@@ -208,8 +208,15 @@ pub unsafe extern "C" fn evdns_cancel_request(_base: *mut EvdnsBase, req: *mut L
 #[no_mangle]
 pub unsafe extern "C" fn evdns_base_set_option(b: *mut EvdnsBase, option: *const c_char, val: *const c_char) -> c_int {
     // SAFETY: NULL or live; NULL or C strings.
-    let (Some(b), Some(option), Some(val)) = (unsafe { base(b) }, unsafe { bytes(option) }, unsafe { bytes(val) }) else {
+    let (Some(b), Some(option)) = (unsafe { base(b) }, unsafe { bytes(option) }) else {
         return -1;
+    };
+    // SAFETY: NULL or a C string.
+    let val = match unsafe { bytes(val) } {
+        Some(v) => v,
+        // The extensions' valueless options accept NULL (libevent 2.2).
+        None if api::option_takes_no_value(option) => &b""[..],
+        None => return -1,
     };
     api::set_option(b, option, val)
 }

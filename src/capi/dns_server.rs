@@ -47,6 +47,20 @@ unsafe fn byte_data(data: *const c_void, len: c_int) -> Option<RData> {
     Some(RData::Bytes(unsafe { std::slice::from_raw_parts(data as *const u8, len) }.to_vec()))
 }
 
+/// Extension beyond 2.1.12 (libevent 2.2's signature): DNS over TCP on a listener.
+#[no_mangle]
+pub unsafe extern "C" fn evdns_add_server_port_with_listener(
+    base: *mut EventBase,
+    listener: *mut crate::listener::Listener,
+    flags: c_int,
+    callback: Option<ServerRequestCb>,
+    user_data: *mut c_void,
+) -> *mut ServerPort {
+    // SAFETY: base is NULL or one of ours; listener is NULL (refused) or the program's live
+    // listener, which the port now owns.
+    unsafe { server::add_port_with_listener(base, listener, flags, callback, user_data) }
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn evdns_add_server_port_with_base(
     base: *mut EventBase,

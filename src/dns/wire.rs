@@ -160,7 +160,7 @@ impl<'a> Reader<'a> {
     /// reads names of up to 255 *characters* (257 bytes on the wire), as 2.1.12 does, so
     /// that an answer to any name it may ask about can be read back.
     pub fn name_within(&mut self, max_wire: usize) -> WireResult<Vec<u8>> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(64);
         let mut wire_len = 0usize;
         let mut at = self.pos;
         let mut resume: Option<usize> = None;

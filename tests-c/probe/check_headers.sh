@@ -142,9 +142,13 @@ if command -v gdb >/dev/null 2>&1; then
 fi
 
 # 8. Same set of macro names visible after including everything, apart from
-#    the reference's leftover list-macro markers (EVENT_DEFINED_*).
+#    the reference's leftover list-macro markers (EVENT_DEFINED_*) and the names our
+#    headers add on purpose for extensions beyond 2.1.12 (libevent 2.2's, README "evdns"),
+#    which the reference cannot have.
+EXTENSION_MACROS="DNS_QUERY_USEVC DNS_QUERY_IGNTC"
 for cfg in "" "-std=c99"; do
-	$CC $cfg -dM -E $OURS "$HERE/all_headers.c" | awk '{print $2}' | sed 's/(.*//' | sort -u > "$T/m_o"
+	$CC $cfg -dM -E $OURS "$HERE/all_headers.c" | awk '{print $2}' | sed 's/(.*//' | sort -u |
+		grep -vxF -e X_NONE $(printf -- '-e %s ' $EXTENSION_MACROS) > "$T/m_o"
 	$CC $cfg -dM -E "$HERE/all_headers.c" | awk '{print $2}' | sed 's/(.*//' | sort -u > "$T/m_t"
 	d=$(comm -3 "$T/m_t" "$T/m_o" | grep -v 'EVENT_DEFINED_' | tr -d '\t' | tr '\n' ' ')
 	[ -z "$d" ] && ok "macro names [$cfg] match" || bad "macro names [$cfg] differ: $d"

@@ -206,6 +206,11 @@ pub unsafe fn cancel_request(req: *mut Lookup) {
     unsafe { &*base }.lock().cancel(id);
 }
 
+/// See [`options::takes_no_value`].
+pub fn option_takes_no_value(name: &[u8]) -> bool {
+    super::options::takes_no_value(name)
+}
+
 pub fn set_option(b: &EvdnsBase, name: &[u8], val: &[u8]) -> c_int {
     b.lock().set_option(name, val, DNS_OPTIONS_ALL)
 }

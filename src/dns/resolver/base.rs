@@ -38,6 +38,8 @@ pub enum Due {
     Reply(u64),
     /// A down name server's next probe (server id).
     Probe(u64),
+    /// A name server's TCP connection may have been idle long enough (server id).
+    TcpIdle(u64),
 }
 
 pub struct State {
@@ -242,6 +244,12 @@ impl State {
                     if let Some(ns) = self.server_mut(sid) {
                         ns.probe_at = None;
                         self.send_probe(sid);
+                    }
+                }
+                Due::TcpIdle(sid) => {
+                    if let Some(conn) = self.server_mut(sid).and_then(|ns| ns.tcp.as_mut()) {
+                        conn.idle_at = None;
+                        self.tcp_idle(sid);
                     }
                 }
             }

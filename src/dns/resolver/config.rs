@@ -112,6 +112,11 @@ impl State {
                     Setting::InitialProbeTimeout(_) => format!("Setting initial probe timeout to {}", text),
                     Setting::SoRcvbuf(_) => format!("Setting SO_RCVBUF to {}", text),
                     Setting::SoSndbuf(_) => format!("Setting SO_SNDBUF to {}", text),
+                    Setting::EdnsUdpSize(n) => format!("Setting edns-udp-size to {}", n),
+                    Setting::TcpIdleTimeout(_) => format!("Setting tcp-idle-timeout to {}", text),
+                    Setting::UseVc => "Setting use-vc option".to_string(),
+                    Setting::IgnoreTc => "Setting ignore-tc option".to_string(),
+                    Setting::TcpFallback(_) => format!("Setting tcp-fallback to {}", text),
                     Setting::BindTo(_) => format!("Setting bind-to to {}", text),
                     Setting::Ndots(_) | Setting::MaxInflight(_) => String::new(),
                 });

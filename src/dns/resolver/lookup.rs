@@ -17,9 +17,11 @@ use super::deliver::{self, Outcome};
 use super::errors::*;
 use super::getaddrinfo::GaiRequest;
 use super::log;
+use super::options::PLAIN_UDP_SIZE;
 use super::query;
 use super::reply::{self, Asked, ReplyData, Unusable};
 use super::search::{self, SearchProgress};
+use super::tcp;
 use crate::dns::wire::{self, TYPE_A, TYPE_AAAA, TYPE_PTR};
 use crate::util::rng;
 use libc::{c_char, c_int, c_void};
@@ -67,6 +69,10 @@ pub struct Lookup {
     /// Sending failed for now (or it was moved to another server): send when possible.
     pub transmit_me: bool,
     pub deadline: Option<Instant>,
+    /// Extension: sent over the server's TCP connection (see [`super::tcp`]).
+    pub tcp: bool,
+    /// Extension: a truncated answer is final (DNS_QUERY_IGNTC).
+    pub ignore_tc: bool,
 }
 
 impl Lookup {
@@ -93,8 +99,11 @@ impl State {
         } else {
             name.to_vec()
         };
-        let packet = query::build(0, &name, qtype)?;
+        let mut packet = query::build(0, &name, qtype)?;
         let sent = query::question_name(&packet).unwrap_or_default();
+        if self.opts.edns_udp_size > PLAIN_UDP_SIZE {
+            query::add_edns(&mut packet, self.opts.edns_udp_size);
+        }
         Some((packet, sent))
     }
 
@@ -120,6 +129,8 @@ impl State {
                 reissues: 0,
                 transmit_me: false,
                 deadline: None,
+                tcp: self.opts.use_vc,
+                ignore_tc: self.opts.ignore_tc,
             }),
         );
         Some(id)
@@ -149,6 +160,10 @@ impl State {
                 self.new_lookup(qtype, &first, notify, Some(progress))?
             }
         };
+        if let Some(l) = self.lookups.get_mut(&id) {
+            l.tcp |= flags & tcp::DNS_QUERY_USEVC != 0;
+            l.ignore_tc |= flags & tcp::DNS_QUERY_IGNTC != 0;
+        }
         self.submit(id);
         Some(id)
     }
@@ -205,9 +220,14 @@ impl State {
             Some(ns) if !ns.choked => {}
             _ => return,
         }
-        self.keep_reading(sid);
-        let (Some(l), Some(ns)) = (self.lookups.get(&id), self.server(sid)) else { return };
-        match ns.send(&l.packet) {
+        let sent = if let Some(packet) = self.lookups.get(&id).filter(|l| l.tcp).map(|l| l.packet.clone()) {
+            self.tcp_send(sid, &packet).map(|()| true)
+        } else {
+            self.keep_reading(sid);
+            let (Some(l), Some(ns)) = (self.lookups.get(&id), self.server(sid)) else { return };
+            ns.send(&l.packet)
+        };
+        match sent {
             Ok(true) => {}
             Ok(false) => {
                 self.wait_writable(sid);
@@ -367,6 +387,11 @@ impl State {
 
     /// A datagram from one of our servers.
     pub fn on_reply(&mut self, packet: &[u8]) {
+        self.on_reply_from(packet, false)
+    }
+
+    /// A reply from one of our servers, by datagram or over TCP.
+    pub fn on_reply_from(&mut self, packet: &[u8], via_tcp: bool) {
         let Ok(h) = wire::Reader::new(packet).header() else { return };
         let Some(&id) = self.inflight.get(&h.id) else { return };
         if !h.is_response() {
@@ -374,6 +399,15 @@ impl State {
         }
         let Some(l) = self.lookups.get(&id) else { return };
         let (tc, rcode) = (h.truncated(), h.rcode());
+        // Extension: a truncated datagram answer asked again over TCP, when allowed.
+        if tc && !via_tcp && !l.tcp && !l.ignore_tc && (self.opts.tcp_fallback || self.opts.use_vc) {
+            log::debug(|| format!("Truncated answer for request {:p}: asking again over TCP", &**l as *const Lookup));
+            if let Some(l) = self.lookups.get_mut(&id) {
+                l.tcp = true;
+            }
+            self.transmit(id);
+            return;
+        }
         let parsed = if tc || (rcode != 0 && rcode != 3) {
             Err(Unusable)
         } else {

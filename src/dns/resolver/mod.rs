@@ -29,6 +29,7 @@ pub mod query;
 pub mod reply;
 pub mod search;
 pub mod sockaddr;
+pub mod tcp;
 
 pub use base::EvdnsBase;
 pub use getaddrinfo::{GaiCallback, GaiRequest};

@@ -16,6 +16,7 @@ use super::log;
 use super::lookup::{Notify, QTYPE_A};
 use super::options::MAX_PROBE_TIMEOUT_SECS;
 use super::sockaddr::SockAddr;
+use super::tcp::TcpConn;
 use crate::core::api;
 use crate::core::event::{Event, EV_PERSIST, EV_READ, EV_WRITE};
 use crate::syscall;
@@ -43,6 +44,8 @@ pub struct Nameserver {
     reading: bool,
     writing: bool,
     base: *const EvdnsBase,
+    /// The TCP connection (extension), once a query needed one.
+    pub tcp: Option<Box<TcpConn>>,
 }
 
 /// Why a name server could not be added (evdns_nameserver_add_impl's return values).
@@ -52,15 +55,27 @@ pub const ADD_ERR_DUPLICATE: c_int = 3;
 
 impl Nameserver {
     /// Raw pointers to the events, for a blocking delete outside the base lock.
-    pub fn events(&mut self) -> [*mut Event; 2] {
-        [&mut self.read_ev as *mut Event, &mut self.write_ev as *mut Event]
+    pub fn events(&mut self) -> Vec<*mut Event> {
+        let mut v = vec![&mut self.read_ev as *mut Event, &mut self.write_ev as *mut Event];
+        if let Some(conn) = self.tcp.as_mut() {
+            v.extend(conn.events());
+        }
+        v
     }
 
-    /// Close the socket once its events are gone.
+    /// The base, for the callbacks.
+    pub fn base_ptr(&self) -> *const EvdnsBase {
+        self.base
+    }
+
+    /// Close the sockets once their events are gone.
     pub fn close(&mut self) {
         if self.fd >= 0 {
             let _ = syscall!(close(self.fd));
             self.fd = -1;
+        }
+        if let Some(conn) = self.tcp.as_mut() {
+            conn.close();
         }
     }
 
@@ -197,6 +212,7 @@ impl State {
             reading: false,
             writing: false,
             base: self.me,
+            tcp: None,
         });
         let arg = &mut *ns as *mut Nameserver as *mut c_void;
         let eb = self.loop_base();
@@ -258,7 +274,16 @@ impl State {
 
     /// Read every waiting datagram from a server's socket.
     fn read_replies(&mut self, sid: u64) {
-        let mut packet = [0u8; 1500];
+        // 2.1.12 reads 1500 bytes; with EDNS0 (extension) as much as was announced.
+        let mut small = [0u8; 1500];
+        let mut large = Vec::new();
+        let announced = usize::from(self.opts.edns_udp_size);
+        let packet: &mut [u8] = if announced <= small.len() {
+            &mut small
+        } else {
+            large.resize(announced, 0);
+            &mut large
+        };
         loop {
             let Some((fd, addr)) = self.server(sid).map(|ns| (ns.fd, ns.addr)) else { return };
             // SAFETY: all-zero is a valid sockaddr_storage.

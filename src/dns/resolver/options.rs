@@ -18,6 +18,9 @@ pub const DNS_OPTION_HOSTSFILE: i32 = 8;
 pub const DNS_OPTIONS_ALL: i32 = 15;
 pub const DNS_OPTION_NAMESERVERS_NO_DEFAULT: i32 = 16;
 
+/// The classic DNS UDP payload limit; `edns-udp-size:` is clipped to this and 65535.
+pub const PLAIN_UDP_SIZE: u16 = 512;
+
 /// Longest probe back-off and the initial probe timeout's cap (seconds).
 pub const MAX_PROBE_TIMEOUT_SECS: u64 = 3600;
 
@@ -43,6 +46,15 @@ pub struct Options {
     pub so_sndbuf: i32,
     /// How many times a query refused by a server (NOTIMPL, REFUSED) moves to another one.
     pub max_reissues: i32,
+    /// Extension (libevent 2.2's `edns-udp-size:`): above 512, queries carry an EDNS0 OPT
+    /// record announcing this UDP payload size, and replies that long are read. 512 (the
+    /// default) sends plain 2.1.12 queries.
+    pub edns_udp_size: u16,
+    /// Extension: TCP (see [`super::tcp`]).
+    pub tcp_idle_timeout: Duration,
+    pub use_vc: bool,
+    pub ignore_tc: bool,
+    pub tcp_fallback: bool,
 }
 
 impl Default for Options {
@@ -59,6 +71,11 @@ impl Default for Options {
             so_rcvbuf: 0,
             so_sndbuf: 0,
             max_reissues: 1,
+            edns_udp_size: PLAIN_UDP_SIZE,
+            tcp_idle_timeout: super::tcp::DEFAULT_TCP_IDLE,
+            use_vc: false,
+            ignore_tc: false,
+            tcp_fallback: false,
         }
     }
 }
@@ -77,6 +94,17 @@ pub enum Setting {
     InitialProbeTimeout(Duration),
     SoRcvbuf(i32),
     SoSndbuf(i32),
+    /// Extension (libevent 2.2): EDNS0 with this UDP payload size.
+    EdnsUdpSize(u16),
+    /// Extension (libevent 2.2): how long an unused TCP connection stays open.
+    TcpIdleTimeout(Duration),
+    /// Extension (libevent 2.2's `use-vc`): every query over TCP.
+    UseVc,
+    /// Extension (libevent 2.2's `ignore-tc`): never retry a truncated answer over TCP.
+    IgnoreTc,
+    /// Extension (ours): retry truncated UDP answers over TCP (2.2 always does; off by
+    /// default so that 2.1.12 programs keep getting DNS_ERR_TRUNCATED).
+    TcpFallback(bool),
 }
 
 impl Setting {
@@ -192,6 +220,12 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(v * 2f64.powi(exp))
 }
 
+/// Options that take no value (extensions: `use-vc`, `ignore-tc`), for which a NULL value
+/// is accepted.
+pub fn takes_no_value(name: &[u8]) -> bool {
+    matches(name, b"use-vc") || matches(name, b"ignore-tc")
+}
+
 /// Read one option. `flags` are the resolv.conf flags in force (all of them for
 /// `evdns_base_set_option`).
 pub fn parse(name: &[u8], val: &[u8], flags: i32) -> Parsed {
@@ -227,6 +261,21 @@ pub fn parse(name: &[u8], val: &[u8], flags: i32) -> Parsed {
         int(int_value(val), Setting::SoRcvbuf)
     } else if matches(name, b"so-sndbuf:") {
         int(int_value(val), Setting::SoSndbuf)
+    } else if matches(name, b"tcp-idle-timeout:") {
+        duration_value(val).map_or(Invalid, |d| Set(Setting::TcpIdleTimeout(d)))
+    } else if matches(name, b"tcp-fallback:") {
+        int(int_value(val), |n| Setting::TcpFallback(n != 0))
+    } else if matches(name, b"use-vc") || matches(name, b"ignore-tc") {
+        // No value: NULL or "" (libevent 2.2).
+        if !val.is_empty() {
+            Invalid
+        } else if matches(name, b"use-vc") {
+            Set(Setting::UseVc)
+        } else {
+            Set(Setting::IgnoreTc)
+        }
+    } else if matches(name, b"edns-udp-size:") {
+        clipped(i32::from(PLAIN_UDP_SIZE), 65535).map_or(Invalid, |n| Set(Setting::EdnsUdpSize(n as u16)))
     } else {
         Ignored
     }
@@ -247,6 +296,11 @@ impl Options {
             Setting::InitialProbeTimeout(d) => self.initial_probe_timeout = d,
             Setting::SoRcvbuf(n) => self.so_rcvbuf = n,
             Setting::SoSndbuf(n) => self.so_sndbuf = n,
+            Setting::EdnsUdpSize(n) => self.edns_udp_size = n,
+            Setting::TcpIdleTimeout(d) => self.tcp_idle_timeout = d,
+            Setting::UseVc => self.use_vc = true,
+            Setting::IgnoreTc => self.ignore_tc = true,
+            Setting::TcpFallback(b) => self.tcp_fallback = b,
         }
     }
 }

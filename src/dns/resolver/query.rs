@@ -37,6 +37,20 @@ pub fn build(txid: u16, name: &[u8], qtype: u16) -> Option<Vec<u8>> {
     Some(p)
 }
 
+/// Add an EDNS0 OPT record (RFC 6891) announcing `udp_size` to a built query: the root
+/// name, type 41, the size in the class field, extended rcode/version/flags 0, no options.
+/// (Extension: libevent 2.2's `edns-udp-size:`; 2.1.12 never sends one.)
+pub fn add_edns(packet: &mut Vec<u8>, udp_size: u16) {
+    packet[10..12].copy_from_slice(&1u16.to_be_bytes());
+    packet.push(0);
+    packet.extend_from_slice(&TYPE_OPT.to_be_bytes());
+    packet.extend_from_slice(&udp_size.to_be_bytes());
+    packet.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+}
+
+/// The OPT pseudo-record's type.
+pub const TYPE_OPT: u16 = 41;
+
 /// Write a new transaction ID into a built query.
 pub fn set_txid(packet: &mut [u8], txid: u16) {
     packet[..2].copy_from_slice(&txid.to_be_bytes());
@@ -92,6 +106,16 @@ mod tests {
         long.push(b'x');
         assert!(build(1, &long, 1).is_none());
         assert_eq!(question_name(&build(1, b"a.B", 1).unwrap()).unwrap(), b"a.B");
+    }
+
+    #[test]
+    fn edns_opt_record() {
+        let mut p = build(7, b"a.b", 1).unwrap();
+        add_edns(&mut p, 4096);
+        let mut want = vec![0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1];
+        want.extend_from_slice(&[1, b'a', 1, b'b', 0, 0, 1, 0, 1]);
+        want.extend_from_slice(&[0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(p, want);
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub mod port;
 pub mod query;
 pub mod reply;
 pub mod request;
+pub mod tcp;
 
-pub use port::{add_port, close_port, drop_request, respond, Responded, ServerPort, ServerRequestCb};
+pub use port::{add_port, add_port_with_listener, close_port, drop_request, respond, Responded, ServerPort, ServerRequestCb};
 pub use reply::{RData, Record};
 pub use request::{EvdnsServerQuestion, EvdnsServerRequest};

@@ -40,6 +40,7 @@
 use super::query::parse_query;
 use super::reply::{Record, Section};
 use super::request::{EvdnsServerRequest, Request};
+use super::tcp::{self, TcpClient};
 use crate::core::api::{self, DelWait};
 use crate::core::base::EventBase;
 use crate::core::event::{Event, EV_PERSIST, EV_READ, EV_WRITE};
@@ -65,8 +66,9 @@ pub enum Responded {
     Sent,
     /// Waiting for the socket; the request now belongs to the port.
     Queued,
-    /// Refused (an rcode outside 0..=15): the request is still the program's.
-    Refused,
+    /// Refused with this code (-1: an rcode outside 0..=15; -1/-2: a question name that
+    /// cannot be written): the request is still the program's.
+    Refused(c_int),
 }
 
 impl Responded {
@@ -75,7 +77,7 @@ impl Responded {
         match self {
             Responded::Sent => 0,
             Responded::Queued => 1,
-            Responded::Refused => -1,
+            Responded::Refused(code) => code,
         }
     }
 }
@@ -91,9 +93,15 @@ pub struct ServerPort {
     cb: Option<ServerRequestCb>,
     user_data: *mut c_void,
     /// See the module comment.
-    refcnt: usize,
+    pub(super) refcnt: usize,
     /// `evdns_close_server_port` was called.
-    closing: bool,
+    pub(super) closing: bool,
+    /// A TCP port's listener (extension, see [`super::tcp`]); null for a UDP port and once
+    /// the port is closed.
+    listener: *mut crate::listener::Listener,
+    /// A TCP port's connections, open and closed (kept for reuse until the port goes).
+    pub(super) clients: Vec<*mut TcpClient>,
+    event_base: *mut EventBase,
     /// The count reached zero; a callback that gets the lock now must not touch anything.
     dead: bool,
     /// Replies waiting for the socket, oldest first.
@@ -101,6 +109,10 @@ pub struct ServerPort {
 }
 
 impl ServerPort {
+    /// The base its events run on.
+    pub(super) fn event_base(&self) -> *mut EventBase {
+        self.event_base
+    }
     fn lock(&self) {
         self.lock.acquire();
     }
@@ -137,6 +149,9 @@ pub unsafe fn add_port(
         closing: false,
         dead: false,
         pending: VecDeque::new(),
+        listener: ptr::null_mut(),
+        clients: Vec::new(),
+        event_base: base,
     }) else {
         lock.free(EVTHREAD_LOCKTYPE_RECURSIVE);
         return ptr::null_mut();
@@ -147,6 +162,7 @@ pub unsafe fn add_port(
         let arg = port as *mut c_void;
         api::assign(&mut (*port).read_ev, base, fd, EV_READ | EV_PERSIST, Some(on_readable), arg);
         let base = (*port).read_ev.base;
+        (*port).event_base = base;
         api::assign(&mut (*port).write_ev, base, fd, EV_WRITE | EV_PERSIST, Some(on_writable), arg);
         if api::add(&mut (*port).read_ev, None) < 0 {
             api::debug_unassign(&mut (*port).read_ev);
@@ -156,6 +172,49 @@ pub unsafe fn add_port(
             return ptr::null_mut();
         }
     }
+    port
+}
+
+/// `evdns_add_server_port_with_listener` (extension, see [`super::tcp`]): serve DNS over
+/// TCP on the connections `lev` accepts. NULL for a NULL listener or flags other than 0.
+///
+/// # Safety
+/// `base` is NULL or a live base; `lev` is NULL or a live listener, owned by the port from
+/// now on.
+pub unsafe fn add_port_with_listener(
+    base: *mut EventBase,
+    lev: *mut crate::listener::Listener,
+    flags: c_int,
+    cb: Option<ServerRequestCb>,
+    user_data: *mut c_void,
+) -> *mut ServerPort {
+    if lev.is_null() || flags != 0 {
+        return ptr::null_mut();
+    }
+    // SAFETY: lev is live (contract).
+    let lev_base = unsafe { crate::listener::get_base(lev) };
+    let base = if base.is_null() { lev_base } else { base };
+    let lock = RawLock::alloc(EVTHREAD_LOCKTYPE_RECURSIVE);
+    let Some(port) = mem::new_object(ServerPort {
+        read_ev: Event::zeroed(),
+        write_ev: Event::zeroed(),
+        fd: -1,
+        lock,
+        cb,
+        user_data,
+        refcnt: 1,
+        closing: false,
+        dead: false,
+        pending: VecDeque::new(),
+        listener: lev,
+        clients: Vec::new(),
+        event_base: base,
+    }) else {
+        lock.free(EVTHREAD_LOCKTYPE_RECURSIVE);
+        return ptr::null_mut();
+    };
+    // SAFETY: a fresh port; the listener is live and now the port's.
+    unsafe { tcp::attach(port, lev) };
     port
 }
 
@@ -169,7 +228,16 @@ pub unsafe fn close_port(port: *mut ServerPort) {
     unsafe {
         (*port).lock();
         (*port).closing = true;
-        api::del_with(&mut (*port).read_ev, DelWait::NoBlock);
+        if (*port).fd >= 0 {
+            api::del_with(&mut (*port).read_ev, DelWait::NoBlock);
+        }
+        if !(*port).listener.is_null() {
+            tcp::detach((*port).listener);
+            (*port).listener = ptr::null_mut();
+            for c in (*port).clients.clone() {
+                tcp::close_client(c);
+            }
+        }
         decref_and_unlock(port);
     }
 }
@@ -190,10 +258,15 @@ unsafe fn decref_and_unlock(port: *mut ServerPort) {
         debug_assert!((*port).pending.is_empty(), "queued replies hold references");
         (*port).dead = true;
         (*port).unlock();
-        api::del(&mut (*port).read_ev);
-        api::del(&mut (*port).write_ev);
-        api::debug_unassign(&mut (*port).read_ev);
-        api::debug_unassign(&mut (*port).write_ev);
+        if !(*port).read_ev.base.is_null() {
+            api::del(&mut (*port).read_ev);
+            api::del(&mut (*port).write_ev);
+            api::debug_unassign(&mut (*port).read_ev);
+            api::debug_unassign(&mut (*port).write_ev);
+        }
+        for c in std::mem::take(&mut (*port).clients) {
+            tcp::free_client(c);
+        }
         // libevent closes the socket it was given, but only a positive fd.
         if (*port).fd > 0 {
             crate::util::socket::close((*port).fd);
@@ -202,6 +275,24 @@ unsafe fn decref_and_unlock(port: *mut ServerPort) {
         mem::free_object(port);
         lock.free(EVTHREAD_LOCKTYPE_RECURSIVE);
     }
+}
+
+/// [`enter_callback`] for the TCP side.
+///
+/// # Safety
+/// As [`enter_callback`].
+pub(super) unsafe fn enter_callback_pub(port: *mut ServerPort) -> bool {
+    // SAFETY: forwarded contract.
+    unsafe { enter_callback(port) }
+}
+
+/// Give up what [`enter_callback_pub`] took.
+///
+/// # Safety
+/// Lock and reference held.
+pub(super) unsafe fn leave_callback(port: *mut ServerPort) {
+    // SAFETY: forwarded contract.
+    unsafe { decref_and_unlock(port) }
 }
 
 /// Take the lock and a reference for a callback from the loop; false when the port is dying.
@@ -278,6 +369,21 @@ unsafe extern "C" fn on_writable(_fd: c_int, _what: c_short, arg: *mut c_void) {
 /// # Safety
 /// Module contract; the lock is held and the caller holds a reference.
 unsafe fn serve(port: *mut ServerPort, packet: &[u8], peer: &sockaddr_storage, peer_len: socklen_t) {
+    // SAFETY: forwarded contract.
+    unsafe { serve_from(port, packet, peer, peer_len, ptr::null_mut()) }
+}
+
+/// [`serve`] for a message from a TCP connection (`conn`, or null for a datagram).
+///
+/// # Safety
+/// As [`serve`]; `conn` is null or one of the port's open connections.
+pub(super) unsafe fn serve_from(
+    port: *mut ServerPort,
+    packet: &[u8],
+    peer: &sockaddr_storage,
+    peer_len: socklen_t,
+    conn: *mut TcpClient,
+) {
     let query = match parse_query(packet) {
         Ok(q) => q,
         Err(why) => {
@@ -289,6 +395,10 @@ unsafe fn serve(port: *mut ServerPort, packet: &[u8], peer: &sockaddr_storage, p
     // SAFETY: module contract; req is fresh and holds a reference from here on.
     unsafe {
         (*port).refcnt += 1;
+        if !conn.is_null() {
+            (*req).conn = conn;
+            (*conn).requests += 1;
+        }
         match (*port).cb {
             Some(cb) => cb(&mut (*req).public, (*port).user_data),
             // Nobody to answer (libevent would call NULL).
@@ -304,6 +414,10 @@ unsafe fn serve(port: *mut ServerPort, packet: &[u8], peer: &sockaddr_storage, p
 unsafe fn free_request(port: *mut ServerPort, req: *mut Request) {
     // SAFETY: module contract.
     unsafe {
+        let conn = (*req).conn;
+        if !conn.is_null() {
+            (*conn).requests -= 1;
+        }
         Request::free(req);
         (*port).refcnt -= 1;
     }
@@ -326,6 +440,11 @@ unsafe fn send_reply(port: *mut ServerPort, req: *mut Request) -> io::Result<()>
     // SAFETY: module contract: live port and request, lock held.
     let (fd, req) = unsafe { ((*port).fd, &*req) };
     let reply = req.response.as_deref().unwrap_or_default();
+    if !req.conn.is_null() {
+        // SAFETY: the request's connection lives as long as the port (module contract).
+        unsafe { tcp::send_on(req.conn, reply) };
+        return Ok(());
+    }
     syscall!(sendto(
         fd,
         reply.as_ptr() as *const c_void,
@@ -391,10 +510,10 @@ pub unsafe fn respond(req: *mut EvdnsServerRequest, rcode: c_int) -> Responded {
         with_request(req, |port, req| {
             if (*req).queued {
                 // Already the port's (a program answering twice).
-                return Responded::Refused;
+                return Responded::Refused(-1);
             }
-            if !(*req).build_response(rcode) {
-                return Responded::Refused;
+            if let Err(code) = (*req).build_response(rcode) {
+                return Responded::Refused(code);
             }
             match send_reply(port, req) {
                 Ok(()) => {

@@ -20,11 +20,16 @@
 //!   characters, what is sent is the first 512 bytes with TC set and the counts unchanged
 //!   (the last record is simply cut). When a bad name comes before byte 512, libevent sends
 //!   whatever its buffer held after the part it had written (uninitialised stack memory); we
-//!   send zeros there.
+//!   send zeros there;
+//! - a *question* name that cannot be written (it does not fit in the 1500 bytes, e.g. once
+//!   the compression table is full and names compressed in the query are written out whole,
+//!   or a program rewrote it in place) means no reply at all: respond returns -2 (-1 for a
+//!   label over 63 bytes). A name whose labels reach the buffer's last byte does not fit
+//!   (its terminating zero would not): that is CVE-2026-63387, tests-c/dns/cve_2026_63387.c.
 
 use crate::dns::wire::{
-    reverse_name_v4, WireError, Writer, CLASS_INET, FLAG_QR, FLAG_TC, MAX_LABEL, MAX_UDP_SIZE, TYPE_A, TYPE_AAAA, TYPE_CNAME,
-    TYPE_PTR,
+    reverse_name_v4, WireError, Writer, CLASS_INET, FLAG_QR, FLAG_TC, HEADER_LEN, MAX_LABEL, MAX_UDP_SIZE, TYPE_A, TYPE_AAAA,
+    TYPE_CNAME, TYPE_PTR,
 };
 
 /// How much of a reply is built before giving up (all of it past 512 bytes is cut anyway).
@@ -122,12 +127,23 @@ pub struct ReplyParts<'a> {
     pub sections: [&'a [Record]; 3],
 }
 
-/// Why a name could not be written; either way the reply is cut to 512 bytes.
+/// Why a name could not be written. In a record the reply is cut to 512 bytes either way;
+/// in a question the reply is not made at all (see [`QuestionUnwritable`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Unwritable {
     NoSpace,
-    BadName,
+    /// Longer than 255 characters.
+    TooLong,
+    /// A label over 63 bytes.
+    BadLabel,
 }
+
+/// A question's name could not be written (it does not fit in the 1500 bytes, the labels
+/// reaching the last byte included (CVE-2026-63387), or it is malformed): libevent then sends
+/// nothing and `evdns_server_request_respond` returns this code (-1 for a label over 63
+/// bytes, -2 otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuestionUnwritable(pub i32);
 
 impl From<WireError> for Unwritable {
     fn from(_: WireError) -> Self {
@@ -163,7 +179,7 @@ struct NameWriter {
 impl NameWriter {
     fn name(&mut self, name: &[u8]) -> Result<(), Unwritable> {
         if name.len() > MAX_NAME_TEXT {
-            return Err(Unwritable::BadName);
+            return Err(Unwritable::TooLong);
         }
         let mut rest = name;
         loop {
@@ -176,7 +192,7 @@ impl NameWriter {
                 None => (rest, None),
             };
             if label.len() > MAX_LABEL {
-                return Err(Unwritable::BadName);
+                return Err(Unwritable::BadLabel);
             }
             self.table.remember(rest, self.w.len());
             self.w.u8(label.len() as u8)?;
@@ -213,10 +229,19 @@ impl NameWriter {
 }
 
 /// The reply's bytes: at most 512, TC set when cut (see the module comment).
-pub fn build_reply(parts: &ReplyParts<'_>) -> Vec<u8> {
-    let mut nw = NameWriter { w: Writer::new(BUILD_LIMIT), table: SuffixTable::default() };
+pub fn build_reply(parts: &ReplyParts<'_>) -> Result<Vec<u8>, QuestionUnwritable> {
+    build_reply_for(parts, false)
+}
+
+/// [`build_reply`], or for a TCP connection (extension): up to 65535 bytes, and a reply
+/// that does not fit is cut after its last whole record, with TC set.
+pub fn build_reply_for(parts: &ReplyParts<'_>, tcp: bool) -> Result<Vec<u8>, QuestionUnwritable> {
+    let limit = if tcp { super::tcp::MAX_TCP_MESSAGE } else { BUILD_LIMIT };
+    let mut nw = NameWriter { w: Writer::new(limit), table: SuffixTable::default() };
+    let mut whole = 0usize;
     let flags = parts.flags | FLAG_QR | u16::from(parts.rcode & 0x0f);
-    let body = (|| -> Result<(), Unwritable> {
+    // Outer error: cut the reply; inner error: no reply.
+    let body = (|| -> Result<Result<(), QuestionUnwritable>, Unwritable> {
         nw.w.header(&crate::dns::wire::Header {
             id: parts.id,
             flags,
@@ -226,23 +251,39 @@ pub fn build_reply(parts: &ReplyParts<'_>) -> Vec<u8> {
             arcount: parts.sections[2].len() as u16,
         })?;
         for q in parts.questions {
-            nw.name(q.name)?;
+            match nw.name(q.name) {
+                Ok(()) => {}
+                Err(Unwritable::BadLabel) => return Ok(Err(QuestionUnwritable(-1))),
+                Err(_) => return Ok(Err(QuestionUnwritable(-2))),
+            }
             nw.w.u16(q.qtype)?;
             nw.w.u16(q.qclass)?;
         }
+        whole = nw.w.len();
         for section in parts.sections {
             for r in section {
                 nw.record(r)?;
+                whole = nw.w.len();
             }
         }
-        Ok(())
+        Ok(Ok(()))
     })();
+    if let Ok(Err(e)) = body {
+        return Err(e);
+    }
     let mut out = nw.w.into_bytes();
+    if tcp {
+        if body.is_err() {
+            out.truncate(whole.max(HEADER_LEN));
+            out[2] |= (FLAG_TC >> 8) as u8;
+        }
+        return Ok(out);
+    }
     if body.is_err() || out.len() > MAX_UDP_SIZE {
         out.resize(MAX_UDP_SIZE, 0);
         out[2] |= (FLAG_TC >> 8) as u8;
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -263,7 +304,7 @@ mod tests {
 
     fn reply(flags: u16, rcode: u8, qname: &str, qtype: u16, sections: [&[Record]; 3]) -> Vec<u8> {
         let q = [EchoedQuestion { name: qname.as_bytes(), qtype, qclass: 1 }];
-        build_reply(&ReplyParts { id: 0x1234, flags, rcode, questions: &q, sections })
+        build_reply(&ReplyParts { id: 0x1234, flags, rcode, questions: &q, sections }).unwrap()
     }
 
     // The expected bytes below are what Debian's libevent 2.1.12 sent for the same calls.
@@ -379,7 +420,8 @@ mod tests {
             EchoedQuestion { name: b"x.a.b.c", qtype: 1, qclass: 1 },
             EchoedQuestion { name: b"A.b.c", qtype: 1, qclass: 1 },
         ];
-        let r = build_reply(&ReplyParts { id: 0x1234, flags: 0x100, rcode: 0, questions: &q, sections: [&[], &[], &[]] });
+        let r =
+            build_reply(&ReplyParts { id: 0x1234, flags: 0x100, rcode: 0, questions: &q, sections: [&[], &[], &[]] }).unwrap();
         assert_eq!(r, hex("12348100000300000000000001610162016300000100010178c00c000100010141c00e00010001"));
     }
 

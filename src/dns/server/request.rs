@@ -14,7 +14,7 @@
 //! its port's lock.
 
 use super::query::Query;
-use super::reply::{build_reply, EchoedQuestion, Record, ReplyParts, Section};
+use super::reply::{build_reply_for, EchoedQuestion, Record, ReplyParts, Section};
 use super::ServerPort;
 use crate::core::mem;
 use libc::{c_char, c_int, c_void, sockaddr_storage, socklen_t};
@@ -58,6 +58,8 @@ pub struct Request {
     pub response: Option<Vec<u8>>,
     /// In the port's queue of replies waiting for the socket to be writable.
     pub queued: bool,
+    /// The TCP connection the query came on (extension); null for a datagram.
+    pub conn: *mut super::tcp::TcpClient,
 }
 
 /// Free a question array of `n` entries (entries may be NULL) from the program's allocator.
@@ -113,6 +115,7 @@ impl Request {
             sections: [Vec::new(), Vec::new(), Vec::new()],
             response: None,
             queued: false,
+            conn: ptr::null_mut(),
         });
         if req.is_none() {
             // SAFETY: qs and every entry were allocated above.
@@ -166,13 +169,13 @@ impl Request {
     /// # Safety
     /// Module contract; the question structs the program sees are still ours (it may have
     /// rewritten their contents, not freed them).
-    pub unsafe fn build_response(&mut self, rcode: c_int) -> bool {
+    pub unsafe fn build_response(&mut self, rcode: c_int) -> Result<(), c_int> {
         if self.response.is_some() {
-            return true;
+            return Ok(());
         }
-        let Ok(rcode) = u8::try_from(rcode) else { return false };
+        let Ok(rcode) = u8::try_from(rcode) else { return Err(-1) };
         if rcode > 15 {
-            return false;
+            return Err(-1);
         }
         // SAFETY: forwarded contract.
         let questions = unsafe { self.echoed_questions() };
@@ -184,8 +187,8 @@ impl Request {
             questions: &questions,
             sections: [answer, authority, additional],
         };
-        self.response = Some(build_reply(&parts));
-        true
+        self.response = Some(build_reply_for(&parts, !self.conn.is_null()).map_err(|e| e.0)?);
+        Ok(())
     }
 
     /// The questions as the program's structs now hold them.
@@ -269,12 +272,12 @@ mod tests {
             assert_eq!(r.public.flags, 0x180, "AA is replaced, not kept");
             let rec = Record { name: b"x".to_vec(), rtype: 1, class: 1, ttl: 1, data: RData::Empty };
             assert!(r.add_record(Section::Answer, rec.clone()));
-            assert!(!r.build_response(16));
-            assert!(!r.build_response(-1));
+            assert!(r.build_response(16).is_err());
+            assert!(r.build_response(-1).is_err());
             assert!(r.response.is_none(), "a refused rcode builds nothing");
             // the program rewrites the first question's name in place: the echo follows
             *(**r.public.questions).name.as_mut_ptr() = b'W' as c_char;
-            assert!(r.build_response(3));
+            assert!(r.build_response(3).is_ok());
             let out = r.response.as_ref().unwrap();
             assert_eq!(&out[2..4], &[0x81, 0x83]);
             assert_eq!(&out[12..16], b"\x03Www");
