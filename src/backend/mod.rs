@@ -43,9 +43,12 @@ pub trait Backend {
     fn need_reinit(&self) -> bool {
         false
     }
-    /// `fd`'s interest goes from `old` to `new` (either may be empty). On failure errno is
-    /// still the cause and a warning has been logged; the caller reports -1.
-    fn change(&mut self, fd: c_int, old: Interest, new: Interest) -> io::Result<()>;
+    /// `fd`'s interest goes from `old` to `new` (either may be empty). `fresh`: the change
+    /// comes from the first add of an event since it was assigned, so the file behind `fd`
+    /// may not be the one the backend knew by that number. A backend may defer the change to
+    /// its next `dispatch`; one it makes now and the kernel refuses is an error (errno is
+    /// still the cause and a warning has been logged; the caller reports -1).
+    fn change(&mut self, fd: c_int, old: Interest, new: Interest, fresh: bool) -> io::Result<()>;
     /// Wait up to `timeout` (None: forever) and append (fd, READ|WRITE|CLOSED[|ET]) for each
     /// ready fd to `ready`. EINTR is a normal, empty return (`util::sys::is_interrupted`).
     ///

@@ -391,9 +391,15 @@ impl EventBase {
             if !self.io.make_room(fd) {
                 return -1;
             }
+            // First add since event_assign: the fd number may now name another file.
+            let fresh = (*ev)._pos_spare[0] & EV_FRESH_ASSIGN != 0;
+            (*ev)._pos_spare[0] &= !EV_FRESH_ASSIGN;
             let (old, new) = self.io.insert(fd, ev);
-            if old != new && self.backend.change(fd, old, new).is_err() {
+            if (old != new || fresh) && self.backend.change(fd, old, new, fresh).is_err() {
                 self.io.remove(fd, ev);
+                if fresh {
+                    (*ev)._pos_spare[0] |= EV_FRESH_ASSIGN;
+                }
                 return -1;
             }
             self.thread.notify_if_needed(self);
@@ -418,7 +424,7 @@ impl EventBase {
                 return 0;
             }
             let (old, new) = self.io.remove(fd, ev);
-            if old != new && self.backend.change(fd, old, new).is_err() {
+            if old != new && self.backend.change(fd, old, new, false).is_err() {
                 return -1;
             }
             self.thread.notify_if_needed(self);
@@ -520,7 +526,7 @@ impl EventBase {
         if fresh_backend {
             let keys: Vec<(c_int, backend::Interest)> = self.io.keys().map(|(fd, s)| (fd, s.interest())).collect();
             for (fd, interest) in keys {
-                if self.backend.change(fd, backend::Interest::empty(), interest).is_err() {
+                if self.backend.change(fd, backend::Interest::empty(), interest, true).is_err() {
                     res = -1;
                 }
             }
@@ -666,7 +672,7 @@ pub unsafe fn assign_raw(
             (*ev).u.io_timeout = clock::ZERO;
         }
         (*ev).heap_idx = -1;
-        (*ev)._pos_spare = [0; 3];
+        (*ev)._pos_spare = [EV_FRESH_ASSIGN, 0, 0];
         (*ev).cb.pri = if base.is_null() { 0 } else { ((*base).active.len() / 2) as u8 };
     }
 }

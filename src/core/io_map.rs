@@ -61,10 +61,12 @@ impl EventMap {
         if k >= MAX_KEY {
             return false;
         }
-        // Grow geometrically (as Vec would), but fallibly.
-        let want = (k + 1).max(self.slots.len() * 2).min(MAX_KEY);
-        if self.slots.try_reserve_exact(want - self.slots.len()).is_err() {
-            return false;
+        // Grow geometrically (as Vec would), but fallibly; within capacity, only the length.
+        if k >= self.slots.capacity() {
+            let want = (k + 1).max(self.slots.capacity() * 2).min(MAX_KEY);
+            if self.slots.try_reserve_exact(want - self.slots.len()).is_err() {
+                return false;
+            }
         }
         self.slots.resize(k + 1, IoSlot::EMPTY);
         true
