@@ -190,9 +190,16 @@ impl Epoll {
     /// closed or reused): start over with a fresh epoll set holding exactly what is wanted.
     fn rebuild(&mut self) {
         let Some(epfd) = Self::create() else { return };
-        // The old set is ours and closed once; a failure leaves nothing to undo.
-        let _ = syscall!(close(self.epfd));
-        self.epfd = epfd;
+        // The new set takes the old one's number (dup3 closes the old set): a fresh number
+        // could be one the program closed and means to dup2 onto (libevent's dup_fd test).
+        if syscall!(dup3(epfd, self.epfd, libc::O_CLOEXEC)).is_ok() {
+            // epfd is ours, now duplicated; a failure leaves nothing to undo.
+            let _ = syscall!(close(epfd));
+        } else {
+            // The old set is ours and closed once; a failure leaves nothing to undo.
+            let _ = syscall!(close(self.epfd));
+            self.epfd = epfd;
+        }
         self.queue.clear();
         for fd in 0..self.fds.len() {
             let st = &mut self.fds[fd];

@@ -6,6 +6,7 @@
    documents them as unsafe with the changelist). */
 #include <event2/event.h>
 #include <event2/event_struct.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,11 +255,15 @@ static void dup_fds(void)
     CHECK_EQ(b.n, 1);
     /* delete and close one number; the data stays unread, so the socket stays readable */
     CHECK_EQ(event_del(ea), 0);
+    int closed = sv[0];
     CHECK_EQ(close(sv[0]), 0);
     for (int i = 0; i < 5; i++)
         CHECK_EQ(once(base), 0);
     CHECK_EQ(a.n, 1);
     CHECK_EQ(b.n, 6);
+    /* the library took no descriptor meanwhile: the closed number is still free (a program
+       may mean to dup2 onto it, as libevent's own dup_fd test does) */
+    CHECK_EQ(fcntl(closed, F_GETFD), -1);
     /* the number reused by a new socket: its event sees that socket only */
     int sw[2];
     CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sw), 0);
