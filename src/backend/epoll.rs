@@ -62,10 +62,6 @@ pub struct Epoll {
     queue: Vec<c_int>,
 }
 
-fn errno_is(r: &io::Result<()>, codes: &[c_int]) -> bool {
-    matches!(r, Err(e) if e.raw_os_error().is_some_and(|c| codes.contains(&c)))
-}
-
 impl Epoll {
     pub fn new(_changelist: bool) -> Option<Self> {
         let epfd = Self::create()?;
@@ -84,57 +80,64 @@ impl Epoll {
         }
     }
 
+    #[inline]
     fn mask(interest: Interest) -> u32 {
+        let i = interest.bits();
         let mut m = 0u32;
-        if interest.contains(Ev::READ) {
+        if i & Ev::READ.bits() != 0 {
             m |= libc::EPOLLIN as u32;
         }
-        if interest.contains(Ev::WRITE) {
+        if i & Ev::WRITE.bits() != 0 {
             m |= libc::EPOLLOUT as u32;
         }
-        if interest.contains(Ev::CLOSED) {
+        if i & Ev::CLOSED.bits() != 0 {
             m |= libc::EPOLLRDHUP as u32;
         }
-        if interest.contains(Ev::ET) {
+        if i & Ev::ET.bits() != 0 {
             m |= libc::EPOLLET as u32;
         }
         m
     }
 
-    fn ctl(&self, op: c_int, fd: c_int, interest: Interest, gen: u32) -> io::Result<()> {
+    /// One epoll_ctl; the error is errno's value (read only on failure).
+    #[inline]
+    fn ctl(&self, op: c_int, fd: c_int, interest: Interest, gen: u32) -> Result<(), c_int> {
         let mut ev = epoll_event { events: Self::mask(interest), u64: (fd as u32 as u64) | ((gen as u64) << 32) };
-        syscall!(epoll_ctl(self.epfd, op, fd, &mut ev)).map(drop)
+        // SAFETY: epoll_ctl reads our local epoll_event.
+        if unsafe { libc::epoll_ctl(self.epfd, op, fd, &mut ev) } == 0 {
+            return Ok(());
+        }
+        Err(io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
     }
 
     /// Register `want` for `fd` afresh: ADD; when the kernel already has this very file
     /// (EEXIST), MOD unless it already has `want` under the current generation.
-    fn add(&mut self, fd: c_int, want: Interest) -> io::Result<()> {
+    #[inline]
+    fn add(&mut self, fd: c_int, want: Interest) -> Result<(), c_int> {
         let st = self.fds[fd as usize];
         let gen = st.gen.wrapping_add(1);
-        let r = self.ctl(libc::EPOLL_CTL_ADD, fd, want, gen);
-        if r.is_ok() {
-            self.fds[fd as usize].gen = gen;
-            return r;
+        match self.ctl(libc::EPOLL_CTL_ADD, fd, want, gen) {
+            Ok(()) => {
+                self.fds[fd as usize].gen = gen;
+                Ok(())
+            }
+            Err(libc::EEXIST) if st.kernel == want && !want.contains(Ev::ET) => Ok(()),
+            Err(libc::EEXIST) => {
+                self.fds[fd as usize].gen = gen;
+                self.ctl(libc::EPOLL_CTL_MOD, fd, want, gen)
+            }
+            Err(e) => Err(e),
         }
-        if !errno_is(&r, &[libc::EEXIST]) {
-            return r;
-        }
-        if st.kernel == want && !want.contains(Ev::ET) {
-            return Ok(());
-        }
-        self.fds[fd as usize].gen = gen;
-        self.ctl(libc::EPOLL_CTL_MOD, fd, want, gen)
     }
 
     /// Change `fd`'s registration to `want` (non-empty): MOD, or ADD when the kernel no
     /// longer has it (the fd was closed and its number reused).
-    fn modify(&mut self, fd: c_int, want: Interest) -> io::Result<()> {
+    fn modify(&mut self, fd: c_int, want: Interest) -> Result<(), c_int> {
         let gen = self.fds[fd as usize].gen;
-        let r = self.ctl(libc::EPOLL_CTL_MOD, fd, want, gen);
-        if errno_is(&r, &[libc::ENOENT]) {
-            return self.add(fd, want);
+        match self.ctl(libc::EPOLL_CTL_MOD, fd, want, gen) {
+            Err(libc::ENOENT) => self.add(fd, want),
+            r => r,
         }
-        r
     }
 
     /// Bring the kernel to `want` for `fd` now. On failure a warning has been logged, errno
@@ -146,7 +149,7 @@ impl Epoll {
             let r = self.ctl(libc::EPOLL_CTL_DEL, fd, Interest::empty(), 0);
             self.fds[fd as usize].kernel = Interest::empty();
             // Closed (or never really there): the kernel already forgot it.
-            if r.is_ok() || errno_is(&r, &[libc::ENOENT, libc::EBADF, libc::EPERM]) {
+            if matches!(r, Ok(()) | Err(libc::ENOENT | libc::EBADF | libc::EPERM)) {
                 return Ok(());
             }
             (r, "DEL")
@@ -156,14 +159,18 @@ impl Epoll {
             (self.modify(fd, want), "MOD")
         };
         let st = &mut self.fds[fd as usize];
-        if r.is_ok() {
-            st.kernel = want;
-        } else {
-            // Unknown after a failure: assume nothing is registered, so the next want ADDs.
-            st.kernel = Interest::empty();
-            log::warn_errno(&format!("Epoll {} on fd {} failed", what, fd));
+        match r {
+            Ok(()) => {
+                st.kernel = want;
+                Ok(())
+            }
+            Err(e) => {
+                // Unknown after a failure: assume nothing is registered, so the next want ADDs.
+                st.kernel = Interest::empty();
+                log::warn_errno(&format!("Epoll {} on fd {} failed", what, fd));
+                Err(io::Error::from_raw_os_error(e))
+            }
         }
-        r
     }
 
     /// Settle every queued fd before a wait.
@@ -235,31 +242,33 @@ impl Backend for Epoll {
     }
 
     fn change(&mut self, fd: c_int, old: Interest, new: Interest, fresh: bool) -> io::Result<()> {
-        if fd < 0 {
-            return Err(io::Error::from_raw_os_error(libc::EBADF));
-        }
-        let u = fd as usize;
+        let u = fd as u32 as usize;
         if u >= self.fds.len() {
+            if fd < 0 {
+                return Err(io::Error::from_raw_os_error(libc::EBADF));
+            }
             self.fds.resize(u + 1, FdState::default());
         }
-        let new = new & KEPT;
+        // Plain bit tests: this is the hot path of every event_add and event_del.
+        let (newb, oldb) = (new.bits() & KEPT.bits(), old.bits());
+        let rw = RW.bits();
         let st = &mut self.fds[u];
-        st.want = new;
-        if new.contains(Ev::ET) && !old.intersects(RW) {
-            st.rearm = true;
-        }
-        let kernel = st.kernel;
-        if new.intersects(RW) && (!kernel.intersects(RW) || fresh) {
+        st.want = Interest::from_bits_retain(newb);
+        let kernelb = st.kernel.bits();
+        if newb & rw != 0 && (kernelb & rw == 0 || fresh) {
             // A first registration, or a possibly new file behind the number: ask now, so
             // event_add reports a refusal.
-            if let Err(e) = self.apply(fd, new, fresh) {
+            if let Err(e) = self.apply(fd, Interest::from_bits_retain(newb), fresh) {
                 self.fds[u].want = old & KEPT;
                 return Err(e);
             }
             self.fds[u].rearm = false;
             return Ok(());
         }
-        if (kernel != new || st.rearm) && !st.queued {
+        if newb & Ev::ET.bits() != 0 && oldb & rw == 0 {
+            st.rearm = true;
+        }
+        if (kernelb != newb || st.rearm) && !st.queued {
             st.queued = true;
             self.queue.push(fd);
         }
@@ -306,7 +315,7 @@ impl Backend for Epoll {
                 // to that file, only a rebuild can.
                 let r = self.ctl(libc::EPOLL_CTL_DEL, fd, Interest::empty(), 0);
                 self.fds[fd as usize].kernel = Interest::empty();
-                if errno_is(&r, &[libc::ENOENT, libc::EBADF]) {
+                if matches!(r, Err(libc::ENOENT | libc::EBADF)) {
                     stale = true;
                 }
                 continue;

@@ -358,6 +358,7 @@ impl EventBase {
     ///
     /// # Safety
     /// Module contract; `ev` is not inserted.
+    #[inline]
     unsafe fn map_insert(&mut self, ev: *mut Event) -> c_int {
         // SAFETY: ev is live and on no map list (contract): the map's contract for insert.
         unsafe {
@@ -409,6 +410,7 @@ impl EventBase {
 
     /// # Safety
     /// Module contract; `ev` is inserted in this base's maps.
+    #[inline]
     unsafe fn map_remove(&mut self, ev: *mut Event) -> c_int {
         // SAFETY: ev is live and on its fd's (signal's) list (contract): the map's contract.
         unsafe {
