@@ -86,6 +86,9 @@ for p in bench bench_cascade; do
   fi
 done
 
+# Our own programs for what libevent's do not cover (event2 API: Debian's and ours only).
+cc -O2 bench/bench_timers.c -o "$out/bench_timers" -levent || exit 1
+
 # run LIB prog args...: LIB is debian, ours or libev.
 run() {
   lib=$1; prog=$2; shift 2
@@ -107,6 +110,12 @@ if [ "$quick" = 1 ]; then
       prog=${prog_args%%:*}; args=${prog_args#*:}
       n=$(run $lib $prog $args 2>/dev/null | grep -c '^[0-9][0-9]*$')
       if [ "$n" = 25 ]; then echo "  ok   $lib $prog $args"; else echo "  FAIL $lib $prog $args ($n of 25 rounds)"; rc=1; fi
+    done
+  done
+  for lib in debian ours; do
+    for mode in random common; do
+      if run $lib bench_timers $mode 1000 3000 2>/dev/null | grep -q '^3000 operations'; then echo "  ok   $lib bench_timers $mode"
+      else echo "  FAIL $lib bench_timers $mode"; rc=1; fi
     done
   done
   exit $rc
@@ -161,6 +170,17 @@ if command -v strace >/dev/null 2>&1; then
     set -- ; for lib in $libs; do set -- "$@" "$(ctl $lib $prog $args)"; done
     table_row "$prog, \`epoll_ctl\` calls in 25 rounds" "$@"
   done
+fi
+if command -v valgrind >/dev/null 2>&1; then
+  # Instructions per timer operation: two runs differing only in the number of operations.
+  per_op() { # lib mode pending
+    if [ "$1" = ours ]; then e="LD_LIBRARY_PATH=$ours_lib"; else e="X_UNUSED=1"; fi
+    a=$(env $e valgrind --tool=callgrind --callgrind-out-file=/dev/null "$out/bench_timers" "$2" "$3" 100000 2>&1 | awk '/Collected/ {gsub(",","",$4); print $4}')
+    b=$(env $e valgrind --tool=callgrind --callgrind-out-file=/dev/null "$out/bench_timers" "$2" "$3" 300000 2>&1 | awk '/Collected/ {gsub(",","",$4); print $4}')
+    [ -n "$a" ] && [ -n "$b" ] && echo $(( (b - a) / 200000 ))
+  }
+  table_row "timers: 100,000 pending, random re-arm/delete, instructions per operation" "$(per_op debian random 100000)" "$(per_op ours random 100000)"
+  table_row "timers: 10,000 on one common timeout, re-arm/delete, instructions per operation" "$(per_op debian common 10000)" "$(per_op ours common 10000)"
 fi
 echo "$runs" | tr '|' '\n' | while IFS= read -r pa; do
   prog=${pa%%:*}; args=${pa#*:}

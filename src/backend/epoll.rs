@@ -107,7 +107,8 @@ impl Epoll {
         if unsafe { libc::epoll_ctl(self.epfd, op, fd, &mut ev) } == 0 {
             return Ok(());
         }
-        Err(io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+        // SAFETY: __errno_location returns the calling thread's errno slot, always valid.
+        Err(unsafe { *libc::__errno_location() })
     }
 
     /// Register `want` for `fd` afresh: ADD; when the kernel already has this very file
