@@ -209,15 +209,22 @@ impl EventBase {
     }
 
     /// Monotonic now: the cached value while callbacks run, else a fresh reading.
+    #[inline]
     pub fn gettime(&mut self) -> timeval {
         if let Some(tv) = self.tv_cache {
             return tv;
         }
         let now = self.clock.now();
         if now.tv_sec >= self.last_clock_sync.saturating_add(CLOCK_SYNC_INTERVAL) {
-            self.sync_clock_diff(true);
+            self.resync_clock_diff();
         }
         now
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn resync_clock_diff(&mut self) {
+        self.sync_clock_diff(true);
     }
 
     pub fn clear_time_cache(&mut self) {
