@@ -1,18 +1,20 @@
 //! epoll(7), with interest changes coalesced per fd (libevent's changelist idea, libev's
-//! fdchanges) in every mode: what the kernel must hear is worked out just before each wait,
-//! from what it has and what is wanted then, so a delete followed by a re-add, or a one-shot
-//! event re-added from its own callback, costs no `epoll_ctl` at all (edge-triggered
-//! interest costs one MOD there: libevent's delete and add re-arm the edge, so ours must too).
-//!
-//! What stays immediate, so event_add still reports the kernel's refusal (a regular file,
-//! a bad fd) as -1 the way libevent's default mode does: the first registration of an fd, and
-//! the first add of an event since it was assigned (event_assign/event_set/event_new): the fd
-//! behind that number may be a new file, so the kernel is asked (MOD, falling back to ADD),
-//! as libev does for ev_io_set.
+//! fdchanges) in every mode: changes between non-empty interests (a bufferevent's write
+//! interest coming and going while it reads) are worked out just before each wait, from what
+//! the kernel has and what is wanted then, so those that cancel out cost no `epoll_ctl`.
 //!
 //! Removal is lazy when only read interest goes (the fd is usually about to be closed, and the
 //! kernel then forgets it for free); write interest, which would fire at once, goes before the
-//! wait. A lazily kept registration that fires is removed then.
+//! wait. A lazily kept registration that fires is removed then. So a one-shot event that fired
+//! and is not re-added, or an event deleted before its fd is closed, costs nothing.
+//!
+//! Interest coming back from nothing, and the first add of an event since event_assign /
+//! event_set / event_new, go to the kernel at once as an ADD (EEXIST: the same file is still
+//! registered, nothing more to say): the fd may have been closed and its number reused, which
+//! only the kernel knows (libevent's changelist makes the same choice for a delete then add),
+//! and event_add still reports the kernel's refusal (a regular file, a bad fd) as -1. An
+//! edge-triggered ADD that meets EEXIST is a MOD, which re-arms the edge as libevent's delete
+//! and add do.
 //!
 //! fds closed behind our back: each registration carries a generation number beside the fd.
 //! A report that no longer matches (an old file still open through a dup, after its fd number
@@ -48,10 +50,6 @@ struct FdState {
     gen: u32,
     /// On `queue`, to be settled before the next wait.
     queued: bool,
-    /// Edge-triggered interest re-added after it went to nothing: libevent's delete and add
-    /// re-arm the edge (the kernel reports data already there), so the kernel must hear a MOD
-    /// even if the mask is unchanged.
-    rearm: bool,
 }
 
 pub struct Epoll {
@@ -181,8 +179,7 @@ impl Epoll {
             let st = &mut self.fds[fd as usize];
             st.queued = false;
             let (kernel, want) = (st.kernel, st.want);
-            let rearm = std::mem::take(&mut st.rearm) && want.contains(Ev::ET);
-            if (kernel == want && !rearm) || (!want.intersects(RW) && !kernel.contains(Ev::WRITE)) {
+            if kernel == want || (!want.intersects(RW) && !kernel.contains(Ev::WRITE)) {
                 // Nothing to say, or a read-only registration nobody wants: kept until it
                 // fires or the fd is closed.
                 continue;
@@ -212,7 +209,6 @@ impl Epoll {
         for fd in 0..self.fds.len() {
             let st = &mut self.fds[fd];
             st.queued = false;
-            st.rearm = false;
             st.kernel = Interest::empty();
             let want = st.want;
             if want.intersects(RW) {
@@ -256,20 +252,18 @@ impl Backend for Epoll {
         let st = &mut self.fds[u];
         st.want = Interest::from_bits_retain(newb);
         let kernelb = st.kernel.bits();
-        if newb & rw != 0 && (kernelb & rw == 0 || fresh) {
-            // A first registration, or a possibly new file behind the number: ask now, so
-            // event_add reports a refusal.
-            if let Err(e) = self.apply(fd, Interest::from_bits_retain(newb), fresh) {
+        // Interest coming back after it went to nothing, or the first add since an
+        // event_assign: the number may name another file by now (closed and reopened), so the
+        // kernel is asked at once (ADD; EEXIST says it is the same file), and event_add
+        // reports a refusal as libevent does.
+        if newb & rw != 0 && (kernelb & rw == 0 || fresh || oldb & rw == 0) {
+            if let Err(e) = self.apply(fd, Interest::from_bits_retain(newb), true) {
                 self.fds[u].want = old & KEPT;
                 return Err(e);
             }
-            self.fds[u].rearm = false;
             return Ok(());
         }
-        if newb & Ev::ET.bits() != 0 && oldb & rw == 0 {
-            st.rearm = true;
-        }
-        if (kernelb != newb || st.rearm) && !st.queued {
+        if kernelb != newb && !st.queued {
             st.queued = true;
             self.queue.push(fd);
         }

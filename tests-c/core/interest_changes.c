@@ -146,11 +146,12 @@ static void oneshot_readd(int changelist)
 }
 
 /* An fd deleted, closed and its number reused by another socket before the next dispatch:
-   the new socket is the one watched (new event, reassigned event). */
+   the new socket is the one watched (reassigned event, new event, the same event re-added as
+   it is). */
 static void close_reuse(int changelist)
 {
     struct event_base *base = new_base(changelist);
-    for (int variant = 0; variant < 3; variant++) {
+    for (int variant = 0; variant < 4; variant++) {
         int sv[2], sw[2];
         CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
         struct rec r = {0};
@@ -182,7 +183,11 @@ static void close_reuse(int changelist)
         struct rec q = {0};
         q.readit = 1;
         struct event *nev = NULL;
-        if (variant == 1) {
+        if (variant == 3) {
+            /* the same event re-added without event_assign: its fd number is the same */
+            r.n = 0;
+            CHECK_EQ(event_add(&ev, NULL), 0);
+        } else if (variant == 1) {
             nev = event_new(base, sw[0], EV_READ | EV_PERSIST, rec_cb, &q);
             CHECK_EQ(event_add(nev, NULL), 0);
         } else {
@@ -191,9 +196,11 @@ static void close_reuse(int changelist)
         }
         CHECK_EQ(write(sw[1], "n", 1), 1);
         CHECK_EQ(once(base), 0);
-        CHECK_EQ(q.n, 1);
-        CHECK_EQ(q.what, EV_READ);
-        CHECK_EQ(r.n, 0);
+        struct rec *got = variant == 3 ? &r : &q;
+        CHECK_EQ(got->n, 1);
+        CHECK_EQ(got->what, EV_READ);
+        if (variant != 3)
+            CHECK_EQ(r.n, 0);
         if (nev)
             event_free(nev);
         else
