@@ -560,7 +560,7 @@ impl EventBase {
             if e.cb.flags & EVLIST_TIMEOUT == 0 {
                 return Err(format!("timer {:p} lacks EVLIST_TIMEOUT", ev));
             }
-            if i > 0 && self.timers.key_at(i) < self.timers.key_at((i - 1) / 2) {
+            if i > 0 && self.timers.key_at(i) < self.timers.key_at(super::timer_heap::parent_of(i)) {
                 return Err(format!("heap order broken at {}", i));
             }
         }
