@@ -263,7 +263,10 @@ impl Backend for Epoll {
             }
             return Ok(());
         }
-        if kernelb != newb && !st.queued {
+        // Read interest going to nothing is left registered (see the module doc): no need to
+        // visit it before the wait.
+        let lazy = newb & rw == 0 && kernelb & Ev::WRITE.bits() == 0;
+        if kernelb != newb && !lazy && !st.queued {
             st.queued = true;
             self.queue.push(fd);
         }
