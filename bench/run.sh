@@ -122,6 +122,14 @@ if [ "$quick" = 1 ]; then
 fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else print "n/a" }'; }
+best_of() { # n cmd... : best (lowest) first field of n runs
+  n=$1; shift; best=""
+  for i in $(seq "$n"); do
+    v=$("$@" | awk '{print $1}')
+    if [ -z "$best" ] || awk -v a="$v" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$v; fi
+  done
+  echo "$best"
+}
 commas() { printf '%s' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/; ta'; }
 cell() { # value debian-value
   if [ -z "$1" ]; then printf -- '—'; elif [ "$1" = "$2" ]; then commas "$1"; else printf '%s (%s×)' "$(commas "$1")" "$(ratio "$1" "$2")"; fi
