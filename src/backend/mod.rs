@@ -71,7 +71,8 @@ pub fn features_of(name: &str) -> Features {
     }
 }
 
-/// Create the named backend. `changelist`: epoll batches changes until the next dispatch.
+/// Create the named backend. `changelist` (EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) is accepted;
+/// our epoll batches interest changes in every mode, safely with dup'd fds (see epoll.rs).
 pub fn create(name: &str, changelist: bool) -> Option<Box<dyn Backend>> {
     match name {
         "epoll" => epoll::Epoll::new(changelist).map(|b| Box::new(b) as Box<dyn Backend>),
