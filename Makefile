@@ -2,7 +2,7 @@
 #   make            build the libraries (every soname), headers and pkg-config files in build/
 #   make demo       run real C programs on them (Debian's memcached and tmux; examples/rpc)
 #   make check      every test: Rust unit tests, layout/export probes, the C suite (tests-c/)
-#   make bench      ours vs Debian's libevent, side by side
+#   make bench      ours vs Debian's libevent (and libev), side by side; BENCH_QUICK=1: a seconds-long smoke run
 #   make install PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib INCLUDEDIR=$(PREFIX)/include
 #   make uninstall  (the same variables) removes exactly what make install put there
 #                   (BINDIR=$(PREFIX)/bin gets the schema compiler event_rpcgen and event_rpcgen.py)
@@ -26,7 +26,7 @@ NATIVE   := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 VERSION  := 2.1.12
 RUST_SRC := $(shell find src -name '*.rs' -o -name '*.c' -o -name '*.h') Cargo.toml build.rs
 
-.PHONY: all libs headers pc demo check check-deps lint test-rust test-c conformance bench install uninstall clean
+.PHONY: all libs headers pc demo check check-deps lint test-rust test-c conformance bench bench-quick install uninstall clean
 
 all: libs headers pc
 
@@ -178,8 +178,12 @@ conformance: all
 	@sh tests-conformance/fetch.sh
 	@python3 tests-conformance/run.py
 
+# bench-quick: the benchmark programs built and run once, small (seconds; no timing).
+bench-quick: all
+	@BENCH_QUICK=1 sh bench/run.sh
+
 # The C suite runs last: its closing line "N passed, M failed" is the suite's verdict.
-check: check-deps all lint test-rust conformance test-c
+check: check-deps all lint test-rust conformance bench-quick test-c
 
 bench: all
 	@sh bench/run.sh

@@ -43,9 +43,12 @@ pub trait Backend {
     fn need_reinit(&self) -> bool {
         false
     }
-    /// `fd`'s interest goes from `old` to `new` (either may be empty). On failure errno is
-    /// still the cause and a warning has been logged; the caller reports -1.
-    fn change(&mut self, fd: c_int, old: Interest, new: Interest) -> io::Result<()>;
+    /// `fd`'s interest goes from `old` to `new` (either may be empty). `fresh`: the change
+    /// comes from the first add of an event since it was assigned, so the file behind `fd`
+    /// may not be the one the backend knew by that number. A backend may defer the change to
+    /// its next `dispatch`; one it makes now and the kernel refuses is an error (errno is
+    /// still the cause and a warning has been logged; the caller reports -1).
+    fn change(&mut self, fd: c_int, old: Interest, new: Interest, fresh: bool) -> io::Result<()>;
     /// Wait up to `timeout` (None: forever) and append (fd, READ|WRITE|CLOSED[|ET]) for each
     /// ready fd to `ready`. EINTR is a normal, empty return (`util::sys::is_interrupted`).
     ///
@@ -68,7 +71,8 @@ pub fn features_of(name: &str) -> Features {
     }
 }
 
-/// Create the named backend. `changelist`: epoll batches changes until the next dispatch.
+/// Create the named backend. `changelist` (EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) is accepted;
+/// our epoll batches interest changes in every mode, safely with dup'd fds (see epoll.rs).
 pub fn create(name: &str, changelist: bool) -> Option<Box<dyn Backend>> {
     match name {
         "epoll" => epoll::Epoll::new(changelist).map(|b| Box::new(b) as Box<dyn Backend>),

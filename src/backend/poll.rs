@@ -39,7 +39,7 @@ impl Backend for Poll {
         super::features_of("poll")
     }
 
-    fn change(&mut self, fd: c_int, _old: Interest, new: Interest) -> io::Result<()> {
+    fn change(&mut self, fd: c_int, _old: Interest, new: Interest, _fresh: bool) -> io::Result<()> {
         if fd < 0 {
             return Err(io::Error::from_raw_os_error(libc::EBADF));
         }

@@ -100,19 +100,25 @@ unsafe fn base_mut<'a>(base: *mut EventBase) -> Option<&'a mut EventBase> {
 ///
 /// # Safety
 /// Module contract for `ev`.
+#[inline]
 unsafe fn event_base_of<'a>(ev: *const Event, func: &str) -> Option<&'a mut EventBase> {
-    if ev.is_null() {
-        log::warn(&format!("{}: NULL event", func));
-        return None;
-    }
     // SAFETY: ev is NULL or the program's struct event, whose base is live (module contract).
-    let base = unsafe { (*ev).base };
+    let base = if ev.is_null() { ptr::null_mut() } else { unsafe { (*ev).base } };
     if base.is_null() {
-        log::warn(&format!("{}: event has no event_base set.", func));
+        no_base_warning(ev, func);
         return None;
     }
     // SAFETY: an assigned event's base is live while the event is in use.
     Some(unsafe { &mut *base })
+}
+
+#[cold]
+fn no_base_warning(ev: *const Event, func: &str) {
+    if ev.is_null() {
+        log::warn(&format!("{}: NULL event", func));
+    } else {
+        log::warn(&format!("{}: event has no event_base set.", func));
+    }
 }
 
 // ---- events: set-up and teardown ----

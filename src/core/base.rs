@@ -209,15 +209,22 @@ impl EventBase {
     }
 
     /// Monotonic now: the cached value while callbacks run, else a fresh reading.
+    #[inline]
     pub fn gettime(&mut self) -> timeval {
         if let Some(tv) = self.tv_cache {
             return tv;
         }
         let now = self.clock.now();
         if now.tv_sec >= self.last_clock_sync.saturating_add(CLOCK_SYNC_INTERVAL) {
-            self.sync_clock_diff(true);
+            self.resync_clock_diff();
         }
         now
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn resync_clock_diff(&mut self) {
+        self.sync_clock_diff(true);
     }
 
     pub fn clear_time_cache(&mut self) {
@@ -358,6 +365,7 @@ impl EventBase {
     ///
     /// # Safety
     /// Module contract; `ev` is not inserted.
+    #[inline]
     unsafe fn map_insert(&mut self, ev: *mut Event) -> c_int {
         // SAFETY: ev is live and on no map list (contract): the map's contract for insert.
         unsafe {
@@ -391,9 +399,15 @@ impl EventBase {
             if !self.io.make_room(fd) {
                 return -1;
             }
+            // First add since event_assign: the fd number may now name another file.
+            let fresh = (*ev)._pos_spare[0] & EV_FRESH_ASSIGN != 0;
+            (*ev)._pos_spare[0] &= !EV_FRESH_ASSIGN;
             let (old, new) = self.io.insert(fd, ev);
-            if old != new && self.backend.change(fd, old, new).is_err() {
+            if (old != new || fresh) && self.backend.change(fd, old, new, fresh).is_err() {
                 self.io.remove(fd, ev);
+                if fresh {
+                    (*ev)._pos_spare[0] |= EV_FRESH_ASSIGN;
+                }
                 return -1;
             }
             self.thread.notify_if_needed(self);
@@ -403,6 +417,7 @@ impl EventBase {
 
     /// # Safety
     /// Module contract; `ev` is inserted in this base's maps.
+    #[inline]
     unsafe fn map_remove(&mut self, ev: *mut Event) -> c_int {
         // SAFETY: ev is live and on its fd's (signal's) list (contract): the map's contract.
         unsafe {
@@ -418,7 +433,7 @@ impl EventBase {
                 return 0;
             }
             let (old, new) = self.io.remove(fd, ev);
-            if old != new && self.backend.change(fd, old, new).is_err() {
+            if old != new && self.backend.change(fd, old, new, false).is_err() {
                 return -1;
             }
             self.thread.notify_if_needed(self);
@@ -520,7 +535,7 @@ impl EventBase {
         if fresh_backend {
             let keys: Vec<(c_int, backend::Interest)> = self.io.keys().map(|(fd, s)| (fd, s.interest())).collect();
             for (fd, interest) in keys {
-                if self.backend.change(fd, backend::Interest::empty(), interest).is_err() {
+                if self.backend.change(fd, backend::Interest::empty(), interest, true).is_err() {
                     res = -1;
                 }
             }
@@ -545,7 +560,7 @@ impl EventBase {
             if e.cb.flags & EVLIST_TIMEOUT == 0 {
                 return Err(format!("timer {:p} lacks EVLIST_TIMEOUT", ev));
             }
-            if i > 0 && self.timers.key_at(i) < self.timers.key_at((i - 1) / 2) {
+            if i > 0 && self.timers.key_at(i) < self.timers.key_at(super::timer_heap::parent_of(i)) {
                 return Err(format!("heap order broken at {}", i));
             }
         }
@@ -666,7 +681,7 @@ pub unsafe fn assign_raw(
             (*ev).u.io_timeout = clock::ZERO;
         }
         (*ev).heap_idx = -1;
-        (*ev)._pos_spare = [0; 3];
+        (*ev)._pos_spare = [EV_FRESH_ASSIGN, 0, 0];
         (*ev).cb.pri = if base.is_null() { 0 } else { ((*base).active.len() / 2) as u8 };
     }
 }

@@ -28,6 +28,7 @@ impl MonotonicClock {
         MonotonicClock { id: libc::CLOCK_MONOTONIC }
     }
 
+    #[inline]
     pub fn now(&self) -> timeval {
         let mut ts = timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: clock_gettime writes into our local timespec.

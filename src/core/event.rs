@@ -32,6 +32,10 @@ bitflags::bitflags! {
     }
 }
 
+/// In `_pos_spare[0]`: assigned (event_assign/event_set/event_new) and not added since, so
+/// its fd number may name a different file than the last time an event was added on it.
+pub const EV_FRESH_ASSIGN: u32 = 0x1;
+
 // evcb_flags bits: where the callback currently is.
 pub const EVLIST_TIMEOUT: u16 = 0x01;
 pub const EVLIST_INSERTED: u16 = 0x02;
@@ -101,6 +105,7 @@ pub struct Event {
     /// `ev_timeout_pos`: libevent keeps `min_heap_idx` (int) at the start of this union, and
     /// so do we (the rest of the union is unused).
     pub heap_idx: c_int,
+    /// The rest of that union: `[0]` holds our own per-event bits (`EV_FRESH_ASSIGN`).
     pub _pos_spare: [u32; 3],
     pub fd: c_int,
     pub base: *mut crate::core::base::EventBase,

@@ -7,7 +7,7 @@
 //! [`EventMap::remove`] is live and on that key's list. A listed event stays live until it is
 //! removed: the core unlinks an event (event_del) before the program may free or reassign it.
 
-use super::event::{Ev, Event, EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
+use super::event::{Event, EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
 use crate::backend::Interest;
 use std::ptr;
 
@@ -18,19 +18,17 @@ pub struct IoSlot {
     pub nwrite: u32,
     pub nclose: u32,
     pub net: u32,
+    /// The union of the listed events' READ/WRITE/CLOSED/ET bits, kept as the counts change.
+    bits: i16,
 }
 
 impl IoSlot {
-    const EMPTY: IoSlot = IoSlot { head: ptr::null_mut(), nread: 0, nwrite: 0, nclose: 0, net: 0 };
+    const EMPTY: IoSlot = IoSlot { head: ptr::null_mut(), nread: 0, nwrite: 0, nclose: 0, net: 0, bits: 0 };
 
     /// What the backend should be watching for this fd.
+    #[inline]
     pub fn interest(&self) -> Interest {
-        let mut i = Interest::empty();
-        i.set(Ev::READ, self.nread > 0);
-        i.set(Ev::WRITE, self.nwrite > 0);
-        i.set(Ev::CLOSED, self.nclose > 0);
-        i.set(Ev::ET, self.net > 0);
-        i
+        Interest::from_bits_retain(self.bits)
     }
 }
 
@@ -52,19 +50,27 @@ impl EventMap {
     /// Make room for `key`'s slot: false when no real descriptor can be that large or the
     /// memory is not there, so event_add fails with -1 (as libevent's map refuses to grow past
     /// half of INT_MAX) instead of aborting on an impossible allocation.
+    #[inline]
     pub fn make_room(&mut self, key: i32) -> bool {
-        const MAX_KEY: usize = 1 << 29;
-        let Ok(k) = usize::try_from(key) else { return false };
-        if k < self.slots.len() {
+        if (key as u32 as usize) < self.slots.len() {
             return true;
         }
+        self.grow(key)
+    }
+
+    #[cold]
+    fn grow(&mut self, key: i32) -> bool {
+        const MAX_KEY: usize = 1 << 29;
+        let Ok(k) = usize::try_from(key) else { return false };
         if k >= MAX_KEY {
             return false;
         }
-        // Grow geometrically (as Vec would), but fallibly.
-        let want = (k + 1).max(self.slots.len() * 2).min(MAX_KEY);
-        if self.slots.try_reserve_exact(want - self.slots.len()).is_err() {
-            return false;
+        // Grow geometrically (as Vec would), but fallibly; within capacity, only the length.
+        if k >= self.slots.capacity() {
+            let want = (k + 1).max(self.slots.capacity() * 2).min(MAX_KEY);
+            if self.slots.try_reserve_exact(want - self.slots.len()).is_err() {
+                return false;
+            }
         }
         self.slots.resize(k + 1, IoSlot::EMPTY);
         true
@@ -74,6 +80,7 @@ impl EventMap {
     ///
     /// # Safety
     /// Module contract: `ev` is live and on no list.
+    #[inline]
     pub unsafe fn insert(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
         let k = key as usize;
         if k >= self.slots.len() {
@@ -84,18 +91,11 @@ impl EventMap {
         // SAFETY: ev is live and unlinked (contract); the old head is listed, hence live.
         unsafe {
             let events = (*ev).events;
-            if events & EV_READ != 0 {
-                slot.nread += 1;
-            }
-            if events & EV_WRITE != 0 {
-                slot.nwrite += 1;
-            }
-            if events & EV_CLOSED != 0 {
-                slot.nclose += 1;
-            }
-            if events & EV_ET != 0 {
-                slot.net += 1;
-            }
+            slot.nread += (events & EV_READ != 0) as u32;
+            slot.nwrite += (events & EV_WRITE != 0) as u32;
+            slot.nclose += (events & EV_CLOSED != 0) as u32;
+            slot.net += (events & EV_ET != 0) as u32;
+            slot.bits |= events & (EV_READ | EV_WRITE | EV_CLOSED | EV_ET);
             (*ev).io_next = slot.head;
             (*ev).io_prev = ptr::null_mut();
             if !slot.head.is_null() {
@@ -112,6 +112,7 @@ impl EventMap {
     ///
     /// # Safety
     /// Module contract: `ev` is live and on `key`'s list.
+    #[inline]
     pub unsafe fn remove(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
         let k = key as usize;
         let Some(slot) = self.slots.get_mut(k) else { return (Interest::empty(), Interest::empty()) };
@@ -120,17 +121,15 @@ impl EventMap {
         // io_prev (when set) points at the previous event's io_next.
         unsafe {
             let events = (*ev).events;
-            if events & EV_READ != 0 {
-                slot.nread = slot.nread.saturating_sub(1);
-            }
-            if events & EV_WRITE != 0 {
-                slot.nwrite = slot.nwrite.saturating_sub(1);
-            }
-            if events & EV_CLOSED != 0 {
-                slot.nclose = slot.nclose.saturating_sub(1);
-            }
-            if events & EV_ET != 0 {
-                slot.net = slot.net.saturating_sub(1);
+            slot.nread = slot.nread.saturating_sub((events & EV_READ != 0) as u32);
+            slot.nwrite = slot.nwrite.saturating_sub((events & EV_WRITE != 0) as u32);
+            slot.nclose = slot.nclose.saturating_sub((events & EV_CLOSED != 0) as u32);
+            slot.net = slot.net.saturating_sub((events & EV_ET != 0) as u32);
+            if events & (EV_READ | EV_WRITE | EV_CLOSED | EV_ET) != 0 {
+                slot.bits = (if slot.nread > 0 { EV_READ } else { 0 })
+                    | (if slot.nwrite > 0 { EV_WRITE } else { 0 })
+                    | (if slot.nclose > 0 { EV_CLOSED } else { 0 })
+                    | (if slot.net > 0 { EV_ET } else { 0 });
             }
             let next = (*ev).io_next;
             if (*ev).io_prev.is_null() {

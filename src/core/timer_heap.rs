@@ -1,4 +1,4 @@
-//! Min-heap of timed events. The heap position lives in the event itself (`heap_idx`, where
+//! 4-ary min-heap of timed events. The heap position lives in the event itself (`heap_idx`, where
 //! libevent keeps `min_heap_idx`), so removing an arbitrary event is O(log n) with no lookup.
 //!
 //! The heap orders by its own key (kept inline in the heap array: microseconds, and a
@@ -43,6 +43,16 @@ pub struct TimerHeap {
     slots: Vec<Slot>,
     next_seq: u32,
     live: usize,
+}
+
+/// Children per node: a 4-ary heap is half as deep as a binary one, and a node's children
+/// share a cache line or two of inline keys.
+pub const ARITY: usize = 4;
+
+/// A heap position's parent (position > 0).
+#[inline]
+pub fn parent_of(i: usize) -> usize {
+    (i - 1) / ARITY
 }
 
 /// Rebuild when tombstones are more than this many and more than the live timers.
@@ -207,7 +217,7 @@ impl TimerHeap {
     fn remove_at(&mut self, i: usize) {
         let last = self.slots.pop().expect("non-empty");
         if i < self.slots.len() {
-            if i > 0 && last.before(&self.slots[(i - 1) / 2]) {
+            if i > 0 && last.before(&self.slots[parent_of(i)]) {
                 self.sift_up(i, last);
             } else {
                 self.sift_down(i, last);
@@ -219,7 +229,7 @@ impl TimerHeap {
     fn compact(&mut self) {
         self.slots.retain(|s| !s.ev.is_null());
         let n = self.slots.len();
-        for i in (0..n / 2).rev() {
+        for i in (0..n.div_ceil(ARITY)).rev() {
             let s = self.slots[i];
             self.sift_down(i, s);
         }
@@ -232,7 +242,7 @@ impl TimerHeap {
     /// Put `slot` at hole `i` or above.
     fn sift_up(&mut self, mut i: usize, slot: Slot) {
         while i > 0 {
-            let parent = (i - 1) / 2;
+            let parent = parent_of(i);
             let p = self.slots[parent];
             if !slot.before(&p) {
                 break;
@@ -247,12 +257,18 @@ impl TimerHeap {
     fn sift_down(&mut self, mut i: usize, slot: Slot) {
         let n = self.slots.len();
         loop {
-            let l = 2 * i + 1;
-            if l >= n {
+            let first = ARITY * i + 1;
+            if first >= n {
                 break;
             }
-            let r = l + 1;
-            let c = if r < n && self.slots[r].before(&self.slots[l]) { r } else { l };
+            // The earliest of up to ARITY children (their keys sit side by side in `slots`).
+            let last = (first + ARITY).min(n);
+            let mut c = first;
+            for j in first + 1..last {
+                if self.slots[j].before(&self.slots[c]) {
+                    c = j;
+                }
+            }
             let child = self.slots[c];
             if !child.before(&slot) {
                 break;

@@ -349,6 +349,7 @@ impl BaseThreading {
     }
 
     /// Wake the loop when a thread other than the loop's changed what it waits for.
+    #[inline]
     pub fn notify_if_needed(&self, base: &EventBase) {
         if self.notify_fd < 0 || !base.running_loop || !has_id_fn() || !self.owner_set || self.owner == current_id() {
             return;
