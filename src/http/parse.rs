@@ -67,7 +67,17 @@ fn scan_int(s: &[u8]) -> Option<(i64, &[u8])> {
         return None;
     }
     let v = s[i..i + digits].iter().fold(0i64, |v, &c| v.saturating_mul(10).saturating_add((c - b'0') as i64));
-    Some((if negative { -v } else { v }, &s[i + digits..]))
+    // Saturated like strtol: the most negative number when a negative one is too big.
+    let v = if negative {
+        if v == i64::MAX {
+            i64::MIN
+        } else {
+            -v
+        }
+    } else {
+        v
+    };
+    Some((v, &s[i + digits..]))
 }
 
 /// The version as libevent reads it (`sscanf("HTTP/%d.%d")` with nothing after): numbers
@@ -150,12 +160,13 @@ unsafe fn parse_response_line(req: *mut RequestC, line: &[u8]) -> bool {
     let Some(number) = parts.next() else { return false };
     let reason = parts.next().unwrap_or(b"");
     let Some((major, minor)) = parse_version(version) else { return false };
-    // Any decimal number is taken as the code, as libevent does (range checks are the
+    // The code is read as C's atoi reads it (white space, a sign, the digits up to the first
+    // other byte) and any number but 0 is taken, as libevent does (range checks are the
     // program's business).
-    if number.is_empty() || number.len() > 9 || !number.iter().all(u8::is_ascii_digit) {
+    let code = scan_int(number).map_or(0, |(v, _)| v as c_int);
+    if code == 0 {
         return false;
     }
-    let code: c_int = std::str::from_utf8(number).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     // SAFETY: req is live (contract); nothing is called out while it is borrowed.
     unsafe {
         let r = &mut *req;
@@ -379,13 +390,8 @@ pub unsafe fn body_length(req: *const RequestC) -> Option<BodyLength> {
         let conn = header(q, "Connection");
         match (cl, conn) {
             (None, None) => Some(BodyLength::UntilClose),
-            (None, Some(c)) if !c.eq_ignore_ascii_case(b"close") => {
-                crate::core::log::warn(&format!(
-                    "evhttp_get_body_length: we got no content length, but the server wants to keep the connection open: {}.",
-                    String::from_utf8_lossy(c)
-                ));
-                None
-            }
+            // No length and the connection stays open: no body, as Debian's libevent reads it.
+            (None, Some(c)) if !c.eq_ignore_ascii_case(b"close") => Some(BodyLength::Length(0)),
             (None, Some(_)) => Some(BodyLength::UntilClose),
             (Some(v), _) => {
                 let s = std::str::from_utf8(v).ok()?;
