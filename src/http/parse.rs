@@ -394,6 +394,8 @@ pub unsafe fn body_length(req: *const RequestC) -> Option<BodyLength> {
             (None, Some(c)) if !c.eq_ignore_ascii_case(b"close") => Some(BodyLength::Length(0)),
             (None, Some(_)) => Some(BodyLength::UntilClose),
             (Some(v), _) => {
+                // Digits only, within i64: a sign or an overflowing length is refused at once
+                // (libevent reads it with strtoll: a deliberate difference, README).
                 let s = std::str::from_utf8(v).ok()?;
                 let n: i64 = s.parse().ok()?;
                 if n < 0 || s.starts_with('+') {

@@ -311,7 +311,6 @@ int main(int argc, char **argv)
         const char *want = ours && c->want_ours ? c->want_ours : c->want;
         if (only && (size_t)atoi(only) != i) continue;
         run_case(c, got, sizeof got);
-        if (getenv("VERBOSE")) fprintf(stderr, "case %zu done\n", i);
         if (print) {
             printf("    /* %zu */ { S(", i);
             print_c(stdout, c->req, c->len ? c->len : strlen(c->req));
