@@ -568,8 +568,21 @@ pub unsafe fn new_incoming(
     sa: *const libc::sockaddr,
     salen: c_int,
 ) -> *mut Connection {
-    // SAFETY: sa holds salen bytes (contract).
-    let (host, port) = unsafe { numeric_name(sa, salen) };
+    // The peer's address, kept whole however long it is (an AF_UNIX one is 110 bytes: the
+    // copy CVE-2026-63388 overflowed in libevent). As in libevent, an AF_UNIX path's first
+    // byte is cleared before it is named and kept, so it reads as "localhost", port 0.
+    // SAFETY: sockaddr_storage is plain bytes; all zeros is a valid value.
+    let mut peer: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let n = (salen.max(0) as usize).min(std::mem::size_of::<libc::sockaddr_storage>());
+    // SAFETY: sa holds salen bytes (contract) and peer has room for n of them.
+    unsafe { ptr::copy_nonoverlapping(sa as *const u8, &mut peer as *mut libc::sockaddr_storage as *mut u8, n) };
+    let path_at = std::mem::offset_of!(libc::sockaddr_un, sun_path);
+    if peer.ss_family == libc::AF_UNIX as libc::sa_family_t && n > path_at {
+        // SAFETY: an AF_UNIX address at least path_at + 1 bytes long lies in peer.
+        unsafe { (*(&mut peer as *mut libc::sockaddr_storage as *mut libc::sockaddr_un)).sun_path[0] = 0 };
+    }
+    // SAFETY: peer holds n meaningful bytes.
+    let (host, port) = unsafe { numeric_name(&peer as *const libc::sockaddr_storage as *const libc::sockaddr, n as c_int) };
     // SAFETY: http is live (contract); nothing is called while the reference lives.
     let (base, max_headers_size, max_body_size, timeout, lingering) = unsafe {
         let h = &*http;
@@ -591,8 +604,7 @@ pub unsafe fn new_incoming(
         if lingering {
             c.flags |= ConFlags::LINGERING_CLOSE;
         }
-        let n = (salen as usize).min(std::mem::size_of::<libc::sockaddr_storage>());
-        ptr::copy_nonoverlapping(sa as *const u8, &mut c.peer as *mut libc::sockaddr_storage as *mut u8, n);
+        c.peer = peer;
         c.have_peer = true;
         c.bev
     };

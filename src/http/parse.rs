@@ -54,23 +54,44 @@ unsafe fn read_line(b: *mut Evbuffer) -> Option<Vec<u8>> {
     }
 }
 
-/// "HTTP/<major>.<minor>" with one-digit-or-more numbers and nothing after.
-fn parse_version(s: &[u8]) -> Option<(c_char, c_char)> {
-    let rest = s.strip_prefix(b"HTTP/")?;
-    let dot = rest.iter().position(|&c| c == b'.')?;
-    let (a, b) = (&rest[..dot], &rest[dot + 1..]);
-    let num = |d: &[u8]| -> Option<i64> {
-        if d.is_empty() || d.len() > 9 || !d.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(d).ok()?.parse().ok()
-    };
-    let (ma, mi) = (num(a)?, num(b)?);
-    // Nothing newer than HTTP/1.x is spoken here.
-    if ma > 1 {
+/// One C `%d` conversion: white space, an optional sign, at least one digit. The value and
+/// what follows it.
+fn scan_int(s: &[u8]) -> Option<(i64, &[u8])> {
+    let mut i = s.iter().position(|&c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)).unwrap_or(s.len());
+    let negative = s.get(i) == Some(&b'-');
+    if matches!(s.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits = s[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
         return None;
     }
-    Some((ma as c_char, mi as c_char))
+    let v = s[i..i + digits].iter().fold(0i64, |v, &c| v.saturating_mul(10).saturating_add((c - b'0') as i64));
+    // Saturated like strtol: the most negative number when a negative one is too big.
+    let v = if negative {
+        if v == i64::MAX {
+            i64::MIN
+        } else {
+            -v
+        }
+    } else {
+        v
+    };
+    Some((v, &s[i + digits..]))
+}
+
+/// The version as libevent reads it (`sscanf("HTTP/%d.%d")` with nothing after): numbers
+/// may carry white space and a sign before them; nothing newer than HTTP/1.x is spoken here.
+fn parse_version(s: &[u8]) -> Option<(c_char, c_char)> {
+    let rest = s.strip_prefix(b"HTTP/")?;
+    let (ma, rest) = scan_int(rest)?;
+    let rest = rest.strip_prefix(b".")?;
+    let (mi, rest) = scan_int(rest)?;
+    if !rest.is_empty() || ma > 1 {
+        return None;
+    }
+    // Stored in a char, as libevent's struct does.
+    Some((ma as i32 as c_char, mi as i32 as c_char))
 }
 
 /// The shortest request line there can be ("GET / HTTP/1.0").
@@ -96,7 +117,9 @@ unsafe fn parse_request_line(req: *mut RequestC, line: &[u8]) -> bool {
     }
     let (uri, version) = (&rest[..last], &rest[last + 1..]);
     let Some((major, minor)) = parse_version(version) else { return false };
-    if uri.is_empty() || uri.contains(&0) {
+    // A NUL anywhere is refused (libevent reads up to it and ignores the rest: a deliberate
+    // difference, README).
+    if uri.is_empty() || line.contains(&0) {
         return false;
     }
     // SAFETY: req is live (contract); nothing is called out while it is borrowed.
@@ -108,7 +131,8 @@ unsafe fn parse_request_line(req: *mut RequestC, line: &[u8]) -> bool {
         if !set_string(&mut r.uri, uri) {
             return false;
         }
-        let parsed = uri::parse_raw(uri, URI_NONCONFORMANT);
+        // A CONNECT request names an authority (host:port), not a URI.
+        let parsed = if r.type_ == REQ_CONNECT { uri::parse_authority_raw(uri) } else { uri::parse_raw(uri, URI_NONCONFORMANT) };
         if parsed.is_null() {
             return false;
         }
@@ -136,12 +160,13 @@ unsafe fn parse_response_line(req: *mut RequestC, line: &[u8]) -> bool {
     let Some(number) = parts.next() else { return false };
     let reason = parts.next().unwrap_or(b"");
     let Some((major, minor)) = parse_version(version) else { return false };
-    // Any decimal number is taken as the code, as libevent does (range checks are the
+    // The code is read as C's atoi reads it (white space, a sign, the digits up to the first
+    // other byte) and any number but 0 is taken, as libevent does (range checks are the
     // program's business).
-    if number.is_empty() || number.len() > 9 || !number.iter().all(u8::is_ascii_digit) {
+    let code = scan_int(number).map_or(0, |(v, _)| v as c_int);
+    if code == 0 {
         return false;
     }
-    let code: c_int = std::str::from_utf8(number).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     // SAFETY: req is live (contract); nothing is called out while it is borrowed.
     unsafe {
         let r = &mut *req;
@@ -206,12 +231,16 @@ unsafe fn append_to_last(q: *mut KeyValQ, more: &[u8]) -> bool {
         if last.is_null() {
             return false;
         }
+        let more = trim_lws(more);
+        // The joined value must stay a valid one: a CR or NUL in a continuation line is refused
+        // (libevent appends it unchecked: a deliberate difference, README).
+        if !super::headers::value_is_valid(more) || more.contains(&0) {
+            return false;
+        }
         let old = std::ffi::CStr::from_ptr((*last).value).to_bytes();
         let mut v = old.to_vec();
-        if !v.is_empty() {
-            v.push(b' ');
-        }
-        v.extend_from_slice(trim_lws(more));
+        v.push(b' ');
+        v.extend_from_slice(more);
         set_string(&mut (*last).value, &v)
     }
 }
@@ -256,11 +285,17 @@ pub unsafe fn headers_into(req: *mut RequestC, input: *mut Evbuffer, q: *mut Key
             }
             let Some(colon) = line.iter().position(|&c| c == b':') else { return DATA_CORRUPTED };
             let key = &line[..colon];
-            let value = trim_lws(&line[colon + 1..]);
+            // Spaces (not tabs) before the value and spaces and tabs after it are dropped.
+            let value = &line[colon + 1..];
+            let value = &value[value.iter().position(|&c| c != b' ').unwrap_or(value.len())..];
+            let value = &value[..value.iter().rposition(|&c| c != b' ' && c != b'\t').map_or(0, |i| i + 1)];
+            // A NUL is refused (libevent cuts the value short at it: a deliberate difference,
+            // README); a CR anywhere in the line is refused as libevent's evhttp_add_header
+            // refuses it (CVE-2026-63385).
             if key.contains(&0) || value.contains(&0) {
                 return DATA_CORRUPTED;
             }
-            if !super::headers::add_unchecked(q, key, value) {
+            if !super::headers::add(q, key, value) {
                 return DATA_CORRUPTED;
             }
         }
@@ -355,15 +390,12 @@ pub unsafe fn body_length(req: *const RequestC) -> Option<BodyLength> {
         let conn = header(q, "Connection");
         match (cl, conn) {
             (None, None) => Some(BodyLength::UntilClose),
-            (None, Some(c)) if !c.eq_ignore_ascii_case(b"close") => {
-                crate::core::log::warn(&format!(
-                    "evhttp_get_body_length: we got no content length, but the server wants to keep the connection open: {}.",
-                    String::from_utf8_lossy(c)
-                ));
-                None
-            }
+            // No length and the connection stays open: no body, as Debian's libevent reads it.
+            (None, Some(c)) if !c.eq_ignore_ascii_case(b"close") => Some(BodyLength::Length(0)),
             (None, Some(_)) => Some(BodyLength::UntilClose),
             (Some(v), _) => {
+                // Digits only, within i64: a sign or an overflowing length is refused at once
+                // (libevent reads it with strtoll: a deliberate difference, README).
                 let s = std::str::from_utf8(v).ok()?;
                 let n: i64 = s.parse().ok()?;
                 if n < 0 || s.starts_with('+') {
@@ -435,6 +467,10 @@ mod tests {
         assert_eq!(parse_version(b"HTTP/1"), None);
         assert_eq!(parse_version(b"http/1.1"), None);
         assert_eq!(parse_version(b"HTTP/2.0"), None);
+        assert_eq!(parse_version(b"HTTP/-1.1"), Some((-1, 1)));
+        assert_eq!(parse_version(b"HTTP/+1.\t01"), Some((1, 1)));
+        assert_eq!(parse_version(b"HTTP/1.1 "), None);
+        assert_eq!(parse_version(b"HTTP/1 .1"), None);
     }
 
     #[test]

@@ -393,14 +393,21 @@ pub unsafe fn remove_header(q: *mut KeyValQ, key: &str) {
     unsafe { super::headers::remove(q, key.as_bytes()) };
 }
 
-/// "Connection: close" (or "Proxy-Connection: close" for a proxy request) in `q`.
+/// Does `q` ask for the connection to close? "Connection: close" for an ordinary request; a
+/// proxy request (absolute URI for a host not served here) closes unless it says
+/// "Proxy-Connection: keep-alive", as in libevent.
 ///
 /// # Safety
 /// Module contract.
 pub unsafe fn is_connection_close(flags: c_int, q: *const KeyValQ) -> bool {
-    let name = if flags & PROXY_REQUEST != 0 { "Proxy-Connection" } else { "Connection" };
     // SAFETY: q is a live header list (contract).
-    matches!(unsafe { header(q, name) }, Some(v) if v.eq_ignore_ascii_case(b"close"))
+    unsafe {
+        if flags & PROXY_REQUEST != 0 {
+            !matches!(header(q, "Proxy-Connection"), Some(v) if v.eq_ignore_ascii_case(b"keep-alive"))
+        } else {
+            matches!(header(q, "Connection"), Some(v) if v.eq_ignore_ascii_case(b"close"))
+        }
+    }
 }
 
 /// "Connection: keep-alive" in `q`.

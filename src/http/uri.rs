@@ -376,6 +376,17 @@ impl Uri {
         Some(uri)
     }
 
+    /// A CONNECT request's target (authority-form): [userinfo "@"] host [":" port], read up to
+    /// the first '/', '?' or '#' (anything after is ignored, as libevent does); the path is "".
+    pub fn parse_authority_form(src: &[u8]) -> Option<Uri> {
+        let s = c_prefix(src);
+        let end = s.iter().position(|&c| matches!(c, b'/' | b'?' | b'#')).unwrap_or(s.len());
+        let mut uri = Uri::new();
+        uri.parse_authority(&s[..end])?;
+        uri.path = Some(cs(b""));
+        Some(uri)
+    }
+
     /// authority = [ userinfo "@" ] host [ ":" port ]; the empty authority is host "".
     fn parse_authority(&mut self, a: &[u8]) -> Option<()> {
         if a.is_empty() {
@@ -576,6 +587,11 @@ pub fn into_raw(u: Uri) -> *mut Uri {
 /// evhttp_uri_parse_with_flags: NULL when `src` does not parse (or memory runs out).
 pub fn parse_raw(src: &[u8], flags: u32) -> *mut Uri {
     Uri::parse(src, flags).map_or(std::ptr::null_mut(), into_raw)
+}
+
+/// A CONNECT target as a request's parsed URI: NULL when it is no authority.
+pub fn parse_authority_raw(src: &[u8]) -> *mut Uri {
+    Uri::parse_authority_form(src).map_or(std::ptr::null_mut(), into_raw)
 }
 
 /// evhttp_uri_free.
