@@ -118,6 +118,7 @@ if [ "$quick" = 1 ]; then
       else echo "  FAIL $lib bench_timers $mode"; rc=1; fi
     done
   done
+  BENCH_QUICK=1 sh bench/transfer.sh || rc=1
   exit $rc
 fi
 
@@ -250,3 +251,11 @@ if command -v valgrind >/dev/null 2>&1; then
     printf '  %-7s %8.0f Ir per message\n' "$lib" "$(awk -v a="$ir" 'BEGIN{print a/20000}')"
   done
 fi
+
+# ---- evhttp, bulk transfer and memory, evdns ----
+echo
+sh bench/http.sh
+echo
+sh bench/transfer.sh
+echo
+sh bench/dns.sh
