@@ -63,3 +63,12 @@ if command -v valgrind >/dev/null 2>&1; then
   done
   printf '  ratio ours/debian: %s\n' "$(ratio "$ir_ours" "$ir_debian")"
 fi
+
+echo "== evdns: heap bytes per outstanding request (bench_dns_memory: 20,000 lookups to a silent server)"
+cc -O2 -Ibuild/include bench/bench_dns_memory.c -o $out/dnsmem_ours -Lbuild/lib -Wl,-rpath,"$top/build/lib" -levent || exit 1
+cc -O2 bench/bench_dns_memory.c -o $out/dnsmem_debian -levent || exit 1
+mo=$($out/dnsmem_ours 20000); md=$($out/dnsmem_debian 20000)
+for k in inflight waiting; do
+  o=$(echo "$mo" | sed -n "s/.*$k=\([0-9-]*\).*/\1/p"); d=$(echo "$md" | sed -n "s/.*$k=\([0-9-]*\).*/\1/p")
+  printf '  %-9s Debian %5s B   ours %5s B (%s)\n' "$k" "$d" "$o" "$(ratio "$o" "$d")"
+done
