@@ -3,6 +3,8 @@
 #   make demo       run a real C program on them
 #   make check      every test: Rust unit tests, layout/export probes, the C suite (tests-c/)
 #   make bench      ours vs Debian's libevent, side by side
+#   make fuzz       every fuzz target (fuzz/Cargo.toml) in turn, FUZZ_SECS seconds each (60)
+#   make check-valgrind  the C suite's "ours" builds under valgrind memcheck (default backend)
 #   make install PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib INCLUDEDIR=$(PREFIX)/include
 #   make uninstall  (the same variables) removes exactly what make install put there
 #                   (BINDIR=$(PREFIX)/bin gets the schema compiler event_rpcgen and event_rpcgen.py)
@@ -26,7 +28,7 @@ NATIVE   := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 VERSION  := 2.1.12
 RUST_SRC := $(shell find src -name '*.rs' -o -name '*.c' -o -name '*.h') Cargo.toml build.rs
 
-.PHONY: all libs headers pc demo check check-deps lint test-rust test-c conformance bench install uninstall clean
+.PHONY: all libs headers pc demo check check-deps lint test-rust test-c conformance bench fuzz check-valgrind install uninstall clean
 
 all: libs headers pc
 
@@ -178,6 +180,18 @@ check: check-deps all lint test-rust conformance test-c
 
 bench: all
 	@sh bench/run.sh
+
+# Coverage-guided fuzzing on the stable toolchain (fuzz/run.sh): every [[bin]] of
+# fuzz/Cargo.toml for FUZZ_SECS seconds, one after another; stops at the first finding
+# (in fuzz/artifacts/). The committed seeds are replayed by `cargo test` (make check).
+FUZZ_SECS ?= 60
+fuzz:
+	@mkdir -p fuzz/work; for t in $$(sh fuzz/run.sh list); do \
+	  echo "== fuzz $$t: $(FUZZ_SECS) s (log in fuzz/work/$$t.log)"; \
+	  if sh fuzz/run.sh $(FUZZ_SECS) $$t >fuzz/work/$$t.log 2>&1; then \
+	    grep -E '^#[0-9]+ +DONE' fuzz/work/$$t.log | tail -n 1; \
+	  else tail -n 30 fuzz/work/$$t.log; echo "fuzz: $$t failed (a finding is in fuzz/artifacts/)"; exit 1; fi; \
+	done
 
 clean:
 	rm -rf $(BUILD) target
