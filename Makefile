@@ -181,6 +181,13 @@ check: check-deps all lint test-rust conformance test-c
 bench: all
 	@sh bench/run.sh
 
+# The C suite's "ours" builds under valgrind memcheck (tests-c/run.sh with VALGRIND=1): any
+# invalid access or definite leak fails the case; tests-c/valgrind.skip lists what cannot run
+# under valgrind and why. FILTER=http/ (any substring of tests-c/AREA/case.c) runs a part.
+FILTER ?=
+check-valgrind: all
+	@VALGRIND=1 sh tests-c/run.sh $(FILTER)
+
 # Coverage-guided fuzzing on the stable toolchain (fuzz/run.sh): every [[bin]] of
 # fuzz/Cargo.toml for FUZZ_SECS seconds, one after another; stops at the first finding
 # (in fuzz/artifacts/). The committed seeds are replayed by `cargo test` (make check).
