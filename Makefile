@@ -196,7 +196,7 @@ fuzz:
 	@mkdir -p fuzz/work; for t in $$(sh fuzz/run.sh list); do \
 	  echo "== fuzz $$t: $(FUZZ_SECS) s (log in fuzz/work/$$t.log)"; \
 	  if sh fuzz/run.sh $(FUZZ_SECS) $$t >fuzz/work/$$t.log 2>&1; then \
-	    grep -E '^#[0-9]+ +DONE' fuzz/work/$$t.log | tail -n 1; \
+	    grep -E '^#[0-9]+[[:space:]]+DONE' fuzz/work/$$t.log | tail -n 1; \
 	  else tail -n 30 fuzz/work/$$t.log; echo "fuzz: $$t failed (a finding is in fuzz/artifacts/)"; exit 1; fi; \
 	done
 
