@@ -3,6 +3,8 @@
 #   make demo       run real C programs on them (Debian's memcached and tmux; examples/rpc)
 #   make check      every test: Rust unit tests, layout/export probes, the C suite (tests-c/)
 #   make bench      ours vs Debian's libevent (and libev), side by side; BENCH_QUICK=1: a seconds-long smoke run
+#   make fuzz       every fuzz target (fuzz/Cargo.toml) in turn, FUZZ_SECS seconds each (60)
+#   make check-valgrind  the C suite's "ours" builds under valgrind memcheck (default backend)
 #   make install PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib INCLUDEDIR=$(PREFIX)/include
 #   make uninstall  (the same variables) removes exactly what make install put there
 #                   (BINDIR=$(PREFIX)/bin gets the schema compiler event_rpcgen and event_rpcgen.py)
@@ -26,7 +28,7 @@ NATIVE   := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 VERSION  := 2.1.12
 RUST_SRC := $(shell find src -name '*.rs' -o -name '*.c' -o -name '*.h') Cargo.toml build.rs
 
-.PHONY: all libs headers pc demo check check-deps lint test-rust test-c conformance bench bench-quick install uninstall clean
+.PHONY: all libs headers pc demo check check-deps lint test-rust test-c conformance bench bench-quick fuzz check-valgrind install uninstall clean
 
 all: libs headers pc
 
@@ -187,6 +189,25 @@ check: check-deps all lint test-rust conformance bench-quick test-c
 
 bench: all
 	@sh bench/run.sh
+
+# The C suite's "ours" builds under valgrind memcheck (tests-c/run.sh with VALGRIND=1): any
+# invalid access or definite leak fails the case; tests-c/valgrind.skip lists what cannot run
+# under valgrind and why. FILTER=http/ (any substring of tests-c/AREA/case.c) runs a part.
+FILTER ?=
+check-valgrind: all
+	@VALGRIND=1 sh tests-c/run.sh $(FILTER)
+
+# Coverage-guided fuzzing on the stable toolchain (fuzz/run.sh): every [[bin]] of
+# fuzz/Cargo.toml for FUZZ_SECS seconds, one after another; stops at the first finding
+# (in fuzz/artifacts/). The committed seeds are replayed by `cargo test` (make check).
+FUZZ_SECS ?= 60
+fuzz:
+	@mkdir -p fuzz/work; for t in $$(sh fuzz/run.sh list); do \
+	  echo "== fuzz $$t: $(FUZZ_SECS) s (log in fuzz/work/$$t.log)"; \
+	  if sh fuzz/run.sh $(FUZZ_SECS) $$t >fuzz/work/$$t.log 2>&1; then \
+	    grep -E '^#[0-9]+[[:space:]]+DONE' fuzz/work/$$t.log | tail -n 1; \
+	  else tail -n 30 fuzz/work/$$t.log; echo "fuzz: $$t failed (a finding is in fuzz/artifacts/)"; exit 1; fi; \
+	done
 
 clean:
 	rm -rf $(BUILD) target

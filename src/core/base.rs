@@ -320,6 +320,8 @@ impl EventBase {
             if (*ev).cb.flags & EVLIST_ACTIVE != 0 && (*ev).res & EV_TIMEOUT != 0 {
                 if (*ev).events & EV_SIGNAL != 0 && (*ev).u.sig.ncalls != 0 && !(*ev).u.sig.pncalls.is_null() {
                     *(*ev).u.sig.pncalls = 0;
+                    // The closure stops without touching the event again: forget its counter.
+                    (*ev).u.sig.pncalls = ptr::null_mut();
                 }
                 self.queue_remove_active(as_callback(ev));
             }
@@ -457,9 +459,12 @@ impl EventBase {
             if !even_if_finalizing && (*ev).cb.flags & EVLIST_FINALIZING != 0 {
                 return 0;
             }
-            // A signal callback looping over ncalls must stop.
+            // A signal callback looping over ncalls must stop. It does so without touching the
+            // event again, so the pointer to its counter (on its stack frame, gone once it
+            // returns) is forgotten here: a later delete must not write through it.
             if (*ev).events & EV_SIGNAL != 0 && (*ev).u.sig.ncalls != 0 && !(*ev).u.sig.pncalls.is_null() {
                 *(*ev).u.sig.pncalls = 0;
+                (*ev).u.sig.pncalls = ptr::null_mut();
             }
             if (*ev).cb.flags & EVLIST_TIMEOUT != 0 {
                 self.timers.remove(ev);

@@ -131,9 +131,19 @@ pub unsafe fn forget_connection(http: *mut Http, evcon: *mut Connection) {
 }
 
 unsafe extern "C" fn accept_cb(_l: *mut Listener, fd: c_int, sa: *mut libc::sockaddr, salen: c_int, arg: *mut c_void) {
-    let http = arg as *mut Http;
-    // SAFETY: arg is the live server this listener belongs to; sa has salen bytes; the
-    // bufferevent the program's factory returns (if any) is handed to the connection.
+    // SAFETY: arg is the live server this listener belongs to; sa has salen bytes.
+    unsafe { serve_accepted(arg as *mut Http, fd, sa, salen) }
+}
+
+/// Serve an accepted connection (what the listener callback does; also how the fuzz targets
+/// feed a server from a bufferevent pair, with fd -1 and the program's bufferevent factory).
+///
+/// # Safety
+/// Module contract; `sa` points to `salen` bytes; `fd` is the accepted socket (or -1), now
+/// the server's.
+pub unsafe fn serve_accepted(http: *mut Http, fd: c_int, sa: *const libc::sockaddr, salen: c_int) {
+    // SAFETY: per the contract; the bufferevent the program's factory returns (if any) is
+    // handed to the connection.
     unsafe {
         let b = match (*http).bevcb {
             Some(f) => bev::upcast(f((*http).base, (*http).bevcb_arg)),

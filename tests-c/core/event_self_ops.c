@@ -206,6 +206,7 @@ int main(void)
 
     /* 7. re-activation from own callback runs in the same pass, after what was queued */
     reset();
+    event_free(evs[0]);   /* A of steps 2 and 3 */
     evs[0] = event_new(base, -1, 0, react_cb, event_self_cbarg());
     evs[1] = event_new(base, -1, 0, b_cb, NULL);
     event_active(evs[0], EV_TIMEOUT, 0);

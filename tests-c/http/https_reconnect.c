@@ -88,7 +88,9 @@ int main(void)
     request(c, "/three", 0);
     request(c, "/four", 0);
 
+    SSL *ssl = bufferevent_openssl_get_ssl(bev);   /* not freed with the bufferevent (no BEV_OPT_CLOSE_ON_FREE) */
     evhttp_connection_free(c);
+    SSL_free(ssl);
     evhttp_free(h);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);

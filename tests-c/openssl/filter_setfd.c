@@ -34,6 +34,7 @@ int main(void)
     CHECK_EQ(bufferevent_getfd(under), sv[1]);
     bufferevent_free(f);
     bufferevent_free(under);
+    SSL_free(ssl);   /* the filter was made without BEV_OPT_CLOSE_ON_FREE: the SSL stays ours */
     SSL_CTX_free(ctx);
     close(sv[0]);
     close(sv[1]);
