@@ -181,7 +181,8 @@ unsafe extern "C" fn server_cb(req: *mut RequestC, arg: *mut c_void) {
         expect!(r.type_ != 0 && r.type_ & (r.type_ - 1) == 0, "method {:#x}", r.type_);
         expect!(r.major <= 1, "version {}.{}", r.major, r.minor);
         expect!(!r.uri.is_null() && !r.uri_elems.is_null(), "a request without its URI");
-        if !r.uri.is_null() && !r.uri_elems.is_null() {
+        // A CONNECT target is authority-form (host:port), parsed as such, not as a URI.
+        if !r.uri.is_null() && !r.uri_elems.is_null() && r.type_ != rq::REQ_CONNECT {
             let text = CStr::from_ptr(r.uri).to_bytes();
             let again = Uri::parse(text, URI_NONCONFORMANT);
             expect!(again.as_ref() == Some(&*r.uri_elems), "{text:?} parses differently again");
