@@ -1,6 +1,6 @@
 /* timers_signals_stress: while the base loops in the main thread, four threads each add 250
-   one-shot timers (1,000 in all, 0-9 ms, a quarter of them deleted again before they can fire
-   and re-added), and a fifth thread sends 100 SIGUSR1s one at a time (each waits until the
+   one-shot timers (1,000 in all, 0-9 ms; a quarter of them first added far ahead and
+   deleted), and a fifth thread sends 100 SIGUSR1s one at a time (each waits until the
    previous one was delivered, so the kernel never merges two). Every timer that stays added
    fires exactly once, every signal is delivered, nothing deadlocks; bounded by alarm(). */
 /* LIBS: -levent_pthreads */
@@ -60,14 +60,15 @@ static void *timer_worker(void *p)
 		struct event *ev = evtimer_new(base, timer_cb, (void *)(long)i);
 		CHECK(ev != NULL);
 		timers[i] = ev;
-		CHECK_EQ(evtimer_add(ev, &tv), 0);
 		if (k % 4 == 0) {
-			/* Deleted before it can have fired (a long timeout first), then re-added. */
+			/* Added with a long timeout, deleted before it can fire, then added for real.
+			   (Never a short timeout first: the loop thread could fire it before the
+			   delete, and it would then fire twice.) */
 			struct timeval later = { 5, 0 };
 			CHECK_EQ(evtimer_add(ev, &later), 0);
 			CHECK_EQ(evtimer_del(ev), 0);
-			CHECK_EQ(evtimer_add(ev, &tv), 0);
 		}
+		CHECK_EQ(evtimer_add(ev, &tv), 0);
 	}
 	pthread_mutex_lock(&mu);
 	workers_done++;
