@@ -72,7 +72,10 @@ impl EventMap {
                 return false;
             }
         }
-        self.slots.resize(k + 1, IoSlot::EMPTY);
+        // Fill the whole capacity: fds come in rising order, and growing one slot per new fd
+        // would make every first add of a fd pay for a resize.
+        let len = self.slots.capacity().max(k + 1);
+        self.slots.resize(len, IoSlot::EMPTY);
         true
     }
 
