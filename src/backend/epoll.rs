@@ -157,18 +157,62 @@ impl Epoll {
         } else {
             (self.modify(fd, want), "MOD")
         };
-        let st = &mut self.fds[fd as usize];
         match r {
             Ok(()) => {
+                self.fds[fd as usize].kernel = want;
+                Ok(())
+            }
+            Err(e) => self.failed(fd, what, e),
+        }
+    }
+
+    /// An epoll_ctl that failed: nothing is known to be registered any more (so the next want
+    /// ADDs); the warning names the operation.
+    #[cold]
+    #[inline(never)]
+    fn failed(&mut self, fd: c_int, what: &str, e: c_int) -> io::Result<()> {
+        self.fds[fd as usize].kernel = Interest::empty();
+        log::warn_errno(&format!("Epoll {} on fd {} failed", what, fd));
+        Err(io::Error::from_raw_os_error(e))
+    }
+
+    /// `apply(fd, want, true)` for a non-empty `want`, the path of every first add: one ADD,
+    /// and the common answers (done, or EEXIST for the very registration we have) handled
+    /// without leaving the caller.
+    #[inline]
+    fn register(&mut self, fd: c_int, want: Interest) -> io::Result<()> {
+        let u = fd as usize;
+        let st = self.fds[u];
+        let gen = st.gen.wrapping_add(1);
+        match self.ctl(libc::EPOLL_CTL_ADD, fd, want, gen) {
+            Ok(()) => {
+                let st = &mut self.fds[u];
+                st.gen = gen;
                 st.kernel = want;
                 Ok(())
             }
-            Err(e) => {
-                // Unknown after a failure: assume nothing is registered, so the next want ADDs.
-                st.kernel = Interest::empty();
-                log::warn_errno(&format!("Epoll {} on fd {} failed", what, fd));
-                Err(io::Error::from_raw_os_error(e))
+            Err(libc::EEXIST) if st.kernel == want && !want.contains(Ev::ET) => Ok(()),
+            Err(e) => self.register_slow(fd, want, gen, e),
+        }
+    }
+
+    /// The rest of `register`: EEXIST for another interest (or an edge to re-arm) is a MOD
+    /// under the new generation; anything else failed.
+    #[cold]
+    #[inline(never)]
+    fn register_slow(&mut self, fd: c_int, want: Interest, gen: u32, e: c_int) -> io::Result<()> {
+        let r = if e == libc::EEXIST {
+            self.fds[fd as usize].gen = gen;
+            self.ctl(libc::EPOLL_CTL_MOD, fd, want, gen)
+        } else {
+            Err(e)
+        };
+        match r {
+            Ok(()) => {
+                self.fds[fd as usize].kernel = want;
+                Ok(())
             }
+            Err(e) => self.failed(fd, "ADD", e),
         }
     }
 
@@ -258,7 +302,7 @@ impl Backend for Epoll {
         // kernel is asked at once (ADD; EEXIST says it is the same file), and event_add
         // reports a refusal as libevent does.
         if newb & rw != 0 && (kernelb & rw == 0 || fresh || oldb & rw == 0) {
-            if let Err(e) = self.apply(fd, Interest::from_bits_retain(newb), true) {
+            if let Err(e) = self.register(fd, Interest::from_bits_retain(newb)) {
                 self.fds[u].want = old & KEPT;
                 return Err(e);
             }
