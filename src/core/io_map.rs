@@ -83,7 +83,7 @@ impl EventMap {
     ///
     /// # Safety
     /// Module contract: `ev` is live and on no list.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn insert(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
         let k = key as usize;
         if k >= self.slots.len() {
@@ -115,7 +115,7 @@ impl EventMap {
     ///
     /// # Safety
     /// Module contract: `ev` is live and on `key`'s list.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn remove(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
         let k = key as usize;
         let Some(slot) = self.slots.get_mut(k) else { return (Interest::empty(), Interest::empty()) };
