@@ -216,6 +216,13 @@ impl Epoll {
         }
     }
 
+    /// Room for fd `u`: geometric, so fds opened in rising order do not each pay for a resize.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, u: usize) {
+        self.fds.resize((u + 1).max(self.fds.len() * 2).max(64), FdState::default());
+    }
+
     /// Settle every queued fd before a wait.
     fn flush(&mut self) {
         let mut queue = std::mem::take(&mut self.queue);
@@ -288,8 +295,7 @@ impl Backend for Epoll {
             if fd < 0 {
                 return Err(io::Error::from_raw_os_error(libc::EBADF));
             }
-            // Geometric, so fds opened in rising order do not each pay for a resize.
-            self.fds.resize((u + 1).max(self.fds.len() * 2).max(64), FdState::default());
+            self.grow(u);
         }
         // Plain bit tests: this is the hot path of every event_add and event_del.
         let (newb, oldb) = (new.bits() & KEPT.bits(), old.bits());

@@ -79,6 +79,13 @@ impl EventMap {
         true
     }
 
+    /// Slots up to `k` (signal numbers, which skip make_room).
+    #[cold]
+    #[inline(never)]
+    fn fill_to(&mut self, k: usize) {
+        self.slots.resize(k + 1, IoSlot::EMPTY);
+    }
+
     /// Link `ev` at the head of `key`'s list and count its interest. Returns (old, new) interest.
     ///
     /// # Safety
@@ -87,7 +94,7 @@ impl EventMap {
     pub unsafe fn insert(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
         let k = key as usize;
         if k >= self.slots.len() {
-            self.slots.resize(k + 1, IoSlot::EMPTY);
+            self.fill_to(k);
         }
         let slot = &mut self.slots[k];
         let old = slot.interest();
