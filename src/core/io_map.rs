@@ -130,16 +130,31 @@ impl EventMap {
         // SAFETY: ev is live and on this slot's list (contract), so are its neighbours, and
         // io_prev (when set) points at the previous event's io_next.
         unsafe {
+            // Only the counts this event is in move, and a bit goes when its count reaches 0.
             let events = (*ev).events;
-            slot.nread = slot.nread.saturating_sub((events & EV_READ != 0) as u32);
-            slot.nwrite = slot.nwrite.saturating_sub((events & EV_WRITE != 0) as u32);
-            slot.nclose = slot.nclose.saturating_sub((events & EV_CLOSED != 0) as u32);
-            slot.net = slot.net.saturating_sub((events & EV_ET != 0) as u32);
-            if events & (EV_READ | EV_WRITE | EV_CLOSED | EV_ET) != 0 {
-                slot.bits = (if slot.nread > 0 { EV_READ } else { 0 })
-                    | (if slot.nwrite > 0 { EV_WRITE } else { 0 })
-                    | (if slot.nclose > 0 { EV_CLOSED } else { 0 })
-                    | (if slot.net > 0 { EV_ET } else { 0 });
+            if events & EV_READ != 0 {
+                slot.nread = slot.nread.saturating_sub(1);
+                if slot.nread == 0 {
+                    slot.bits &= !EV_READ;
+                }
+            }
+            if events & EV_WRITE != 0 {
+                slot.nwrite = slot.nwrite.saturating_sub(1);
+                if slot.nwrite == 0 {
+                    slot.bits &= !EV_WRITE;
+                }
+            }
+            if events & EV_CLOSED != 0 {
+                slot.nclose = slot.nclose.saturating_sub(1);
+                if slot.nclose == 0 {
+                    slot.bits &= !EV_CLOSED;
+                }
+            }
+            if events & EV_ET != 0 {
+                slot.net = slot.net.saturating_sub(1);
+                if slot.net == 0 {
+                    slot.bits &= !EV_ET;
+                }
             }
             let next = (*ev).io_next;
             if (*ev).io_prev.is_null() {
