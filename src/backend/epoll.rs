@@ -24,7 +24,7 @@
 
 use super::{Backend, Features, Interest};
 use crate::core::clock;
-use crate::core::event::Ev;
+use crate::core::event::{Ev, EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
 use crate::core::log;
 use crate::thread::RawLock;
 use crate::util::sys::{self, syscall};
@@ -39,6 +39,35 @@ const MAX_TIMEOUT_MS: i32 = 35 * 60 * 1000;
 /// The bits that make a registration; EV_ET only qualifies them.
 const RW: Interest = Interest::READ.union(Interest::WRITE).union(Interest::CLOSED);
 const KEPT: Interest = RW.union(Interest::ET);
+
+/// epoll_event bits for each low byte of an interest (READ, WRITE, CLOSED, ET all live there).
+const MASKS: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as i16;
+        let mut m = 0u32;
+        if b & Ev::READ.bits() != 0 {
+            m |= libc::EPOLLIN as u32;
+        }
+        if b & Ev::WRITE.bits() != 0 {
+            m |= libc::EPOLLOUT as u32;
+        }
+        if b & Ev::CLOSED.bits() != 0 {
+            m |= libc::EPOLLRDHUP as u32;
+        }
+        if b & Ev::ET.bits() != 0 {
+            m |= libc::EPOLLET as u32;
+        }
+        t[i] = m;
+        i += 1;
+    }
+    t
+};
+const _: () = assert!(
+    MASKS[(EV_READ | EV_WRITE | EV_CLOSED | EV_ET) as u8 as usize]
+        == (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32
+);
 
 #[derive(Clone, Copy, Default)]
 struct FdState {
@@ -78,23 +107,10 @@ impl Epoll {
         }
     }
 
+    /// The epoll bits for an interest: one table load (every interest bit is in the low byte).
     #[inline]
     fn mask(interest: Interest) -> u32 {
-        let i = interest.bits();
-        let mut m = 0u32;
-        if i & Ev::READ.bits() != 0 {
-            m |= libc::EPOLLIN as u32;
-        }
-        if i & Ev::WRITE.bits() != 0 {
-            m |= libc::EPOLLOUT as u32;
-        }
-        if i & Ev::CLOSED.bits() != 0 {
-            m |= libc::EPOLLRDHUP as u32;
-        }
-        if i & Ev::ET.bits() != 0 {
-            m |= libc::EPOLLET as u32;
-        }
-        m
+        MASKS[(interest.bits() & 0xff) as u8 as usize]
     }
 
     /// One epoll_ctl; the error is errno's value (read only on failure).
