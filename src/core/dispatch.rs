@@ -78,21 +78,19 @@ pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
             }
             bb.make_later_events_active();
             bb.clear_time_cache();
-            let mut ready = std::mem::take(&mut bb.ready);
-            ready.clear();
+            bb.ready.clear();
             let lock = bb.thread.lock;
-            let r = bb.backend.dispatch(timeout, &mut ready, lock);
+            // Only the loop's thread touches `ready`, so it may be filled in place.
+            let r = bb.backend.dispatch(timeout, &mut bb.ready, lock);
             // Other threads may have changed the base while the backend waited unlocked:
             // re-derive the reference.
             let bb = b(base);
             if r.is_err() {
-                bb.ready = ready;
                 retval = -1;
                 break;
             }
             bb.update_time_cache();
-            activate_ready(bb, &ready);
-            bb.ready = ready;
+            activate_ready(bb);
             timeout_process(bb);
             if bb.event_count_active > 0 {
                 let n = process_active(base);
@@ -126,8 +124,10 @@ fn next_timeout(base: &mut EventBase) -> Option<timeval> {
 }
 
 /// Ready fds from the backend become activations, per fd newest event first.
-fn activate_ready(base: &mut EventBase, ready: &[(c_int, Ev)]) {
-    for &(fd, what) in ready {
+fn activate_ready(base: &mut EventBase) {
+    // By index: activating does not touch `ready`, and the base stays borrowable.
+    for i in 0..base.ready.len() {
+        let (fd, what) = base.ready[i];
         base.active_by_fd_nolock(fd, what);
     }
 }
