@@ -28,7 +28,7 @@ use crate::core::event::{Ev, EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
 use crate::core::log;
 use crate::thread::RawLock;
 use crate::util::sys::{self, syscall};
-use libc::{c_int, epoll_event, timeval};
+use libc::{c_int, epoll_event};
 use std::io;
 
 const INITIAL_EVENTS: usize = 32;
@@ -340,11 +340,11 @@ impl Backend for Epoll {
         Ok(())
     }
 
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
+    fn dispatch(&mut self, timeout: Option<i64>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
         self.flush();
         let ms = match timeout {
             None => -1,
-            Some(tv) => clock::to_millis_ceil(&tv).min(MAX_TIMEOUT_MS),
+            Some(us) => clock::micros_to_millis_ceil(us).min(MAX_TIMEOUT_MS),
         };
         // Other threads' changes while we wait only touch `fds` and `queue` (under the lock);
         // the wait touches only epfd and the events buffer.

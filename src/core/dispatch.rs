@@ -70,8 +70,8 @@ pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
             if bb.got_term || bb.got_break {
                 break;
             }
-            let timeout: Option<timeval> =
-                if bb.event_count_active == 0 && flags & EVLOOP_NONBLOCK == 0 { next_timeout(bb) } else { Some(clock::ZERO) };
+            let timeout: Option<i64> =
+                if bb.event_count_active == 0 && flags & EVLOOP_NONBLOCK == 0 { next_timeout(bb) } else { Some(0) };
             if flags & EVLOOP_NO_EXIT_ON_EMPTY == 0 && !bb.have_events() && bb.event_count_active == 0 {
                 retval = 1;
                 break;
@@ -111,16 +111,12 @@ pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
     }
 }
 
-/// How long the backend may sleep: until the earliest timer, or forever. A stale (early)
-/// heap key only makes us wake a little early, where timeout_process settles it.
-fn next_timeout(base: &mut EventBase) -> Option<timeval> {
+/// How long the backend may sleep, in microseconds: until the earliest timer, or forever. A
+/// stale (early) heap key only makes us wake a little early, where timeout_process settles it.
+fn next_timeout(base: &mut EventBase) -> Option<i64> {
     let bound = base.timers.earliest_bound()?;
     let now = micros(&base.gettime());
-    if bound <= now {
-        return Some(clock::ZERO);
-    }
-    let d = bound - now;
-    Some(timeval { tv_sec: d / 1_000_000, tv_usec: d % 1_000_000 })
+    Some(bound.saturating_sub(now).max(0))
 }
 
 /// Ready fds from the backend become activations, per fd newest event first.
