@@ -240,6 +240,7 @@ impl Epoll {
     }
 
     /// Settle every queued fd before a wait.
+    #[inline(never)]
     fn flush(&mut self) {
         let mut queue = std::mem::take(&mut self.queue);
         for &fd in &queue {
@@ -341,7 +342,9 @@ impl Backend for Epoll {
     }
 
     fn dispatch(&mut self, timeout: Option<i64>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
-        self.flush();
+        if !self.queue.is_empty() {
+            self.flush();
+        }
         let ms = match timeout {
             None => -1,
             Some(us) => clock::micros_to_millis_ceil(us).min(MAX_TIMEOUT_MS),
