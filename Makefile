@@ -24,7 +24,10 @@ RUSTLIB  := target/release/liblevent.a
 SOVER    := 7.0.1
 MAINSO   := libevent-2.1.so
 SHIMS    := event_core event_extra event_pthreads event_openssl
-NATIVE   := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# libgcc linked in (-static-libgcc: only the unwinder std's backtrace code names): no
+# libgcc_s.so to find, map, relocate and version-check at every program start, as with
+# Debian's libevent, which needs only libc.
+NATIVE   := -static-libgcc -lutil -lrt -lpthread -lm -ldl -lc
 VERSION  := 2.1.12
 RUST_SRC := $(shell find src -name '*.rs' -o -name '*.c' -o -name '*.h') Cargo.toml build.rs
 

@@ -24,11 +24,11 @@
 
 use super::{Backend, Features, Interest};
 use crate::core::clock;
-use crate::core::event::Ev;
+use crate::core::event::{Ev, EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
 use crate::core::log;
 use crate::thread::RawLock;
 use crate::util::sys::{self, syscall};
-use libc::{c_int, epoll_event, timeval};
+use libc::{c_int, epoll_event};
 use std::io;
 
 const INITIAL_EVENTS: usize = 32;
@@ -39,6 +39,35 @@ const MAX_TIMEOUT_MS: i32 = 35 * 60 * 1000;
 /// The bits that make a registration; EV_ET only qualifies them.
 const RW: Interest = Interest::READ.union(Interest::WRITE).union(Interest::CLOSED);
 const KEPT: Interest = RW.union(Interest::ET);
+
+/// epoll_event bits for each low byte of an interest (READ, WRITE, CLOSED, ET all live there).
+const MASKS: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as i16;
+        let mut m = 0u32;
+        if b & Ev::READ.bits() != 0 {
+            m |= libc::EPOLLIN as u32;
+        }
+        if b & Ev::WRITE.bits() != 0 {
+            m |= libc::EPOLLOUT as u32;
+        }
+        if b & Ev::CLOSED.bits() != 0 {
+            m |= libc::EPOLLRDHUP as u32;
+        }
+        if b & Ev::ET.bits() != 0 {
+            m |= libc::EPOLLET as u32;
+        }
+        t[i] = m;
+        i += 1;
+    }
+    t
+};
+const _: () = assert!(
+    MASKS[(EV_READ | EV_WRITE | EV_CLOSED | EV_ET) as u8 as usize]
+        == (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32
+);
 
 #[derive(Clone, Copy, Default)]
 struct FdState {
@@ -78,23 +107,10 @@ impl Epoll {
         }
     }
 
+    /// The epoll bits for an interest: one table load (every interest bit is in the low byte).
     #[inline]
     fn mask(interest: Interest) -> u32 {
-        let i = interest.bits();
-        let mut m = 0u32;
-        if i & Ev::READ.bits() != 0 {
-            m |= libc::EPOLLIN as u32;
-        }
-        if i & Ev::WRITE.bits() != 0 {
-            m |= libc::EPOLLOUT as u32;
-        }
-        if i & Ev::CLOSED.bits() != 0 {
-            m |= libc::EPOLLRDHUP as u32;
-        }
-        if i & Ev::ET.bits() != 0 {
-            m |= libc::EPOLLET as u32;
-        }
-        m
+        MASKS[(interest.bits() & 0xff) as u8 as usize]
     }
 
     /// One epoll_ctl; the error is errno's value (read only on failure).
@@ -157,22 +173,74 @@ impl Epoll {
         } else {
             (self.modify(fd, want), "MOD")
         };
-        let st = &mut self.fds[fd as usize];
         match r {
             Ok(()) => {
-                st.kernel = want;
+                self.fds[fd as usize].kernel = want;
                 Ok(())
             }
-            Err(e) => {
-                // Unknown after a failure: assume nothing is registered, so the next want ADDs.
-                st.kernel = Interest::empty();
-                log::warn_errno(&format!("Epoll {} on fd {} failed", what, fd));
-                Err(io::Error::from_raw_os_error(e))
-            }
+            Err(e) => self.failed(fd, what, e),
         }
     }
 
+    /// An epoll_ctl that failed: nothing is known to be registered any more (so the next want
+    /// ADDs); the warning names the operation.
+    #[cold]
+    #[inline(never)]
+    fn failed(&mut self, fd: c_int, what: &str, e: c_int) -> io::Result<()> {
+        self.fds[fd as usize].kernel = Interest::empty();
+        log::warn_errno(&format!("Epoll {} on fd {} failed", what, fd));
+        Err(io::Error::from_raw_os_error(e))
+    }
+
+    /// `apply(fd, want, true)` for a non-empty `want`, the path of every first add: one ADD,
+    /// and the common answers (done, or EEXIST for the very registration we have) handled
+    /// without leaving the caller.
+    #[inline]
+    fn register(&mut self, fd: c_int, want: Interest) -> io::Result<()> {
+        let u = fd as usize;
+        let st = self.fds[u];
+        let gen = st.gen.wrapping_add(1);
+        match self.ctl(libc::EPOLL_CTL_ADD, fd, want, gen) {
+            Ok(()) => {
+                let st = &mut self.fds[u];
+                st.gen = gen;
+                st.kernel = want;
+                Ok(())
+            }
+            Err(libc::EEXIST) if st.kernel == want && !want.contains(Ev::ET) => Ok(()),
+            Err(e) => self.register_slow(fd, want, gen, e),
+        }
+    }
+
+    /// The rest of `register`: EEXIST for another interest (or an edge to re-arm) is a MOD
+    /// under the new generation; anything else failed.
+    #[cold]
+    #[inline(never)]
+    fn register_slow(&mut self, fd: c_int, want: Interest, gen: u32, e: c_int) -> io::Result<()> {
+        let r = if e == libc::EEXIST {
+            self.fds[fd as usize].gen = gen;
+            self.ctl(libc::EPOLL_CTL_MOD, fd, want, gen)
+        } else {
+            Err(e)
+        };
+        match r {
+            Ok(()) => {
+                self.fds[fd as usize].kernel = want;
+                Ok(())
+            }
+            Err(e) => self.failed(fd, "ADD", e),
+        }
+    }
+
+    /// Room for fd `u`: geometric, so fds opened in rising order do not each pay for a resize.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, u: usize) {
+        self.fds.resize((u + 1).max(self.fds.len() * 2).max(64), FdState::default());
+    }
+
     /// Settle every queued fd before a wait.
+    #[inline(never)]
     fn flush(&mut self) {
         let mut queue = std::mem::take(&mut self.queue);
         for &fd in &queue {
@@ -244,7 +312,7 @@ impl Backend for Epoll {
             if fd < 0 {
                 return Err(io::Error::from_raw_os_error(libc::EBADF));
             }
-            self.fds.resize(u + 1, FdState::default());
+            self.grow(u);
         }
         // Plain bit tests: this is the hot path of every event_add and event_del.
         let (newb, oldb) = (new.bits() & KEPT.bits(), old.bits());
@@ -257,7 +325,7 @@ impl Backend for Epoll {
         // kernel is asked at once (ADD; EEXIST says it is the same file), and event_add
         // reports a refusal as libevent does.
         if newb & rw != 0 && (kernelb & rw == 0 || fresh || oldb & rw == 0) {
-            if let Err(e) = self.apply(fd, Interest::from_bits_retain(newb), true) {
+            if let Err(e) = self.register(fd, Interest::from_bits_retain(newb)) {
                 self.fds[u].want = old & KEPT;
                 return Err(e);
             }
@@ -273,11 +341,13 @@ impl Backend for Epoll {
         Ok(())
     }
 
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
-        self.flush();
+    fn dispatch(&mut self, timeout: Option<i64>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
+        if !self.queue.is_empty() {
+            self.flush();
+        }
         let ms = match timeout {
             None => -1,
-            Some(tv) => clock::to_millis_ceil(&tv).min(MAX_TIMEOUT_MS),
+            Some(us) => clock::micros_to_millis_ceil(us).min(MAX_TIMEOUT_MS),
         };
         // Other threads' changes while we wait only touch `fds` and `queue` (under the lock);
         // the wait touches only epfd and the events buffer.

@@ -9,7 +9,7 @@ pub mod select;
 
 use crate::core::event::Ev;
 use crate::thread::RawLock;
-use libc::{c_int, timeval};
+use libc::c_int;
 use std::io;
 
 /// `enum event_method_feature`.
@@ -49,14 +49,14 @@ pub trait Backend {
     /// its next `dispatch`; one it makes now and the kernel refuses is an error (errno is
     /// still the cause and a warning has been logged; the caller reports -1).
     fn change(&mut self, fd: c_int, old: Interest, new: Interest, fresh: bool) -> io::Result<()>;
-    /// Wait up to `timeout` (None: forever) and append (fd, READ|WRITE|CLOSED[|ET]) for each
+    /// Wait up to `timeout` microseconds (None: forever) and append (fd, READ|WRITE|CLOSED[|ET]) for each
     /// ready fd to `ready`. EINTR is a normal, empty return (`util::sys::is_interrupted`).
     ///
     /// Called with the base lock held; the backend releases `lock` around the blocking
     /// syscall so other threads can add and delete meanwhile. While it is released, other
     /// threads may call `change` (under the lock), so the wait must use only state that
     /// `change` does not touch: the kernel object itself, or a copy made before releasing.
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()>;
+    fn dispatch(&mut self, timeout: Option<i64>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()>;
 }
 
 /// The methods we implement, in libevent's order of preference.

@@ -6,7 +6,7 @@ use crate::core::event::Ev;
 use crate::core::log;
 use crate::thread::RawLock;
 use crate::util::sys::{self, syscall};
-use libc::{c_int, c_short, pollfd, timeval};
+use libc::{c_int, c_short, pollfd};
 use std::io;
 
 pub struct Poll {
@@ -77,8 +77,8 @@ impl Backend for Poll {
         Ok(())
     }
 
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
-        let ms = timeout.map_or(-1, |tv| clock::to_millis_ceil(&tv));
+    fn dispatch(&mut self, timeout: Option<i64>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
+        let ms = timeout.map_or(-1, clock::micros_to_millis_ceil);
         self.wait_fds.clear();
         self.wait_fds.extend_from_slice(&self.fds);
         let (buf, len) = (self.wait_fds.as_mut_ptr(), self.wait_fds.len());

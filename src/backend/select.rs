@@ -2,6 +2,7 @@
 //! overflowing a fixed fd_set (the kernel takes any nfds; only glibc's macros are fixed).
 
 use super::{Backend, Features, Interest};
+use crate::core::clock;
 use crate::core::event::Ev;
 use crate::core::log;
 use crate::thread::RawLock;
@@ -72,7 +73,7 @@ impl Backend for Select {
         Ok(())
     }
 
-    fn dispatch(&mut self, timeout: Option<timeval>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
+    fn dispatch(&mut self, timeout: Option<i64>, ready: &mut Vec<(c_int, Ev)>, lock: RawLock) -> io::Result<()> {
         // Shrink max_fd past fds no longer watched.
         while self.max_fd >= 0
             && !Self::test(&self.want_read, self.max_fd as usize)
@@ -90,7 +91,7 @@ impl Backend for Select {
         self.got_write.clear();
         self.got_write.extend_from_slice(&self.want_write);
         self.got_write.resize(words, 0);
-        let mut tv = timeout.unwrap_or(timeval { tv_sec: 0, tv_usec: 0 });
+        let mut tv = clock::micros_to_timeval(timeout.unwrap_or(0));
         let tvp = if timeout.is_some() { &mut tv as *mut timeval } else { std::ptr::null_mut() };
         let (rd, wr) = (self.got_read.as_mut_ptr() as *mut libc::fd_set, self.got_write.as_mut_ptr() as *mut libc::fd_set);
         // While we wait, other threads change only the want_* maps.

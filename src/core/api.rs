@@ -142,17 +142,23 @@ pub unsafe fn assign(
     let base = or_current(base);
     let arg = if arg == self_cbarg() { ev as *mut c_void } else { arg };
     debug::mark_used();
-    if events & EV_SIGNAL == 0 {
-        debug::assert_socket_nonblocking(fd);
+    // One test of debug mode for all its checks (each would load the flag again).
+    let debugging = debug::on();
+    if debugging {
+        if events & EV_SIGNAL == 0 {
+            debug::assert_socket_nonblocking(fd);
+        }
+        debug::assert_not_added("event_assign", ev);
     }
-    debug::assert_not_added("event_assign", ev);
     if events & EV_SIGNAL != 0 && events & (EV_READ | EV_WRITE | EV_CLOSED) != 0 {
         log::warn("event_assign: EV_SIGNAL is not compatible with EV_READ, EV_WRITE or EV_CLOSED");
         return -1;
     }
     // SAFETY: ev points to a program-owned struct event (contract).
     unsafe { base::assign_raw(ev, base, fd, events, cb, arg) };
-    debug::note_setup(ev);
+    if debugging {
+        debug::note_setup(ev);
+    }
     0
 }
 

@@ -373,30 +373,14 @@ impl EventBase {
         unsafe {
             let fd = (*ev).fd;
             if (*ev).events & EV_SIGNAL != 0 {
-                if fd < 0 || fd as usize >= signal::NSIG {
-                    return -1;
-                }
-                let first = self.sigmap.slot(fd).is_none_or(|s| s.head.is_null());
-                if first && signal::install(self, fd).is_err() {
-                    return -1;
-                }
-                self.sigmap.insert(fd, ev);
-                signal::set_owner(self);
-                return 0;
+                return self.sigmap_insert(ev);
             }
             // libevent accepts a negative fd for I/O: the event counts as added and never fires.
             if fd < 0 {
                 return 0;
             }
-            if debug::on() {
-                if let Some(s) = self.io.slot(fd) {
-                    let has_et = s.net > 0;
-                    let others = (s.nread + s.nwrite + s.nclose) > 0;
-                    if others && has_et != ((*ev).events & EV_ET != 0) {
-                        log::warn(&format!("Tried to mix edge-triggered and non-edge-triggered events on fd {}", fd));
-                        return -1;
-                    }
-                }
+            if debug::on() && self.mixes_edge_triggered(ev) {
+                return -1;
             }
             if !self.io.make_room(fd) {
                 return -1;
@@ -417,6 +401,65 @@ impl EventBase {
         }
     }
 
+    /// map_insert for a signal event: out of line, so the I/O path stays small.
+    ///
+    /// # Safety
+    /// Module contract; `ev` is a signal event, not inserted.
+    #[inline(never)]
+    unsafe fn sigmap_insert(&mut self, ev: *mut Event) -> c_int {
+        // SAFETY: ev is live and on no map list (contract): the map's contract for insert.
+        unsafe {
+            let fd = (*ev).fd;
+            if fd < 0 || fd as usize >= signal::NSIG {
+                return -1;
+            }
+            let first = self.sigmap.slot(fd).is_none_or(|s| s.head.is_null());
+            if first && signal::install(self, fd).is_err() {
+                return -1;
+            }
+            self.sigmap.insert(fd, ev);
+            signal::set_owner(self);
+            0
+        }
+    }
+
+    /// Debug mode: `ev` would mix edge-triggered and level-triggered events on its fd (warned).
+    ///
+    /// # Safety
+    /// Module contract; `ev` is live.
+    #[cold]
+    #[inline(never)]
+    unsafe fn mixes_edge_triggered(&self, ev: *mut Event) -> bool {
+        // SAFETY: ev is live (contract).
+        let (fd, events) = unsafe { ((*ev).fd, (*ev).events) };
+        if let Some(s) = self.io.slot(fd) {
+            let has_et = s.net > 0;
+            let others = (s.nread + s.nwrite + s.nclose) > 0;
+            if others && has_et != (events & EV_ET != 0) {
+                log::warn(&format!("Tried to mix edge-triggered and non-edge-triggered events on fd {}", fd));
+                return true;
+            }
+        }
+        false
+    }
+
+    /// map_remove for a signal event, out of line.
+    ///
+    /// # Safety
+    /// Module contract; `ev` is a signal event on the signal map.
+    #[inline(never)]
+    unsafe fn sigmap_remove(&mut self, ev: *mut Event) -> c_int {
+        // SAFETY: ev is live and on its signal's list (contract): the map's contract.
+        unsafe {
+            let fd = (*ev).fd;
+            self.sigmap.remove(fd, ev);
+            if self.sigmap.slot(fd).is_none_or(|s| s.head.is_null()) {
+                signal::restore(self, fd);
+            }
+            0
+        }
+    }
+
     /// # Safety
     /// Module contract; `ev` is inserted in this base's maps.
     #[inline]
@@ -425,11 +468,7 @@ impl EventBase {
         unsafe {
             let fd = (*ev).fd;
             if (*ev).events & EV_SIGNAL != 0 {
-                self.sigmap.remove(fd, ev);
-                if self.sigmap.slot(fd).is_none_or(|s| s.head.is_null()) {
-                    signal::restore(self, fd);
-                }
-                return 0;
+                return self.sigmap_remove(ev);
             }
             if fd < 0 {
                 return 0;

@@ -90,6 +90,20 @@ pub fn to_millis_ceil(tv: &timeval) -> i32 {
     ms.min(i32::MAX as i64) as i32
 }
 
+/// Milliseconds for a wait of `us` microseconds (>= 0), rounded up so a timer is never
+/// woken for early; capped at i32::MAX.
+#[inline]
+pub fn micros_to_millis_ceil(us: i64) -> i32 {
+    (us.max(0).saturating_add(999) / 1000).min(i32::MAX as i64) as i32
+}
+
+/// A timeval for a wait of `us` microseconds (>= 0).
+#[inline]
+pub fn micros_to_timeval(us: i64) -> timeval {
+    let us = us.max(0);
+    timeval { tv_sec: us / USEC_PER_SEC, tv_usec: us % USEC_PER_SEC }
+}
+
 /// Normalise a caller's timeval (libevent accepts tv_usec >= 1e6 by carrying).
 pub fn normalize(tv: &timeval) -> timeval {
     let mut r = *tv;
@@ -115,5 +129,17 @@ mod tests {
         assert_eq!(to_millis_ceil(&timeval { tv_sec: 0, tv_usec: 1 }), 1);
         let n = normalize(&timeval { tv_sec: 0, tv_usec: 2_500_000 });
         assert_eq!((n.tv_sec, n.tv_usec), (2, 500_000));
+    }
+
+    #[test]
+    fn micros_conversions() {
+        assert_eq!(micros_to_millis_ceil(0), 0);
+        assert_eq!(micros_to_millis_ceil(1), 1);
+        assert_eq!(micros_to_millis_ceil(1000), 1);
+        assert_eq!(micros_to_millis_ceil(1001), 2);
+        assert_eq!(micros_to_millis_ceil(-5), 0);
+        assert_eq!(micros_to_millis_ceil(i64::MAX), i32::MAX);
+        let t = micros_to_timeval(2_500_001);
+        assert_eq!((t.tv_sec, t.tv_usec), (2, 500_001));
     }
 }

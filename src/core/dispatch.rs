@@ -70,29 +70,27 @@ pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
             if bb.got_term || bb.got_break {
                 break;
             }
-            let timeout: Option<timeval> =
-                if bb.event_count_active == 0 && flags & EVLOOP_NONBLOCK == 0 { next_timeout(bb) } else { Some(clock::ZERO) };
+            let timeout: Option<i64> =
+                if bb.event_count_active == 0 && flags & EVLOOP_NONBLOCK == 0 { next_timeout(bb) } else { Some(0) };
             if flags & EVLOOP_NO_EXIT_ON_EMPTY == 0 && !bb.have_events() && bb.event_count_active == 0 {
                 retval = 1;
                 break;
             }
             bb.make_later_events_active();
             bb.clear_time_cache();
-            let mut ready = std::mem::take(&mut bb.ready);
-            ready.clear();
+            bb.ready.clear();
             let lock = bb.thread.lock;
-            let r = bb.backend.dispatch(timeout, &mut ready, lock);
+            // Only the loop's thread touches `ready`, so it may be filled in place.
+            let r = bb.backend.dispatch(timeout, &mut bb.ready, lock);
             // Other threads may have changed the base while the backend waited unlocked:
             // re-derive the reference.
             let bb = b(base);
             if r.is_err() {
-                bb.ready = ready;
                 retval = -1;
                 break;
             }
             bb.update_time_cache();
-            activate_ready(bb, &ready);
-            bb.ready = ready;
+            activate_ready(bb);
             timeout_process(bb);
             if bb.event_count_active > 0 {
                 let n = process_active(base);
@@ -113,21 +111,19 @@ pub unsafe fn run_loop(base: *mut EventBase, flags: c_int) -> c_int {
     }
 }
 
-/// How long the backend may sleep: until the earliest timer, or forever. A stale (early)
-/// heap key only makes us wake a little early, where timeout_process settles it.
-fn next_timeout(base: &mut EventBase) -> Option<timeval> {
+/// How long the backend may sleep, in microseconds: until the earliest timer, or forever. A
+/// stale (early) heap key only makes us wake a little early, where timeout_process settles it.
+fn next_timeout(base: &mut EventBase) -> Option<i64> {
     let bound = base.timers.earliest_bound()?;
     let now = micros(&base.gettime());
-    if bound <= now {
-        return Some(clock::ZERO);
-    }
-    let d = bound - now;
-    Some(timeval { tv_sec: d / 1_000_000, tv_usec: d % 1_000_000 })
+    Some(bound.saturating_sub(now).max(0))
 }
 
 /// Ready fds from the backend become activations, per fd newest event first.
-fn activate_ready(base: &mut EventBase, ready: &[(c_int, Ev)]) {
-    for &(fd, what) in ready {
+fn activate_ready(base: &mut EventBase) {
+    // By index: activating does not touch `ready`, and the base stays borrowable.
+    for i in 0..base.ready.len() {
+        let (fd, what) = base.ready[i];
         base.active_by_fd_nolock(fd, what);
     }
 }

@@ -72,19 +72,29 @@ impl EventMap {
                 return false;
             }
         }
-        self.slots.resize(k + 1, IoSlot::EMPTY);
+        // Fill the whole capacity: fds come in rising order, and growing one slot per new fd
+        // would make every first add of a fd pay for a resize.
+        let len = self.slots.capacity().max(k + 1);
+        self.slots.resize(len, IoSlot::EMPTY);
         true
+    }
+
+    /// Slots up to `k` (signal numbers, which skip make_room).
+    #[cold]
+    #[inline(never)]
+    fn fill_to(&mut self, k: usize) {
+        self.slots.resize(k + 1, IoSlot::EMPTY);
     }
 
     /// Link `ev` at the head of `key`'s list and count its interest. Returns (old, new) interest.
     ///
     /// # Safety
     /// Module contract: `ev` is live and on no list.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn insert(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
         let k = key as usize;
         if k >= self.slots.len() {
-            self.slots.resize(k + 1, IoSlot::EMPTY);
+            self.fill_to(k);
         }
         let slot = &mut self.slots[k];
         let old = slot.interest();
@@ -112,7 +122,7 @@ impl EventMap {
     ///
     /// # Safety
     /// Module contract: `ev` is live and on `key`'s list.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn remove(&mut self, key: i32, ev: *mut Event) -> (Interest, Interest) {
         let k = key as usize;
         let Some(slot) = self.slots.get_mut(k) else { return (Interest::empty(), Interest::empty()) };
@@ -120,16 +130,31 @@ impl EventMap {
         // SAFETY: ev is live and on this slot's list (contract), so are its neighbours, and
         // io_prev (when set) points at the previous event's io_next.
         unsafe {
+            // Only the counts this event is in move, and a bit goes when its count reaches 0.
             let events = (*ev).events;
-            slot.nread = slot.nread.saturating_sub((events & EV_READ != 0) as u32);
-            slot.nwrite = slot.nwrite.saturating_sub((events & EV_WRITE != 0) as u32);
-            slot.nclose = slot.nclose.saturating_sub((events & EV_CLOSED != 0) as u32);
-            slot.net = slot.net.saturating_sub((events & EV_ET != 0) as u32);
-            if events & (EV_READ | EV_WRITE | EV_CLOSED | EV_ET) != 0 {
-                slot.bits = (if slot.nread > 0 { EV_READ } else { 0 })
-                    | (if slot.nwrite > 0 { EV_WRITE } else { 0 })
-                    | (if slot.nclose > 0 { EV_CLOSED } else { 0 })
-                    | (if slot.net > 0 { EV_ET } else { 0 });
+            if events & EV_READ != 0 {
+                slot.nread = slot.nread.saturating_sub(1);
+                if slot.nread == 0 {
+                    slot.bits &= !EV_READ;
+                }
+            }
+            if events & EV_WRITE != 0 {
+                slot.nwrite = slot.nwrite.saturating_sub(1);
+                if slot.nwrite == 0 {
+                    slot.bits &= !EV_WRITE;
+                }
+            }
+            if events & EV_CLOSED != 0 {
+                slot.nclose = slot.nclose.saturating_sub(1);
+                if slot.nclose == 0 {
+                    slot.bits &= !EV_CLOSED;
+                }
+            }
+            if events & EV_ET != 0 {
+                slot.net = slot.net.saturating_sub(1);
+                if slot.net == 0 {
+                    slot.bits &= !EV_ET;
+                }
             }
             let next = (*ev).io_next;
             if (*ev).io_prev.is_null() {

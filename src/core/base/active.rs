@@ -100,6 +100,7 @@ impl EventBase {
 
     /// # Safety
     /// Module contract for `cb`.
+    #[inline]
     pub unsafe fn queue_remove_active(&mut self, cb: *mut EventCallback) {
         // SAFETY: cb is live (contract); its flag says which queue holds it.
         unsafe {
@@ -182,6 +183,7 @@ impl EventBase {
     ///
     /// # Safety
     /// Module contract.
+    #[inline]
     pub unsafe fn active_nolock(&mut self, ev: *mut Event, res: c_short, ncalls: c_short) {
         // SAFETY: ev is live, assigned to this base, and we hold the lock (contract).
         unsafe {
