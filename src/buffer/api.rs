@@ -145,7 +145,7 @@ pub unsafe fn add(p: *mut Evbuffer, data: &[u8]) -> c_int {
         // chain is let go, so the reference/callback bookkeeping has nothing to do.
         if is_unlocked(p) {
             let s = st(p);
-            if s.cbs.list.is_empty() && s.add_in_place(data) {
+            if s.cbs.is_empty() && s.add_in_place(data) {
                 return 0;
             }
         }

@@ -86,11 +86,13 @@ pub struct State {
     /// Chains let go by the current operation, dropped after it.
     pub(crate) dead: Parked,
     /// The chain evbuffer_add_vprintf is formatting into.
-    pub(crate) printf_chain: usize,
+    pub(crate) printf_chain: u32,
     pub(crate) cbs: Callbacks,
     /// References: the program's (evbuffer_new), each running operation, a queued deferred
     /// callback, and whatever internal users take.
-    pub(crate) refcnt: usize,
+    /// 32 bits, packed beside the flags: each count is a live owner or a running (nested)
+    /// operation, never anywhere near 2^32.
+    pub(crate) refcnt: u32,
 }
 
 impl Default for State {
@@ -946,14 +948,15 @@ impl State {
             return Err(Refused);
         }
         let i = self.expand_singlechain(want).ok_or(Refused)?;
-        self.printf_chain = i;
+        // Stored in 32 bits (the header stays small); no buffer has 2^32 chains.
+        self.printf_chain = u32::try_from(i).map_err(|_| Refused)?;
         let c = &self.chains[i];
         Ok((c.space_ptr(), c.space()))
     }
 
     /// Commit `n` formatted bytes written at the space printf_space returned.
     pub fn printf_commit(&mut self, n: usize) -> Res {
-        let c = self.chains.get_mut(self.printf_chain).ok_or(Refused)?;
+        let c = self.chains.get_mut(self.printf_chain as usize).ok_or(Refused)?;
         if n > c.space() || n > usize::MAX - self.total {
             return Err(Refused);
         }

@@ -54,8 +54,9 @@ pub struct CbEntry {
     pub flags: CbFlags,
     /// Removed while callbacks were running: skipped, freed when they are done.
     pub removed: bool,
-    /// The next entry in the graveyard (removed during a run, freed after it).
-    next_dead: *mut CbEntry,
+    /// The next older entry of the buffer's list, or, once removed during a run, the next
+    /// entry in the graveyard (an entry is on one of the two at a time).
+    next: *mut CbEntry,
 }
 
 /// The buffer's deferred callback: queued on `base`, runs the callbacks from its loop.
@@ -66,34 +67,56 @@ pub struct Deferred {
 }
 
 pub struct Callbacks {
-    /// Oldest first; they run newest first (libevent keeps a list with inserts at the head).
-    pub list: Vec<*mut CbEntry>,
+    /// The newest entry; each links to the next older one (libevent keeps a list with inserts
+    /// at the head, and callbacks run newest first). A list through the entries rather than a
+    /// Vec: every buffer carries this, and a bufferevent's buffer holds one entry.
+    head: *mut CbEntry,
     /// How many callback runs are in progress on this buffer.
     pub running: u32,
-    /// Entries removed during a run, linked through `next_dead` (a pointer here rather than a
-    /// Vec: every buffer carries this, and it is almost always empty).
+    /// Entries removed during a run, linked through `next` (almost always empty).
     graveyard: *mut CbEntry,
     pub deferred: Option<Box<Deferred>>,
 }
 
 impl Default for Callbacks {
     fn default() -> Self {
-        Callbacks { list: Vec::new(), running: 0, graveyard: std::ptr::null_mut(), deferred: None }
+        Callbacks { head: std::ptr::null_mut(), running: 0, graveyard: std::ptr::null_mut(), deferred: None }
+    }
+}
+
+/// The entries of a list, newest first.
+pub(super) struct Entries(*mut CbEntry);
+
+impl Iterator for Entries {
+    type Item = *mut CbEntry;
+    fn next(&mut self) -> Option<*mut CbEntry> {
+        let e = self.0;
+        if e.is_null() {
+            return None;
+        }
+        // SAFETY: listed entries are live, and the list is not changed while iterating (the
+        // iterator is only used under the buffer's lock, with no program code in between).
+        self.0 = unsafe { (*e).next };
+        Some(e)
     }
 }
 
 impl Callbacks {
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.head.is_null()
+    }
+
+    /// The entries, newest first.
+    pub(super) fn entries(&self) -> Entries {
+        Entries(self.head)
+    }
+
     pub fn add(&mut self, kind: CbKind, arg: *mut c_void) -> *mut CbEntry {
-        let Some(e) =
-            mem::new_object(CbEntry { kind, arg, flags: CbFlags::ENABLED, removed: false, next_dead: std::ptr::null_mut() })
-        else {
+        let Some(e) = mem::new_object(CbEntry { kind, arg, flags: CbFlags::ENABLED, removed: false, next: self.head }) else {
             return std::ptr::null_mut();
         };
-        if self.list.capacity() == 0 {
-            // One callback per buffer is the common case (a bufferevent's own).
-            self.list.reserve_exact(1);
-        }
-        self.list.push(e);
+        self.head = e;
         e
     }
 
@@ -102,7 +125,7 @@ impl Callbacks {
         unsafe { (*e).removed = true };
         if self.running > 0 {
             // SAFETY: e is live and unlinked from the list; it joins the graveyard alone.
-            unsafe { (*e).next_dead = self.graveyard };
+            unsafe { (*e).next = self.graveyard };
             self.graveyard = e;
         } else {
             // SAFETY: came from mem::new_object and is no longer listed.
@@ -112,16 +135,26 @@ impl Callbacks {
 
     /// Remove an entry; false when it is not one of ours.
     pub fn remove(&mut self, e: *mut CbEntry) -> bool {
-        let Some(k) = self.list.iter().position(|&x| x == e) else { return false };
-        self.list.remove(k);
-        self.release(e);
-        true
+        let mut link: *mut *mut CbEntry = &mut self.head;
+        // SAFETY: `link` points at the head field or at the `next` field of a listed (live)
+        // entry; the list is ours alone while we hold `&mut self`.
+        unsafe {
+            while !(*link).is_null() {
+                if *link == e {
+                    *link = (**link).next;
+                    self.release(e);
+                    return true;
+                }
+                link = &mut (**link).next;
+            }
+        }
+        false
     }
 
     /// Remove the newest entry with this function and argument.
     pub fn remove_func(&mut self, f: Option<CbFunc>, arg: *mut c_void) -> bool {
         let want = f.map(|f| f as usize);
-        let found = self.list.iter().rev().copied().find(|&e| {
+        let found = self.entries().find(|&e| {
             // SAFETY: listed entries are live.
             let (kind, a) = unsafe { ((*e).kind, (*e).arg) };
             matches!(kind, CbKind::Func(g) if g.map(|g| g as usize) == want) && a == arg
@@ -133,8 +166,12 @@ impl Callbacks {
     }
 
     pub fn remove_all(&mut self) {
-        for e in std::mem::take(&mut self.list) {
+        let mut e = std::mem::replace(&mut self.head, std::ptr::null_mut());
+        while !e.is_null() {
+            // SAFETY: e was listed, so it is live; its link is read before release reuses it.
+            let next = unsafe { (*e).next };
             self.release(e);
+            e = next;
         }
     }
 
@@ -145,7 +182,7 @@ impl Callbacks {
             // SAFETY: unlinked entries from mem::new_object, each in the graveyard once; no
             // run refers to them now.
             unsafe {
-                let next = (*e).next_dead;
+                let next = (*e).next;
                 mem::free_object(e);
                 e = next;
             }
@@ -153,6 +190,6 @@ impl Callbacks {
     }
 
     pub fn contains(&self, e: *mut CbEntry) -> bool {
-        self.list.contains(&e)
+        self.entries().any(|x| x == e)
     }
 }

@@ -27,10 +27,10 @@ use std::cell::UnsafeCell;
 /// turned threading on (the raw API: C locks and unlocks in separate calls).
 type OwnLock = RawReentrantMutex<parking_lot::RawMutex, parking_lot::RawThreadId>;
 
+/// A locked buffer's lock; boxed in the buffer (most buffers never lock, and every buffer
+/// carries the field).
 enum BufLock {
-    None,
-    /// Boxed: most buffers never lock, and every buffer carries the enum.
-    Own(Box<OwnLock>),
+    Own(OwnLock),
     /// Through the program's threading callbacks; `owned`: allocated by us, freed with us.
     Thread {
         raw: RawLock,
@@ -40,7 +40,7 @@ enum BufLock {
 
 /// `struct evbuffer` (opaque to programs).
 pub struct Evbuffer {
-    lock: BufLock,
+    lock: Option<Box<BufLock>>,
     st: UnsafeCell<State>,
 }
 
@@ -63,7 +63,7 @@ pub(super) unsafe fn st<'a>(p: *mut Evbuffer) -> &'a mut State {
 pub(super) unsafe fn is_unlocked(p: *mut Evbuffer) -> bool {
     // SAFETY: p is live (contract); the lock field changes only in enable_locking, before the
     // buffer is shared.
-    matches!(unsafe { &(*p).lock }, BufLock::None)
+    unsafe { (*p).lock.is_none() }
 }
 
 /// evbuffer_lock.
@@ -74,10 +74,10 @@ pub(super) unsafe fn is_unlocked(p: *mut Evbuffer) -> bool {
 pub unsafe fn lock(p: *mut Evbuffer) {
     // SAFETY: p is live (contract); only the lock field is read, and it changes only in
     // enable_locking, before the buffer is shared.
-    match unsafe { &(*p).lock } {
-        BufLock::None => {}
-        BufLock::Own(m) => m.lock(),
-        BufLock::Thread { raw, .. } => raw.acquire(),
+    match unsafe { (*p).lock.as_deref() } {
+        None => {}
+        Some(BufLock::Own(m)) => m.lock(),
+        Some(BufLock::Thread { raw, .. }) => raw.acquire(),
     }
 }
 
@@ -89,15 +89,14 @@ pub unsafe fn lock(p: *mut Evbuffer) {
 #[inline(always)]
 pub unsafe fn unlock(p: *mut Evbuffer) {
     // SAFETY: as lock.
-    match unsafe { &(*p).lock } {
-        BufLock::None => {}
-        BufLock::Own(m) => {
-            if m.is_owned_by_current_thread() {
-                // SAFETY: held by this thread, checked just above.
-                unsafe { m.unlock() };
-            }
+    match unsafe { (*p).lock.as_deref() } {
+        None => {}
+        Some(BufLock::Own(m)) if m.is_owned_by_current_thread() => {
+            // SAFETY: held by this thread, checked just above.
+            unsafe { m.unlock() };
         }
-        BufLock::Thread { raw, .. } => raw.release(),
+        Some(BufLock::Own(_)) => {}
+        Some(BufLock::Thread { raw, .. }) => raw.release(),
     }
 }
 
@@ -186,7 +185,7 @@ pub(super) unsafe fn changed(p: *mut Evbuffer) {
         // The common case: no chain let go and no callback to tell; the counts are only
         // kept for callbacks, so they restart from zero.
         let s = st(p);
-        if s.dead.is_empty() && s.cbs.list.is_empty() {
+        if s.dead.is_empty() && s.cbs.is_empty() {
             s.n_add = 0;
             s.n_del = 0;
             return;
@@ -243,7 +242,7 @@ unsafe fn invoke_callbacks(p: *mut Evbuffer) {
     // callback lives in the buffer, which the new reference keeps while it is queued.
     unsafe {
         let s = st(p);
-        if s.cbs.list.is_empty() {
+        if s.cbs.is_empty() {
             s.n_add = 0;
             s.n_del = 0;
             return;
@@ -276,7 +275,7 @@ unsafe fn run_callbacks(p: *mut Evbuffer, deferred_run: bool) {
     } else {
         (CbFlags::ENABLED, CbFlags::ENABLED, true)
     };
-    if s.cbs.list.is_empty() {
+    if s.cbs.is_empty() {
         s.n_add = 0;
         s.n_del = 0;
         return;
@@ -291,16 +290,16 @@ unsafe fn run_callbacks(p: *mut Evbuffer, deferred_run: bool) {
         s.n_del = 0;
     }
     // Newest first, as a snapshot: entries removed meanwhile are skipped, added ones wait.
-    let n = s.cbs.list.len();
+    let n = s.cbs.entries().count();
     let mut small = [std::ptr::null_mut::<CbEntry>(); 8];
     let big: Vec<*mut CbEntry>;
     let snap: &[*mut CbEntry] = if n <= small.len() {
-        for (k, e) in s.cbs.list.iter().rev().enumerate() {
-            small[k] = *e;
+        for (k, e) in s.cbs.entries().enumerate() {
+            small[k] = e;
         }
         &small[..n]
     } else {
-        big = s.cbs.list.iter().rev().copied().collect();
+        big = s.cbs.entries().collect();
         &big
     };
     s.cbs.running += 1;
@@ -343,7 +342,7 @@ pub(super) unsafe extern "C" fn deferred_cb(_cb: *mut EventCallback, arg: *mut c
 
 /// evbuffer_new.
 pub fn new() -> *mut Evbuffer {
-    mem::new_object(Evbuffer { lock: BufLock::None, st: UnsafeCell::new(State::new()) }).unwrap_or(std::ptr::null_mut())
+    mem::new_object(Evbuffer { lock: None, st: UnsafeCell::new(State::new()) }).unwrap_or(std::ptr::null_mut())
 }
 
 /// evbuffer_free: drop the program's reference.
@@ -390,7 +389,7 @@ pub unsafe fn decref(p: *mut Evbuffer) {
 pub unsafe fn enable_locking(p: *mut Evbuffer, user_lock: *mut c_void) -> c_int {
     // SAFETY: p is live and not yet shared (contract), so the lock field may change.
     unsafe {
-        if !matches!((*p).lock, BufLock::None) {
+        if (*p).lock.is_some() {
             return -1;
         }
         let l = if !user_lock.is_null() {
@@ -402,16 +401,16 @@ pub unsafe fn enable_locking(p: *mut Evbuffer, user_lock: *mut c_void) -> c_int 
             }
             BufLock::Thread { raw, owned: true }
         } else {
-            BufLock::Own(Box::new(OwnLock::INIT))
+            BufLock::Own(OwnLock::INIT)
         };
-        (*p).lock = l;
+        (*p).lock = Some(Box::new(l));
     }
     0
 }
 
 impl Drop for Evbuffer {
     fn drop(&mut self) {
-        if let BufLock::Thread { raw, owned: true } = self.lock {
+        if let Some(&BufLock::Thread { raw, owned: true }) = self.lock.as_deref() {
             raw.free(EVTHREAD_LOCKTYPE_RECURSIVE);
         }
     }

@@ -518,3 +518,9 @@ fn differential_against_vec_model() {
         }
     }
 }
+/// The buffer header weighs what libevent's `struct evbuffer` does (136 bytes, a 144-byte
+/// malloc chunk): servers hold two per connection.
+#[test]
+fn header_is_as_small_as_libevents() {
+    assert!(std::mem::size_of::<super::api::Evbuffer>() <= 136);
+}
